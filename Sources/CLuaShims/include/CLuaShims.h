@@ -1,0 +1,59 @@
+// The C boundary between Swift and Lua.
+//
+// A Lua error is a longjmp. No longjmp may cross a Swift frame (it would skip Swift's cleanups), so
+// everything that can raise — the sandbox set-up, the allocator's cap, the instruction hook, the
+// pattern-function guards and every function offered to Lua — lives in this file's C, and Swift
+// only ever enters Lua through `clua_pcall`.
+#ifndef CLUA_SHIMS_H
+#define CLUA_SHIMS_H
+
+#include <stddef.h>
+#include <lua.h>
+
+/// Per-state resource accounting; one lives behind each state created by `clua_newstate`.
+typedef struct clua_limits {
+    size_t mem_used;        ///< bytes currently allocated by the state
+    size_t mem_limit;       ///< cap enforced inside `clua_pcall` (0 = none)
+    size_t mem_peak;        ///< high-water mark since the state was created
+    int enforce;            ///< 1 while inside `clua_pcall`: the cap only applies there
+    int mem_exceeded;       ///< set once an allocation was refused; the state should be rebuilt
+    long budget;            ///< instructions allowed between two `host.arm()` calls
+    int tripped;            ///< the current budget window ran out
+    int instr_exceeded;     ///< some window ran out since the state was created; rebuild it
+} clua_limits;
+
+/// The chunk name the trusted runtime is loaded with. The count hook never raises inside
+/// functions of this chunk, so the runtime can regain control after a rule ran out of budget.
+#define CLUA_TRUSTED_CHUNK "=sacral-runtime"
+
+/// A new state with the capped allocator. Returns NULL when no memory at all could be had.
+lua_State *clua_newstate(size_t mem_limit, long budget);
+void clua_close(lua_State *L);
+clua_limits *clua_get_limits(lua_State *L);
+
+/// Opens base, table, string, math and utf8 only, strips what a rule must never reach, guards the
+/// pattern functions, and leaves the `host` table (for the trusted runtime only) in the registry
+/// under "sacral.host". Returns a LUA_* status; on error a message is on the stack.
+int clua_open_sandbox(lua_State *L);
+
+/// Pushes the host table saved by `clua_open_sandbox`.
+void clua_push_host(lua_State *L);
+
+/// Compiles a text chunk (never binary) and pushes the function, or an error message.
+int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname);
+
+/// lua_pcall with the memory cap enforced for its duration and a message handler that turns any
+/// error value into a string. Returns a LUA_* status.
+int clua_pcall(lua_State *L, int nargs, int nresults);
+
+/* Macro wrappers: function-like macros do not import into Swift. */
+void clua_pop(lua_State *L, int n);
+void clua_newtable(lua_State *L);
+const char *clua_tolstring(lua_State *L, int idx, size_t *len);
+int clua_isinteger(lua_State *L, int idx);
+int clua_registryindex(void);
+int clua_ref(lua_State *L);
+void clua_unref(lua_State *L, int ref);
+void clua_getref(lua_State *L, int ref);
+
+#endif

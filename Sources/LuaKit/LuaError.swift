@@ -1,0 +1,42 @@
+/// Why a call into Lua failed. The message carries the chunk name and line where Lua knew them
+/// (`Rules/coagulation.lua:12: attempt to compare nil with number`).
+public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The chunk did not compile.
+        case syntax
+        /// The code raised an error.
+        case runtime
+        /// The state's memory cap was reached.
+        case memory
+        /// The instruction budget ran out.
+        case instructionLimit = "instruction_limit"
+        /// A value could not cross the boundary (a function, a cycle, too deep, too large).
+        case conversion
+        /// The state could not be created or the sandbox could not be opened.
+        case setup
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Resource limits of one Lua state.
+public struct LuaLimits: Sendable, Equatable {
+    /// Bytes the state may hold while running Lua code (the cap is lifted while the host builds
+    /// values, so that a host push can never abort the process).
+    public var memoryBytes: Int
+    /// Instructions one budget window allows; the trusted runtime opens a window per rule call.
+    public var instructionsPerWindow: Int
+
+    public init(memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000) {
+        self.memoryBytes = memoryBytes
+        self.instructionsPerWindow = instructionsPerWindow
+    }
+}

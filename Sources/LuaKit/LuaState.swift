@@ -1,0 +1,256 @@
+import CLua
+import CLuaShims
+
+/// A sandboxed Lua 5.4 state.
+///
+/// Only base, table, string, math and utf8 are open; `load`, `dofile`, `require`, raw access,
+/// metatables, `collectgarbage`, `print`, `string.dump` and randomness are gone, and chunks are
+/// compiled from text only. Memory is capped and instructions are counted in windows that the
+/// trusted runtime (loaded with ``trustedChunkName``) opens around each untrusted call.
+///
+/// Not `Sendable`: a state needs serialized access, so one owner (an actor or a single task) keeps it.
+public final class LuaState {
+    /// The chunk name that marks the one trusted chunk: its functions are never stopped by the budget.
+    public static let trustedChunkName = CLUA_TRUSTED_CHUNK
+
+    let L: OpaquePointer
+    public let limits: LuaLimits
+
+    /// Creates a state and opens the sandbox.
+    public init(limits: LuaLimits = LuaLimits()) throws(LuaError) {
+        guard let L = clua_newstate(limits.memoryBytes, limits.instructionsPerWindow) else {
+            throw LuaError(.setup, "could not create a Lua state")
+        }
+        self.L = L
+        self.limits = limits
+        if clua_open_sandbox(L) != LUA_OK {
+            let message = popString()
+            clua_close(L)
+            throw LuaError(.setup, "could not open the sandbox: \(message)")
+        }
+    }
+
+    deinit { clua_close(L) }
+
+    /// Whether a memory cap or instruction budget was hit since the state was created. A state that
+    /// hit a limit may hold garbage or half-built data: rebuild it.
+    public var hitLimit: Bool {
+        let lim = clua_get_limits(L)!.pointee
+        return lim.mem_exceeded != 0 || lim.instr_exceeded != 0
+    }
+
+    /// Bytes the state holds now, and the most it ever held.
+    public var memoryUse: (current: Int, peak: Int) {
+        let lim = clua_get_limits(L)!.pointee
+        return (Int(lim.mem_used), Int(lim.mem_peak))
+    }
+
+    // MARK: - Compiling and calling
+
+    /// Compiles a text chunk and keeps the function in the registry.
+    public func compile(_ source: String, chunkName: String) throws(LuaError) -> LuaRef {
+        var source = source
+        let rc = source.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { chars in
+                clua_load_text(L, chars.baseAddress, chars.count, chunkName)
+            }
+        }
+        guard rc == LUA_OK else {
+            let message = popString()
+            throw LuaError(rc == LUA_ERRMEM ? .memory : .syntax, message)
+        }
+        return LuaRef(state: self, ref: clua_ref(L))
+    }
+
+    /// Pushes the table of host functions reserved for the trusted runtime.
+    public var hostTable: LuaArgument { .host }
+
+    /// Calls a function with arguments and returns its first result as plain data.
+    public func call(_ function: LuaRef, _ arguments: [LuaArgument] = []) throws(LuaError) -> LuaValue {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        clua_getref(L, function.ref)
+        for argument in arguments { push(argument) }
+        let rc = clua_pcall(L, Int32(arguments.count), 1)
+        guard rc == LUA_OK else { throw error(for: rc) }
+        return try value(at: -1)
+    }
+
+    /// Calls the function stored under `name` in a table held by `table`.
+    public func call(_ table: LuaRef, _ name: String, _ arguments: [LuaArgument] = []) throws(LuaError) -> LuaValue {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        clua_getref(L, table.ref)
+        lua_pushstring(L, name)
+        lua_rawget(L, -2)
+        guard lua_type(L, -1) == LUA_TFUNCTION else {
+            throw LuaError(.runtime, "no function '\(name)' in the table")
+        }
+        for argument in arguments { push(argument) }
+        let rc = clua_pcall(L, Int32(arguments.count), 1)
+        guard rc == LUA_OK else { throw error(for: rc) }
+        return try value(at: -1)
+    }
+
+    /// Runs a function and keeps its (table) result in the registry.
+    public func callKeepingResult(_ function: LuaRef, _ arguments: [LuaArgument] = []) throws(LuaError) -> LuaRef {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        clua_getref(L, function.ref)
+        for argument in arguments { push(argument) }
+        let rc = clua_pcall(L, Int32(arguments.count), 1)
+        guard rc == LUA_OK else { throw error(for: rc) }
+        return LuaRef(state: self, ref: clua_ref(L))
+    }
+
+    private func error(for rc: Int32) -> LuaError {
+        let message = popString()
+        let lim = clua_get_limits(L)!.pointee
+        switch rc {
+        case LUA_ERRMEM: return LuaError(.memory, message)
+        default:
+            if message.hasSuffix("instruction limit exceeded") && lim.instr_exceeded != 0 {
+                return LuaError(.instructionLimit, message)
+            }
+            return LuaError(.runtime, message)
+        }
+    }
+
+    private func popString() -> String {
+        var length = 0
+        let text: String
+        if let chars = clua_tolstring(L, -1, &length) {
+            text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
+        } else {
+            text = "(error object is not a string)"
+        }
+        clua_pop(L, 1)
+        return text
+    }
+
+    // MARK: - Values across the boundary
+
+    /// Most nested tables a value may have when it crosses the boundary.
+    public static let maxDepth = 64
+    /// Most values (all levels together) a result may hold.
+    public static let maxValues = 2_000_000
+
+    func push(_ argument: LuaArgument) {
+        switch argument {
+        case .value(let v): push(v)
+        case .ref(let r): clua_getref(L, r.ref)
+        case .host: clua_push_host(L)
+        }
+    }
+
+    func push(_ value: LuaValue) {
+        switch value {
+        case .nil: lua_pushnil(L)
+        case .boolean(let b): lua_pushboolean(L, b ? 1 : 0)
+        case .integer(let i): lua_pushinteger(L, lua_Integer(i))
+        case .number(let d): lua_pushnumber(L, d)
+        case .string(let s): pushString(s)
+        case .table(let t):
+            lua_createtable(L, Int32(clamping: t.array.count), Int32(clamping: t.fields.count))
+            for (i, item) in t.array.enumerated() {
+                push(item)
+                lua_rawseti(L, -2, lua_Integer(i + 1))
+            }
+            for (key, item) in t.fields {
+                pushString(key)
+                push(item)
+                lua_rawset(L, -3)
+            }
+        }
+    }
+
+    private func pushString(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { chars in
+                _ = lua_pushlstring(L, chars.baseAddress, chars.count)
+            }
+        }
+    }
+
+    func value(at index: Int32) throws(LuaError) -> LuaValue {
+        var budget = LuaState.maxValues
+        return try value(at: lua_absindex(L, index), depth: 0, budget: &budget)
+    }
+
+    private func value(at index: Int32, depth: Int, budget: inout Int) throws(LuaError) -> LuaValue {
+        budget -= 1
+        guard budget >= 0 else { throw LuaError(.conversion, "result holds more than \(LuaState.maxValues) values") }
+        switch lua_type(L, index) {
+        case LUA_TNIL, LUA_TNONE: return .nil
+        case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
+        case LUA_TNUMBER:
+            if clua_isinteger(L, index) != 0 { return .integer(Int64(lua_tointegerx(L, index, nil))) }
+            return .number(lua_tonumberx(L, index, nil))
+        case LUA_TSTRING:
+            var length = 0
+            let chars = clua_tolstring(L, index, &length)!
+            return .string(String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self))
+        case LUA_TTABLE:
+            guard depth < LuaState.maxDepth else {
+                throw LuaError(.conversion, "a table nested deeper than \(LuaState.maxDepth) levels (or a cycle)")
+            }
+            guard lua_checkstack(L, 4) != 0 else { throw LuaError(.conversion, "Lua stack exhausted") }
+            var indexed: [Int64: LuaValue] = [:]
+            var fields: [String: LuaValue] = [:]
+            lua_pushnil(L)
+            while lua_next(L, index) != 0 {
+                let item = try value(at: lua_gettop(L), depth: depth + 1, budget: &budget)
+                switch lua_type(L, -2) {
+                case LUA_TSTRING:
+                    var length = 0
+                    let chars = clua_tolstring(L, -2, &length)!
+                    fields[String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)] = item
+                case LUA_TNUMBER where clua_isinteger(L, -2) != 0:
+                    indexed[Int64(lua_tointegerx(L, -2, nil))] = item
+                case LUA_TNUMBER:
+                    fields[String(lua_tonumberx(L, -2, nil))] = item
+                case LUA_TBOOLEAN:
+                    fields[lua_toboolean(L, -2) != 0 ? "true" : "false"] = item
+                default:
+                    break  // keys that are tables or functions carry no data
+                }
+                clua_pop(L, 1)
+            }
+            var array: [LuaValue] = []
+            if !indexed.isEmpty {
+                var i: Int64 = 1
+                while let item = indexed[i] { array.append(item); i += 1 }
+                if array.count != indexed.count {
+                    array = []
+                    for (k, v) in indexed { fields[String(k)] = v }
+                }
+            }
+            return .table(LuaTable(array: array, fields: fields))
+        default:
+            let typeName = String(cString: lua_typename(L, lua_type(L, index)))
+            throw LuaError(.conversion, "a \(typeName) value cannot leave the Lua state")
+        }
+    }
+}
+
+/// A Lua value kept alive in a state's registry (a compiled chunk, a table of functions).
+public final class LuaRef {
+    let state: LuaState  // strong: the state must outlive every ref into its registry
+    let ref: Int32
+
+    init(state: LuaState, ref: Int32) {
+        self.state = state
+        self.ref = ref
+    }
+
+    deinit { clua_unref(state.L, ref) }
+}
+
+/// An argument to a Lua call.
+public enum LuaArgument {
+    case value(LuaValue)
+    case ref(LuaRef)
+    /// The host functions of the trusted runtime.
+    case host
+}
