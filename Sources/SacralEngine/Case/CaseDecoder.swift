@@ -1,0 +1,204 @@
+import Foundation
+import Yams
+
+/// Why a case file could not be read at all (before validation).
+public struct CaseReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file (or `stdin:LINE` for a JSON Lines entry).
+    public var file: String
+    public var message: String
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Reads case files (YAML, JSON) into ``CaseValue`` trees, with limits that keep hostile input
+/// from exhausting the machine: size, nesting, total node count (YAML aliases are counted as
+/// often as they are used, so "billion laughs" stops early).
+public struct CaseDecoder: Sendable {
+    public var maxBytes = 1 << 20
+    public var maxDepth = 32
+    public var maxNodes = 100_000
+
+    public init() {}
+
+    public enum Format: Sendable { case yaml, json }
+
+    /// The format a path names, from its extension; YAML when unsure (YAML reads JSON too).
+    public static func format(of path: String) -> Format {
+        path.lowercased().hasSuffix(".json") || path.lowercased().hasSuffix(".jsonl") ? .json : .yaml
+    }
+
+    /// Reads a file from disk.
+    public func read(path: String) throws(CaseReadError) -> CaseValue {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CaseReadError(file: path, message: "no such file")
+        }
+        if isDirectory.boolValue { throw CaseReadError(file: path, message: "is a directory, not a case file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CaseReadError(file: path, message: "cannot be opened for reading")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
+        } catch {
+            throw CaseReadError(file: path, message: "cannot be read: \(error.localizedDescription)")
+        }
+        guard data.count <= maxBytes else {
+            throw CaseReadError(file: path, message: "is larger than the \(maxBytes / 1024) KiB a case file may have")
+        }
+        return try decode(data, format: CaseDecoder.format(of: path), file: path)
+    }
+
+    /// Decodes bytes already read.
+    public func decode(_ data: Data, format: Format, file: String) throws(CaseReadError) -> CaseValue {
+        guard data.count <= maxBytes else {
+            throw CaseReadError(file: file, message: "is larger than the \(maxBytes / 1024) KiB a case file may have")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw CaseReadError(file: file, message: "is not valid UTF-8 text")
+        }
+        if text.contains("\0") { throw CaseReadError(file: file, message: "holds NUL bytes: not a text file") }
+        if text.allSatisfy({ $0.isWhitespace }) { throw CaseReadError(file: file, message: "is empty") }
+        switch format {
+        case .json: return try decodeJSON(data, file: file)
+        case .yaml: return try decodeYAML(text, file: file)
+        }
+    }
+
+    // MARK: - YAML
+
+    private func decodeYAML(_ text: String, file: String) throws(CaseReadError) -> CaseValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw CaseReadError(file: file, message: "is not valid YAML: \(Self.describe(error))")
+        } catch {
+            throw CaseReadError(file: file, message: "is not valid YAML: \(error)")
+        }
+        guard let node else { throw CaseReadError(file: file, message: "is empty") }
+        var budget = maxNodes
+        return try convert(node, depth: 0, budget: &budget, file: file)
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) at line \(context.mark.line)"
+        default:
+            return String(describing: error).replacingOccurrences(of: "\n", with: " ")
+        }
+    }
+
+    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> CaseValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw CaseReadError(file: file, message: "holds more than \(maxNodes) values (YAML aliases count each time they are used)")
+        }
+        guard depth <= maxDepth else {
+            throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels\(Self.at(node))")
+        }
+        switch node {
+        case .scalar(let scalar):
+            return scalarValue(scalar, node: node)
+        case .sequence(let sequence):
+            var items: [CaseValue] = []
+            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget, file: file)) }
+            return .list(items)
+        case .mapping(let mapping):
+            var pairs: [(key: String, value: CaseValue)] = []
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw CaseReadError(file: file, message: "has a key that is not a plain name\(Self.at(key))")
+                }
+                pairs.append((keyScalar.string, try convert(value, depth: depth + 1, budget: &budget, file: file)))
+            }
+            return .object(pairs)
+        case .alias:
+            throw CaseReadError(file: file, message: "uses an unresolved YAML alias\(Self.at(node))")
+        }
+    }
+
+    private func scalarValue(_ scalar: Node.Scalar, node: Node) -> CaseValue {
+        // Quoted scalars are strings whatever they look like: "0" stays the string "0".
+        if scalar.style != .plain { return .string(scalar.string) }
+        switch node.tag.rawValue {
+        case Tag.Name.null.rawValue: return .null
+        case Tag.Name.bool.rawValue: return node.bool.map(CaseValue.bool) ?? .string(scalar.string)
+        case Tag.Name.int.rawValue:
+            if let i = node.int { return .int(i) }
+            return node.float.map(CaseValue.double) ?? .string(scalar.string)
+        case Tag.Name.float.rawValue: return node.float.map(CaseValue.double) ?? .string(scalar.string)
+        default: return .string(scalar.string)
+        }
+    }
+
+    private static func at(_ node: Node) -> String {
+        guard let mark = node.mark else { return "" }
+        return " (line \(mark.line))"
+    }
+
+    // MARK: - JSON
+
+    private func decodeJSON(_ data: Data, file: String) throws(CaseReadError) -> CaseValue {
+        let decoded: JSONCaseValue
+        do {
+            decoded = try JSONDecoder().decode(JSONCaseValue.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw CaseReadError(file: file, message: "is not valid JSON: \(underlying ?? context.debugDescription)")
+        } catch {
+            throw CaseReadError(file: file, message: "is not valid JSON: \(error)")
+        }
+        var budget = maxNodes
+        try check(decoded.value, depth: 0, budget: &budget, file: file)
+        return decoded.value
+    }
+
+    private func check(_ value: CaseValue, depth: Int, budget: inout Int, file: String) throws(CaseReadError) {
+        budget -= 1
+        guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
+        guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
+        switch value {
+        case .list(let items): for item in items { try check(item, depth: depth + 1, budget: &budget, file: file) }
+        case .object(let pairs): for pair in pairs { try check(pair.value, depth: depth + 1, budget: &budget, file: file) }
+        default: break
+        }
+    }
+}
+
+/// JSON through Foundation's decoder; booleans, integers and other numbers stay apart.
+private struct JSONCaseValue: Decodable {
+    let value: CaseValue
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        if let object = try? decoder.container(keyedBy: Key.self) {
+            var pairs: [(key: String, value: CaseValue)] = []
+            for key in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+                pairs.append((key.stringValue, try object.decode(JSONCaseValue.self, forKey: key).value))
+            }
+            value = .object(pairs)
+            return
+        }
+        if var list = try? decoder.unkeyedContainer() {
+            var items: [CaseValue] = []
+            while !list.isAtEnd { items.append(try list.decode(JSONCaseValue.self).value) }
+            value = .list(items)
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() { value = .null }
+        else if let b = try? single.decode(Bool.self) { value = .bool(b) }
+        else if let i = try? single.decode(Int.self) { value = .int(i) }
+        else if let d = try? single.decode(Double.self) { value = .double(d) }
+        else { value = .string(try single.decode(String.self)) }
+    }
+}

@@ -1,0 +1,187 @@
+import LuaKit
+
+/// What the loaded rules declare about themselves: the ruleset's metadata, its rules and scores.
+public struct Catalog: Sendable {
+    public struct Rule: Sendable {
+        public var id: String
+        public var pathways: [String]
+        public var implements: [String]
+        public var source: String?
+        public var summary: String?
+        public var file: String
+        public var line: Int
+        public var perLesion: Bool
+    }
+
+    public var name: String
+    public var version: String
+    public var pathways: [String]
+    public var alerts: [String]
+    public var sources: [String]
+    public var rules: [Rule]
+    public var scores: [Rule]
+    public var description: LuaValue
+}
+
+/// Evaluates cases with a rule set in a sandboxed Lua state.
+///
+/// The rules are compiled once and the state is reused from case to case; a state that hit its
+/// memory cap or instruction budget is rebuilt before the next case. Not `Sendable`: one engine
+/// serves one thread of work (make one per worker).
+public final class Engine {
+    public static let version = "sacral 0.1.0"
+
+    public let ruleSet: RuleSet
+    public let limits: LuaLimits
+    public let catalog: Catalog
+    public let dictionary: FieldDictionary
+    public let validator: CaseValidator
+
+    private var state: LuaState
+    private var runtime: LuaRef
+    private let builder: DecisionBuilder
+    /// How many times the state was rebuilt after a limit was hit.
+    public private(set) var rebuilds = 0
+
+    public init(ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) throws(RuleSetError) {
+        self.ruleSet = ruleSet
+        self.limits = limits
+        let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits)
+        self.state = state
+        self.runtime = runtime
+        let described: LuaValue
+        do {
+            described = try state.call(runtime, "describe")
+        } catch {
+            throw RuleSetError(message: "the rules could not be described: \(error.message)")
+        }
+        dictionary = try FieldDictionary(described: described["fields"])
+        validator = CaseValidator(dictionary: dictionary)
+        catalog = Engine.catalog(from: described)
+        builder = DecisionBuilder(header: [
+            ("ruleset", .object([
+                ("name", .string(catalog.name)), ("version", .string(catalog.version)), ("sha256", .string(ruleSet.sha256)),
+            ])),
+            ("engine", .string(Engine.version)),
+        ])
+    }
+
+    private static func makeState(ruleSet: RuleSet, limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
+        let state: LuaState
+        let runtime: LuaRef
+        do {
+            state = try LuaState(limits: limits)
+            let chunk = try state.compile(RuleSet.runtimeSource, chunkName: LuaState.trustedChunkName)
+            runtime = try state.callKeepingResult(chunk, [state.hostTable])
+        } catch {
+            throw RuleSetError(message: "the engine's Lua runtime failed to start: \(error.message)")
+        }
+        for file in ruleSet.luaFiles {
+            let chunk: LuaRef
+            do {
+                chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
+            } catch {
+                throw RuleSetError(message: error.message)
+            }
+            let loaded: LuaValue
+            do {
+                loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
+            } catch {
+                throw RuleSetError(message: error.message)
+            }
+            if loaded["ok"].boolValue != true {
+                throw RuleSetError(message: loaded["message"].stringValue ?? "\(file.displayPath): failed to load")
+            }
+        }
+        let finished: LuaValue
+        do {
+            finished = try state.call(runtime, "finish_loading")
+        } catch {
+            throw RuleSetError(message: "the rules could not be indexed: \(error.message)")
+        }
+        if finished["ok"].boolValue != true {
+            let problems = (finished["problems"].tableValue?.array ?? []).map { p in
+                "\(p["file"].stringValue ?? "Rules"):\(p["line"].intValue ?? 0): \(p["message"].stringValue ?? "")"
+            }
+            throw RuleSetError(message: problems.joined(separator: "\n"))
+        }
+        return (state, runtime)
+    }
+
+    private static func catalog(from described: LuaValue) -> Catalog {
+        let meta = described["ruleset"]
+        func strings(_ v: LuaValue) -> [String] { (v.tableValue?.array ?? []).compactMap(\.stringValue) }
+        func entries(_ v: LuaValue) -> [Catalog.Rule] {
+            (v.tableValue?.array ?? []).map { r in
+                Catalog.Rule(id: r["id"].stringValue ?? "?", pathways: strings(r["pathways"]), implements: strings(r["implements"]),
+                             source: r["source"].stringValue, summary: r["summary"].stringValue,
+                             file: r["file"].stringValue ?? "?", line: r["line"].intValue ?? 0,
+                             perLesion: r["per_lesion"].boolValue ?? false)
+            }
+        }
+        return Catalog(
+            name: meta["name"].stringValue ?? "unnamed", version: meta["version"].stringValue ?? "0",
+            pathways: (meta["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
+            alerts: (meta["alerts"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
+            sources: meta["sources"].tableValue?.sortedKeys ?? [],
+            rules: entries(described["rules"]), scores: entries(described["scores"]), description: described)
+    }
+
+    /// Reads and validates a case file with this engine's field dictionary.
+    public func load(path: String, decoder: CaseDecoder = CaseDecoder()) throws(CaseLoadError) -> ValidatedCase {
+        let value: CaseValue
+        do { value = try decoder.read(path: path) } catch { throw .unreadable(error) }
+        do { return try validator.validate(value, file: path) } catch { throw .invalid(error) }
+    }
+
+    /// Evaluates a validated case. Never throws: a failure inside the rules is part of the decision
+    /// (failed rules are listed, their pathways are never recommended).
+    public func evaluate(_ validated: ValidatedCase) -> Decision {
+        let decision: Decision
+        do {
+            let result = try state.call(runtime, "evaluate", [.value(validated.data)])
+            decision = builder.build(case: validated, result: result)
+        } catch {
+            decision = builder.failed(case: validated, pathways: catalog.pathways, error: error)
+        }
+        if state.hitLimit { rebuild() }
+        return decision
+    }
+
+    private func rebuild() {
+        // The rules loaded before, so they load again; should that ever fail, keep the old state.
+        if let (state, runtime) = try? Engine.makeState(ruleSet: ruleSet, limits: limits) {
+            self.state = state
+            self.runtime = runtime
+            rebuilds += 1
+        }
+    }
+}
+
+/// Why a case file could not be evaluated.
+public enum CaseLoadError: Error, Sendable, CustomStringConvertible {
+    case unreadable(CaseReadError)
+    case invalid(CaseInvalid)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let e): return e.description
+        case .invalid(let e): return e.description
+        }
+    }
+
+    public var file: String {
+        switch self {
+        case .unreadable(let e): return e.file
+        case .invalid(let e): return e.file
+        }
+    }
+
+    /// Each problem as (field path, message); the path is empty when the file as a whole is bad.
+    public var issues: [ValidationIssue] {
+        switch self {
+        case .unreadable(let e): return [ValidationIssue(path: "", message: e.message)]
+        case .invalid(let e): return e.issues
+        }
+    }
+}

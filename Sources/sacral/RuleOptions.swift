@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LuaKit
+import SacralEngine
+
+/// Options every command that runs rules shares.
+struct RuleOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The rules directory (default: ./Rules when present, else the rules built into sacral).", valueName: "dir"))
+    var rules: String?
+
+    @Option(name: .long, help: "Instructions one rule call may run before it is stopped.")
+    var maxInstructions: Int = LuaLimits().instructionsPerWindow
+
+    @Option(name: .long, help: "Memory cap of the Lua state, in MiB.")
+    var maxMemory: Int = LuaLimits().memoryBytes >> 20
+
+    var limits: LuaLimits {
+        LuaLimits(memoryBytes: max(1, maxMemory) << 20, instructionsPerWindow: max(1000, maxInstructions))
+    }
+
+    /// Loads the rules, or exits with status 3 and the message (file and line).
+    func engine() throws -> Engine {
+        do {
+            let ruleSet = try RuleSet.resolve(explicit: rules)
+            return try Engine(ruleSet: ruleSet, limits: limits)
+        } catch {
+            Terminal.error("rules failed to load:\n\(error.message)")
+            throw ExitCode(3)
+        }
+    }
+}
+
+/// Small helpers for writing to the terminal.
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("sacral: " + message + "\n").utf8))
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Colour only on a terminal and never with NO_COLOR (https://no-color.org).
+    static func useColor(_ choice: ColorChoice) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
+            return isatty(STDOUT_FILENO) != 0
+        }
+    }
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
