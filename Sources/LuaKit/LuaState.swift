@@ -221,9 +221,9 @@ public final class LuaState {
             if !indexed.isEmpty {
                 var i: Int64 = 1
                 while let item = indexed[i] { array.append(item); i += 1 }
+                // Keys past the sequence 1…n are kept as fields, by their decimal text.
                 if array.count != indexed.count {
-                    array = []
-                    for (k, v) in indexed { fields[String(k)] = v }
+                    for (k, v) in indexed where k < 1 || k > Int64(array.count) { fields[String(k)] = v }
                 }
             }
             return .table(LuaTable(array: array, fields: fields))

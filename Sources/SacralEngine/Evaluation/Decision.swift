@@ -21,6 +21,8 @@ public struct Decision: Sendable {
     public var document: JSONValue
     /// Rules that failed; their pathways were decided fail-closed.
     public var failures: [RuleFailure]
+    /// With tracing on: every rule evaluated and its outcome ("fired", "false", "unknown", "error").
+    public var trace: [(rule: String, outcome: String)] = []
 
     /// The status of a pathway (`recommended`, …).
     public func status(of pathway: String) -> String? {
@@ -89,7 +91,11 @@ struct DecisionBuilder {
             .object([("rule", .string(f.rule)), ("kind", .string(f.kind)), ("message", .string(f.message)),
                      ("pathways", .array(f.pathways.map(JSONValue.string)))])
         })))
-        return Decision(caseID: validated.id, file: validated.file, document: .object(doc), failures: failures)
+        var decision = Decision(caseID: validated.id, file: validated.file, document: .object(doc), failures: failures)
+        decision.trace = (result["trace"].tableValue?.array ?? []).map { t in
+            (t["rule"].stringValue ?? "?", t["outcome"].stringValue ?? "?")
+        }
+        return decision
     }
 
     /// The decision when the evaluation as a whole failed: every pathway undetermined (fail closed).

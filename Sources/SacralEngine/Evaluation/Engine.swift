@@ -136,10 +136,12 @@ public final class Engine {
 
     /// Evaluates a validated case. Never throws: a failure inside the rules is part of the decision
     /// (failed rules are listed, their pathways are never recommended).
-    public func evaluate(_ validated: ValidatedCase) -> Decision {
+    public func evaluate(_ validated: ValidatedCase, trace: Bool = false) -> Decision {
         let decision: Decision
         do {
-            let result = try state.call(runtime, "evaluate", [.value(validated.data)])
+            var arguments: [LuaArgument] = [.value(validated.data)]
+            if trace { arguments.append(.value(.record(["trace": .boolean(true)]))) }
+            let result = try state.call(runtime, "evaluate", arguments)
             decision = builder.build(case: validated, result: result)
         } catch {
             decision = builder.failed(case: validated, pathways: catalog.pathways, error: error)

@@ -862,7 +862,7 @@ local function collect_extras(decisions)
 end
 
 --- Evaluates one case (a validated table) and returns the decision as plain data.
-function M.evaluate(c)
+function M.evaluate(c, opts)
     case, memo, score_memo, pathway_memo, in_progress = c, {}, {}, {}, {}
     warnings, warning_seen, depth = {}, {}, 0
     local out = { scores = {}, pathways = {}, errors = {} }
@@ -931,6 +931,21 @@ function M.evaluate(c)
             pathways = r.spec.pathways }
     end
     out.warnings = warnings
+    if opts and opts.trace then
+        -- For coverage: every rule evaluated in this case and what came of it.
+        local trace = {}
+        for _, r in next, memo do
+            if type(r) == "table" and r.spec then
+                trace[#trace + 1] = { rule = r.spec.id, outcome = r.outcome, order = r.spec.order, lesion = r.lesion or 0 }
+            end
+        end
+        sort(trace, function(a, b)
+            if a.order ~= b.order then return a.order < b.order end
+            return a.lesion < b.lesion
+        end)
+        for _, t in ipairs(trace) do t.order, t.lesion = nil, nil end
+        out.trace = trace
+    end
     case, memo, score_memo, pathway_memo, in_progress = nil, nil, nil, nil, nil
     return out
 end

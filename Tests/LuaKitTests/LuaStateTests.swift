@@ -1,0 +1,200 @@
+import Testing
+@testable import LuaKit
+
+/// Runs `source` as a chunk and returns its first result.
+private func run(_ source: String, in state: LuaState? = nil, limits: LuaLimits = LuaLimits()) throws -> LuaValue {
+    let state = try state ?? LuaState(limits: limits)
+    let chunk = try state.compile(source, chunkName: "@rules/test.lua")
+    return try state.call(chunk)
+}
+
+/// The error a chunk raises.
+private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaError? {
+    do {
+        _ = try run(source, limits: limits)
+        return nil
+    } catch let error as LuaError {
+        return error
+    } catch {
+        return nil
+    }
+}
+
+@Suite struct ValueBridgeTests {
+    @Test func scalarsCrossBothWays() throws {
+        let state = try LuaState()
+        let echo = try state.compile("return ...", chunkName: "=echo")
+        for value: LuaValue in [.nil, .boolean(true), .boolean(false), .integer(42), .integer(-7), .number(1.5), .string("ünïcode"), .string("a\0b")] {
+            #expect(try state.call(echo, [.value(value)]) == value)
+        }
+    }
+
+    @Test func integersAndFloatsStayApart() throws {
+        #expect(try run("return 3") == .integer(3))
+        #expect(try run("return 3.0") == .number(3.0))
+        #expect(try run("return 7 // 2") == .integer(3))
+    }
+
+    @Test func tablesKeepListsAndRecordsApart() throws {
+        let state = try LuaState()
+        let echo = try state.compile("return ...", chunkName: "=echo")
+        let value = LuaValue.record(["levels": .list([.string("S1"), .string("S2")]), "age": .integer(70),
+                                     "labs": .record(["inr": .number(1.1)])])
+        #expect(try state.call(echo, [.value(value)]) == value)
+        let mixed = try run("return { 'a', 'b', x = 1, [10] = 'z' }")
+        #expect(mixed.tableValue?.array == [.string("a"), .string("b")])
+        #expect(mixed["x"] == .integer(1))
+        #expect(mixed["10"] == .string("z"))
+    }
+
+    @Test func sparseIntegerKeysBecomeFields() throws {
+        let value = try run("return { [1] = 'a', [3] = 'c' }")
+        #expect(value.tableValue?.array == [.string("a")])
+        #expect(value["3"] == .string("c"))
+    }
+
+    @Test func functionsCannotLeaveTheState() {
+        #expect(failure("return { f = function() end }")?.kind == .conversion)
+    }
+
+    @Test func cyclesAreRefused() {
+        #expect(failure("local t = {}; t.self = t; return t")?.kind == .conversion)
+    }
+}
+
+@Suite struct ErrorKindTests {
+    @Test func syntaxErrorNamesFileAndLine() throws {
+        let state = try LuaState()
+        #expect {
+            _ = try state.compile("local x = 1\nif then\n", chunkName: "@Rules/broken.lua")
+        } throws: { error in
+            let e = error as! LuaError
+            return e.kind == .syntax && e.message.hasPrefix("Rules/broken.lua:2:")
+        }
+    }
+
+    @Test func runtimeErrorNamesFileAndLine() {
+        let e = failure("local t = nil\nreturn t.x")
+        #expect(e?.kind == .runtime)
+        #expect(e?.message.hasPrefix("rules/test.lua:2:") == true)
+    }
+
+    @Test func errorWithTableValueIsDescribed() {
+        let e = failure("error({ code = 1 })")
+        #expect(e?.kind == .runtime)
+        #expect(e?.message == "(error object is a table value)")
+    }
+
+    @Test func errorWithNilValueIsDescribed() {
+        #expect(failure("error(nil)")?.message == "(error object is a nil value)")
+    }
+
+    @Test func binaryChunksAreRefused() throws {
+        let state = try LuaState()
+        #expect {
+            _ = try state.compile("\u{1B}Lua\u{54}\0garbage", chunkName: "@Rules/bin.lua")
+        } throws: { error in
+            (error as! LuaError).message.contains("attempt to load a binary chunk")
+        }
+    }
+}
+
+@Suite struct SandboxTests {
+    @Test(arguments: ["io", "os", "package", "debug", "require", "dofile", "loadfile", "load", "collectgarbage",
+                      "print", "rawset", "rawget", "rawequal", "rawlen", "setmetatable", "getmetatable", "coroutine"])
+    func dangerousGlobalsAreGone(name: String) throws {
+        #expect(try run("return \(name) == nil") == .boolean(true))
+    }
+
+    @Test(arguments: ["string.dump", "math.random", "math.randomseed", "table.move"])
+    func dangerousLibraryFunctionsAreGone(name: String) throws {
+        #expect(try run("return \(name) == nil") == .boolean(true))
+    }
+
+    @Test func methodCallsOnStringsUseTheGuardedLibrary() throws {
+        #expect(try run("return ('x').dump == nil") == .boolean(true))
+    }
+
+    @Test func safeLibrariesWork() throws {
+        #expect(try run("return string.format('%.2f', 1.5) .. table.concat({'a','b'}, ',') .. math.floor(2.7) .. utf8.char(65)") == .string("1.50a,b2A"))
+        #expect(try run("return ('S1-S2'):match('^(S%d)')") == .string("S1"))
+    }
+
+    @Test func pathologicalPatternIsRefusedNotRun() {
+        let e = failure("return string.find(string.rep('a', 40), string.rep('a?', 40) .. string.rep('a', 40))")
+        #expect(e?.message.contains("refused") == true)
+    }
+
+    @Test func repOfEmptyStringDoesNotSpin() throws {
+        #expect(try run("return string.rep('', 1 << 60)") == .string(""))
+    }
+}
+
+@Suite struct LimitTests {
+    @Test func memoryCapStopsAGiantString() {
+        let e = failure("return string.rep('x', 1 << 30)", limits: LuaLimits(memoryBytes: 4 << 20))
+        #expect(e?.kind == .memory || e?.message.contains("too large") == true)
+    }
+
+    @Test func memoryCapStopsAGrowingTable() throws {
+        let state = try LuaState(limits: LuaLimits(memoryBytes: 4 << 20))
+        let chunk = try state.compile("local t = {} for i = 1, 1e9 do t[i] = i end", chunkName: "@rules/grow.lua")
+        #expect(throws: LuaError.self) { try state.call(chunk) }
+        #expect(state.hitLimit)
+    }
+
+    @Test func hostMayPushMoreThanTheCapWithoutAborting() throws {
+        let state = try LuaState(limits: LuaLimits(memoryBytes: 256 << 10))
+        let len = try state.compile("return #(...)", chunkName: "=len")
+        // The cap is lifted while the host builds arguments, so this cannot abort the process.
+        let big = String(repeating: "x", count: 1 << 20)
+        #expect(try state.call(len, [.value(.string(big))]) == .integer(1 << 20))
+    }
+
+    @Test func budgetStopsAnInfiniteLoopInsideAWindow() throws {
+        let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
+        // The host table's arm() opens a window, as the trusted runtime does around each rule.
+        let chunk = try state.compile("local host = ... host.arm() while true do end", chunkName: "@rules/spin.lua")
+        #expect {
+            try state.call(chunk, [state.hostTable])
+        } throws: { error in
+            let e = error as! LuaError
+            return e.kind == .instructionLimit && e.message == "rules/spin.lua:1: instruction limit exceeded"
+        }
+        #expect(state.hitLimit)
+    }
+
+    @Test func pcallCannotSwallowTheBudget() throws {
+        let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
+        let chunk = try state.compile("""
+            local host = ...
+            host.arm()
+            while true do pcall(function() while true do end end) end
+            """, chunkName: "@rules/swallow.lua")
+        #expect { try state.call(chunk, [state.hostTable]) } throws: { ($0 as! LuaError).kind == .instructionLimit }
+    }
+
+    @Test func trustedChunkRegainsControlAfterTheBudgetRunsOut() throws {
+        let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
+        let rule = try state.compile("while true do end", chunkName: "@rules/spin.lua")
+        let runtime = try state.compile("""
+            local host, rule = ...
+            host.arm()
+            local ok, err = pcall(rule)
+            local tripped = host.disarm()
+            return { ok = ok, err = err, tripped = tripped }
+            """, chunkName: LuaState.trustedChunkName)
+        let result = try state.call(runtime, [state.hostTable, .ref(rule)])
+        #expect(result["ok"] == .boolean(false))
+        #expect(result["tripped"] == .boolean(true))
+        #expect(result["err"] == .string("rules/spin.lua:1: instruction limit exceeded"))
+    }
+
+    @Test func stateStaysUsableAfterAnError() throws {
+        let state = try LuaState()
+        let bad = try state.compile("error('boom')", chunkName: "@rules/boom.lua")
+        #expect(throws: LuaError.self) { try state.call(bad) }
+        let good = try state.compile("return 1 + 1", chunkName: "@rules/ok.lua")
+        #expect(try state.call(good) == .integer(2))
+    }
+}
