@@ -19,6 +19,10 @@ ruleset {
           plan_text = "Pre-operative selective arterial embolization." },
     },
 
+    -- The numbered criteria of the knowledge base that the rules must claim (sacral check verifies
+    -- that each appears in some rule's or score's `implements`).
+    criteria = { "K1-K74", "P1-P19" },
+
     -- P19: strongest first. A status:strength pair ranks on its own; a bare status covers the rest.
     precedence = {
         "contraindicated:absolute",

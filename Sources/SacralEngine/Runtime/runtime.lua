@@ -1040,6 +1040,38 @@ function M.finish_loading()
             end
         end
         if spec.source == nil then problem(spec.file, spec.line, "rule '" .. spec.id .. "' cites no source") end
+        -- Static effects can be checked now; computed ones are checked by the runtime when they fire.
+        local effects = {}
+        if type(spec.effect) == "table" then effects[#effects + 1] = spec.effect end
+        if type(spec.effects) == "table" then
+            for p, e in pairs(spec.effects) do
+                if not meta.pathway_by_id[p] then
+                    problem(spec.file, spec.line, "rule '" .. spec.id .. "' has an effect for unknown pathway '" .. tostring(p) .. "'")
+                end
+                if type(e) == "table" then effects[#effects + 1] = e end
+            end
+        end
+        for _, e in ipairs(effects) do
+            local alert = type(e.alert) == "table" and e.alert.id or e.alert
+            if alert ~= nil and not (meta.alerts and meta.alerts[alert]) then
+                problem(spec.file, spec.line, "rule '" .. spec.id .. "' raises undeclared alert '" .. tostring(alert) .. "'")
+            end
+            if e.strength ~= nil and e.status ~= "contraindicated" then
+                problem(spec.file, spec.line, "rule '" .. spec.id .. "': a strength goes with status contraindicated only")
+            end
+        end
+        if meta.sources and type(spec.source) == "string" then
+            for part in string.gmatch(spec.source, "[^;]+") do
+                part = string_gsub(string_gsub(part, "^%s+", ""), "%s+$", "")
+                local known_source = false
+                for name in pairs(meta.sources) do
+                    if string_sub(part, 1, #name) == name then known_source = true end
+                end
+                if not known_source then
+                    problem(spec.file, spec.line, "rule '" .. spec.id .. "' cites '" .. part .. "', which ruleset.sources does not list")
+                end
+            end
+        end
     end
     return { ok = #problems == 0, problems = problems }
 end
@@ -1050,8 +1082,7 @@ function M.describe()
     local out = { ruleset = {}, fields = {}, rules = {}, scores = {} }
     if meta then
         out.ruleset = { name = meta.name, version = meta.version, pathways = {}, alerts = {},
-            precedence = meta.precedence, sources = meta.sources, implements = meta.implements,
-            statuses = meta.statuses }
+            precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria }
         for _, p in ipairs(meta.pathways) do
             out.ruleset.pathways[#out.ruleset.pathways + 1] = type(p) == "table" and
                 { id = p.id, title = p.title, per_lesion = p.per_lesion or false } or { id = p }
