@@ -6,6 +6,10 @@ import Foundation
 public struct RuleSetError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// The text of a rule set: every file of a `Rules/` directory, as loaded from disk or from the copy
@@ -19,7 +23,7 @@ public struct RuleSet: Sendable {
     }
 
     /// Where the rules came from, for people.
-    public var origin: String
+    public var origin: String  // var: a git revision names itself
     /// All files, sorted by relative path.
     public var files: [File]
     /// SHA-256 over every file's relative path and content, in path order.

@@ -1,0 +1,135 @@
+import Foundation
+
+/// One difference a rule change makes to one case.
+public struct ImpactChange: Sendable {
+    public var file: String
+    public var caseID: String
+    /// A pathway id, or "alerts" / "case" for case-level changes.
+    public var area: String
+    /// What changed: "status", "approach S1", "reasons", "alerts", "plan", "input".
+    public var aspect: String
+    public var old: String
+    public var new: String
+}
+
+/// The clinical impact of a rule change across a case corpus: evaluates every case under both
+/// rule sets and lists what changed in status, strength, approach, alerts, plan and reasons.
+public struct ImpactDiff {
+    public var old: Engine
+    public var new: Engine
+
+    public init(old: Engine, new: Engine) {
+        self.old = old
+        self.new = new
+    }
+
+    public func run(files: [String]) -> (changes: [ImpactChange], cases: Int) {
+        var changes: [ImpactChange] = []
+        for file in files {
+            let a = Result { () throws(CaseLoadError) in try old.load(path: file) }
+            let b = Result { () throws(CaseLoadError) in try new.load(path: file) }
+            switch (a, b) {
+            case (.success(let ca), .success(let cb)):
+                changes += compare(file: file, id: ca.id, old.evaluate(ca), new.evaluate(cb))
+            case (.failure, .failure):
+                continue  // bad under both: not a change the rules made
+            case (.success(let ca), .failure(let e)):
+                changes.append(ImpactChange(file: file, caseID: ca.id, area: "case", aspect: "input",
+                                            old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
+            case (.failure(let e), .success(let cb)):
+                changes.append(ImpactChange(file: file, caseID: cb.id, area: "case", aspect: "input",
+                                            old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
+            }
+        }
+        return (changes, files.count)
+    }
+
+    private func compare(file: String, id: String, _ a: Decision, _ b: Decision) -> [ImpactChange] {
+        var out: [ImpactChange] = []
+        func add(_ area: String, _ aspect: String, _ x: String, _ y: String) {
+            if x != y { out.append(ImpactChange(file: file, caseID: id, area: area, aspect: aspect, old: x, new: y)) }
+        }
+        let pathways = a.pathwayIDs + b.pathwayIDs.filter { !a.pathwayIDs.contains($0) }
+        for p in pathways {
+            let pa = a.document["pathways"]?[p], pb = b.document["pathways"]?[p]
+            add(p, "status", Self.status(pa), Self.status(pb))
+            let lesions = (pa?["lesions"]?.objectValue ?? []).map(\.0) + (pb?["lesions"]?.objectValue ?? []).map(\.0)
+            var seen = Set<String>()
+            for l in lesions where seen.insert(l).inserted {
+                add(p, "lesion \(l)", Self.status(pa?["lesions"]?[l]), Self.status(pb?["lesions"]?[l]))
+                add(p, "approach \(l)", Self.list(pa?["lesions"]?[l]?["approach"]), Self.list(pb?["lesions"]?[l]?["approach"]))
+            }
+            add(p, "detail", pa?["detail"]?.serialized(pretty: false) ?? "", pb?["detail"]?.serialized(pretty: false) ?? "")
+            add(p, "reasons", Self.reasons(pa), Self.reasons(pb))
+        }
+        let alerts = { (d: Decision) in Self.list(.array((d.document["alerts"]?.arrayValue ?? []).compactMap { $0["id"] })) }
+        add("alerts", "alerts", alerts(a), alerts(b))
+        let plan = { (d: Decision) in
+            (d.document["plan"]?.arrayValue ?? []).map { "\($0["pathway"]?.stringValue ?? "")(\($0["timing"]?.stringValue ?? "-"))" }
+                .joined(separator: " → ")
+        }
+        add("plan", "plan", plan(a), plan(b))
+        return out
+    }
+
+    private static func status(_ node: JSONValue?) -> String {
+        guard let node, let s = node["status"]?.stringValue else { return "(absent)" }
+        if let strength = node["strength"]?.stringValue { return "\(s) (\(strength))" }
+        return s
+    }
+
+    private static func list(_ node: JSONValue?) -> String {
+        "[" + (node?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") + "]"
+    }
+
+    /// The rules that spoke, with what they said: a change of wording does not count, a change of
+    /// rule, status or outcome does.
+    private static func reasons(_ node: JSONValue?) -> String {
+        (node?["reasons"]?.arrayValue ?? []).map { r in
+            var s = r["rule"]?.stringValue ?? "?"
+            if let l = r["lesion"]?.stringValue { s += "@\(l)" }
+            if let st = r["status"]?.stringValue { s += ":\(st)" }
+            if let o = r["outcome"]?.stringValue, o != "fired" { s += "(\(o))" }
+            return s
+        }.sorted().joined(separator: ", ")
+    }
+
+    /// Changes grouped by pathway (then alerts, plan, case), for people.
+    public static func text(_ changes: [ImpactChange], cases: Int) -> String {
+        var out = ""
+        var order: [String] = []
+        for c in changes where !order.contains(c.area) { order.append(c.area) }
+        for area in order {
+            out += "\(area)\n"
+            for c in changes where c.area == area {
+                out += "  \(c.file) (\(c.caseID)): \(c.aspect): \(c.old) → \(c.new)\n"
+            }
+        }
+        out += summary(changes, cases: cases) + "\n"
+        return out
+    }
+
+    public static func summary(_ changes: [ImpactChange], cases: Int) -> String {
+        let changedCases = Set(changes.map(\.file)).count
+        var counts: [(String, Int)] = []
+        for c in changes {
+            let n = Set(changes.filter { $0.area == c.area }.map(\.file)).count
+            if !counts.contains(where: { $0.0 == c.area }) { counts.append((c.area, n)) }
+        }
+        let detail = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        return "\(changedCases) of \(cases) cases changed" + (detail.isEmpty ? "" : " (\(detail))")
+    }
+
+    public static func json(_ changes: [ImpactChange], cases: Int, old: Engine, new: Engine) -> JSONValue {
+        .object([
+            ("old", .object([("origin", .string(old.ruleSet.origin)), ("sha256", .string(old.ruleSet.sha256))])),
+            ("new", .object([("origin", .string(new.ruleSet.origin)), ("sha256", .string(new.ruleSet.sha256))])),
+            ("summary", .object([("cases", .int(Int64(cases))), ("changed_cases", .int(Int64(Set(changes.map(\.file)).count))),
+                                 ("changes", .int(Int64(changes.count)))])),
+            ("changes", .array(changes.map { c in
+                .object([("file", .string(c.file)), ("case", .string(c.caseID)), ("area", .string(c.area)),
+                         ("aspect", .string(c.aspect)), ("old", .string(c.old)), ("new", .string(c.new))])
+            })),
+        ])
+    }
+}
