@@ -1,0 +1,20 @@
+-- B2 / P17: revised Tokuhashi score (0-15).
+local S = use("scoring")
+
+score {
+    id = "tokuhashi",
+    implements = { "P17", "K50" },
+    source = "Tokuhashi 2005; Mika & Mesfin 2018",
+    summary = "Revised Tokuhashi: KPS, extraspinal bone foci, vertebral metastases (as given), visceral metastases, primary site, palsy",
+    compute = function(c)
+        local r = S.tokuhashi(c)
+        if not r.total then S.raise_unknown(r.need) end
+        local notes = { "Bands: 0-8 under 6 months (conservative/palliative treatment), 9-11 6 months or more (palliative surgery), 12-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi cannot decide the 3-month life-expectancy criterion on its own (knowledge base B2).",
+                        "Vertebral metastases counted as given in the case (cancer.vertebral_metastases); the knowledge base convention counts each involved sacral segment as one vertebral body and the ilium as extraspinal." }
+        for _, n in ipairs(r.notes) do
+            notes[#notes + 1] = n
+            c:warn(n:find("^Tokuhashi") and n or ("Tokuhashi: " .. n))
+        end
+        return { total = r.total, band = r.band, items = r.items, categories = r.values, notes = notes }
+    end,
+}
