@@ -1,0 +1,54 @@
+import Foundation
+import LuaKit
+@testable import SacralEngine
+
+/// The repository root (tests run from anywhere).
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+let shippedRules = repositoryRoot + "/Rules"
+
+/// An engine over the shipped rules (or a copy).
+func makeEngine(rules: String = shippedRules, limits: LuaLimits = LuaLimits()) throws -> Engine {
+    try Engine(ruleSet: RuleSet.load(directory: rules), limits: limits)
+}
+
+/// A temporary copy of the shipped Rules/ that a test may change.
+func copyOfRules() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let target = dir.appendingPathComponent("Rules").path
+    try FileManager.default.copyItem(atPath: shippedRules, toPath: target)
+    return target
+}
+
+/// Writes text to a temporary file with the given extension and returns its path.
+func temporaryFile(_ text: String, ext: String = "yaml") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("case-\(UUID().uuidString).\(ext)").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// A complete, valid case (a Tian 2022-like patient); `replacing` swaps lines by their key.
+func caseYAML(id: String = "test-case", _ overrides: [String: String] = [:]) -> String {
+    var sections: [(String, String)] = [
+        ("id", "id: \(id)"),
+        ("patient", "patient: { age: 62, sex: female, karnofsky: 70, fit_for_surgery: false, accepts_surgery: false, life_expectancy_months: 12 }"),
+        ("labs", "labs: { inr: 1.1, platelets: 210, coagulopathy_correctable: true }"),
+        ("comorbidities", "comorbidities: { systemic_infection: false, local_infection: false, pmma_allergy: false, severe_cardiopulmonary_disease: false }"),
+        ("cancer", "cancer: { primary: breast, tissue_diagnosis: primary_confirmed, direct_extension: false, visceral_metastases: none, extraspinal_bone_metastases: 1, vertebral_metastases: 1, systemic_therapy: ongoing }"),
+        ("lesions", """
+        lesions:
+          - { id: S2a, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: true, pelvic_instability: false }
+        """),
+        ("symptoms", "symptoms: { pain_vas: 8, pain_type: mechanical, neurologic: intact, bowel_bladder: normal, cannot_walk_or_sit: true, conservative_care: refractory }"),
+        ("history", "history: { radiation: completed, radiation_response: persistent_pain, radiation_dose_gy: 30, sacral_surgery: false, cement_augmentation: false }"),
+    ]
+    for (key, line) in overrides {
+        if let i = sections.firstIndex(where: { $0.0 == key }) { sections[i].1 = line } else { sections.append((key, line)) }
+    }
+    return sections.map(\.1).joined(separator: "\n") + "\n"
+}
