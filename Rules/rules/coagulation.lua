@@ -23,7 +23,7 @@ local function findings(c)
 end
 
 rule {
-    id = "coagulation.coagulopathy",
+    id = "sacroplasty.coagulopathy",
     pathways = { "sacroplasty", "rfa" },
     implements = { "K13", "P2", "P15" },
     source = "Tian 2022; Kortman 2013",
@@ -62,7 +62,7 @@ rule {
 }
 
 rule {
-    id = "coagulation.normal",
+    id = "sacroplasty.coagulation_normal",
     pathways = { "sacroplasty", "rfa" },
     implements = { "K13", "P2" },
     source = "Tian 2022",

@@ -1,6 +1,6 @@
 -- P3 / K3: lesion size. Tian 2022 enrolled only metastases <= 3 cm in diameter; no other seed caps
 -- size. A larger lesion is outside the studied cohort: sacroplasty (and RFA, studied in the same
--- cohort) at most `option`, with the outside_study_criteria alert. Not a contraindication. An unknown
+-- cohort) at most `option`; the outside_study_criteria alert is raised by rules/alerts.lua. Not a contraindication. An unknown
 -- diameter is said, not blocked.
 local t = use("thresholds")
 
@@ -8,7 +8,7 @@ rule {
     id = "sacroplasty.lesion_size",
     pathways = { "sacroplasty", "rfa" },
     per_lesion = true,
-    implements = { "K3", "P3", "P18" },
+    implements = { "K3", "P3" },
     source = "Tian 2022",
     summary = "Diameter > 3.0 cm is outside the Tian 2022 cohort: at most option",
     status = "option",
@@ -23,9 +23,6 @@ rule {
         if d > t.diameter_max_cm then
             return {
                 status = "option",
-                alert = { id = "outside_study_criteria",
-                    text = string.format("Lesion %s measures %.1f cm: Tian 2022 enrolled only metastases <= %.1f cm in diameter (entry criterion). Not a contraindication, but the evidence does not cover it.",
-                        tostring(c:lesion_id()), d, t.diameter_max_cm) },
                 text = string.format(
                     "Lesion %s measures %.1f cm, above the Tian 2022 entry criterion of <= %.1f cm: outside the studied cohort, so at most an option (not a contraindication; no other seed caps size, and Tian 2019 treated lesions spanning S1-S3). RFA ablation range is set by lesion size (1-3 cm active tip, overlapping ablations; Tian 2022).",
                     tostring(c:lesion_id()), d, t.diameter_max_cm),

@@ -16,8 +16,9 @@ rule {
     status = "not_indicated",
     when = function(c)
         if c:has("patient.life_expectancy_months") then return true end
+        -- Tokuhashi stands in only when it is computed (every item known) and >= 9 (P4).
         local r = S.tokuhashi(c)
-        if r.min >= t.tokuhashi_6_months_min then return true end
+        if r.total and r.total >= t.tokuhashi_6_months_min then return true end
         return c:get("patient.life_expectancy_months") ~= nil  -- unknown: reports the estimate missing
     end,
     effect = function(c)
@@ -33,9 +34,8 @@ rule {
                 tostring(m), t.life_expectancy_min_months) }
         end
         local r = S.tokuhashi(c)
-        local shown = r.total and tostring(r.total) or string.format("at least %d", r.min)
         return { text = string.format(
-            "No clinicians' estimate of life expectancy; revised Tokuhashi %s (>= %d predicts >= 6 months) satisfies the >= %d-month Tian 2022 entry criterion (P4).",
-            shown, t.tokuhashi_6_months_min, t.life_expectancy_min_months) }
+            "No clinicians' estimate of life expectancy; revised Tokuhashi %d (>= %d predicts >= 6 months) satisfies the >= %d-month Tian 2022 entry criterion (P4).",
+            r.total, t.tokuhashi_6_months_min, t.life_expectancy_min_months) }
     end,
 }

@@ -145,7 +145,7 @@ rule {
 rule {
     id = "sacroplasty.pain_severity",
     pathways = { "sacroplasty", "rfa" },
-    implements = { "K2", "P5", "P18" },
+    implements = { "K2", "P5" },
     source = "Tian 2022; Kortman 2013; Mika & Mesfin 2018",
     summary = "Painless lesion not indicated; VAS < 7 outside the studied cohorts (at most option)",
     status = "not_indicated",
@@ -167,9 +167,6 @@ rule {
         end
         if vas < t.pain_vas_severe then
             return { status = "option",
-                alert = { id = "outside_study_criteria", text = string.format(
-                    "Pain VAS %s is below %d: the seeds enrolled severe pain (baseline VAS 6.9-9.0); VAS >= %d as 'severe' is a judgement (Mika & Mesfin 2018, quoting Moussazadeh: 7-10 is severe).",
-                    tostring(vas), t.pain_vas_severe, t.pain_vas_severe) },
                 text = string.format(
                     "Pain VAS %s is below the working cut-off for severe pain (VAS >= %d, a judgement: no seed gives a cut-off; the cohorts' baseline means were 6.9-9.0 and Mika & Mesfin 2018 call 7-10 severe). Outside the studied cohorts: at most an option.%s",
                     tostring(vas), t.pain_vas_severe, walk_text) }
@@ -198,7 +195,7 @@ rule {
 rule {
     id = "sacroplasty.neurological_deficit",
     pathways = { "sacroplasty" },
-    implements = { "K9", "P5", "P18" },
+    implements = { "K9", "P5" },
     source = "Tian 2019; Tian 2020; Tian 2022",
     summary = "Radiculopathy or motor deficit (without CES): outside the studied cohorts, at most option",
     when = function(c)
@@ -207,8 +204,6 @@ rule {
     end,
     effect = {
         status = "option",
-        alert = { id = "outside_study_criteria",
-            text = "A neurological deficit is present: Tian 2019 and Tian 2020 enrolled only patients without neurological deficit." },
         text = function(c)
             return string.format(
                 "Neurological deficit (%s): Tian 2019 and Tian 2020 enrolled only patients 'without neurological deficit'; Tian 2022 has no explicit neurological criterion but excludes epidural tumour and foraminal erosion, which cause most deficits. Outside the studied cohorts: at most an option, and the cause of the deficit must be found.",

@@ -43,10 +43,10 @@ local function systemic_veto(c)
     end
     local toku, tomita = S.tokuhashi(c), S.tomita(c)
     local kps = S.kps(c)
-    local toku_low = toku.max <= t.veto_tokuhashi_max
-    local toku_known = toku_low or toku.min > t.veto_tokuhashi_max
-    local tomita_high = tomita.min >= t.veto_tomita_min
-    local tomita_known = tomita_high or tomita.max < t.veto_tomita_min
+    -- A veto needs its facts: a score counts only when it is computed (every item known).
+    local toku_known, tomita_known = toku.total ~= nil, tomita.total ~= nil
+    local toku_low = toku_known and toku.total <= t.veto_tokuhashi_max
+    local tomita_high = tomita_known and tomita.total >= t.veto_tomita_min
     local kps_low = kps ~= nil and kps <= t.veto_kps_max
     facts[#facts + 1] = toku.total and string.format("revised Tokuhashi %d", toku.total)
         or string.format("revised Tokuhashi %d-%d (incomplete)", toku.min, toku.max)
@@ -55,8 +55,8 @@ local function systemic_veto(c)
     facts[#facts + 1] = kps and string.format("KPS %d", kps) or "KPS not given"
     if toku_low and (tomita_high or kps_low) then
         reasons[#reasons + 1] = string.format("revised Tokuhashi %s (<= %d: predicted survival under 6 months) with %s",
-            toku.total and tostring(toku.total) or ("at most " .. toku.max), t.veto_tokuhashi_max,
-            tomita_high and string.format("Tomita %s (>= %d: terminal care)", tomita.total and tostring(tomita.total) or ("at least " .. tomita.min), t.veto_tomita_min)
+            tostring(toku.total), t.veto_tokuhashi_max,
+            tomita_high and string.format("Tomita %d (>= %d: terminal care)", tomita.total, t.veto_tomita_min)
                 or string.format("KPS %d (<= %d)", kps, t.veto_kps_max))
     end
     if not toku_known then
