@@ -54,7 +54,8 @@ end
 -- Whether the lesion has been irradiated: lesions[].irradiated, else history.radiation.
 function F.lesion_irradiated(l)
     if l:has("lesion.irradiated") then return l:get("lesion.irradiated") end
-    return l:get("history.radiation") == "completed"
+    if l:has("history.radiation") then return l:get("history.radiation") == "completed" end
+    S.raise_unknown({ { l, "lesion.irradiated" }, { l, "history.radiation" } })
 end
 
 -- Sacral segments (S1-S5) the lesion occupies.
@@ -110,7 +111,13 @@ end
 -- Whether the sacrum was irradiated before: history.radiation, else any lesion marked irradiated.
 function F.irradiated(c)
     if c:has("history.radiation") then return c:get("history.radiation") == "completed" end
-    return F.any_lesion(c, function(l) return l:get("lesion.irradiated") end)
+    local v = known(function() return F.any_lesion(c, function(l) return l:get("lesion.irradiated") end) end)
+    if v ~= nil then return v end
+    local need = { { c, "history.radiation" } }
+    for _, l in ipairs(S.lesions(c)) do
+        if not l:has("lesion.irradiated") then need[#need + 1] = { l, "lesion.irradiated" } end
+    end
+    S.raise_unknown(need)
 end
 
 -- Prior radiation followed by persistent pain or progression ("failed radiation", K36, K43).

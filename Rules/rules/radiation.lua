@@ -149,6 +149,7 @@ rule {
     source = "Mika & Mesfin 2018; Laufer 2013 (NOMS)",
     summary = "Unstable sacrum and stabilisation contraindicated or vetoed: palliative radiation recommended, instability named",
     unknown_text = "Stability of the sacrum or the fixation decision is not known",
+    status = "recommended",
     when = function(c)
         return all_of(function() return F.unstable(c) end,
             function()
@@ -156,14 +157,16 @@ rule {
                 return s == "contraindicated" or s == "not_indicated"
             end)
     end,
-    effect = {
-        status = "recommended",
-        detail = { modality = "conventional", intent = "palliative" },
-        text = function(c)
-            local s, strength = c:status("fixation")
-            return string.format(
+    effect = function(c)
+        local s, strength = c:status("fixation")
+        -- After prior radiation the re-irradiation rules choose the modality (stereotactic).
+        local naive = known(function() return not F.irradiated(c) end)
+        return {
+            status = "recommended",
+            detail = naive and { modality = "conventional", intent = "palliative" } or { intent = "palliative" },
+            text = string.format(
                 "The sacrum is unstable, but stabilisation is %s: palliative radiation is recommended, knowing that radiation does not restore stability or relieve mechanical pain (Mika & Mesfin 2018; NOMS: when surgery is not tolerated, radiation alone). Instability remains: protect weight bearing.",
-                s == "contraindicated" and ("contraindicated (" .. tostring(strength) .. ")") or "not indicated (systemic veto or no surgical indication)")
-        end,
-    },
+                s == "contraindicated" and ("contraindicated (" .. tostring(strength) .. ")") or "not indicated (systemic veto or no surgical indication)"),
+        }
+    end,
 }

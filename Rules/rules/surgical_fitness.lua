@@ -111,7 +111,7 @@ for _, s in ipairs(SURGERY) do
                     s.Name, s.indication, why, gaps ~= "" and (" Note: " .. gaps .. ".") or "") }
             end
             return { text = string.format(
-                "Systemic check before %s (%s): no veto (the veto needs an estimate < %d months, or Tokuhashi <= %d together with Tomita >= %d or KPS <= %d).%s Surgery here is palliative (median survival 11 months after sacral surgery, Feiz-Erfan in Mika & Mesfin 2018); Tomita never triggers excision in the sacrum.",
+                "Systemic check before %s: %s. No veto (the veto needs an estimate < %d months, or Tokuhashi <= %d together with Tomita >= %d or KPS <= %d).%s Surgery here is palliative (median survival 11 months after sacral surgery, Feiz-Erfan in Mika & Mesfin 2018); Tomita never triggers excision in the sacrum.",
                 s.name, facts, t.life_expectancy_min_months, t.veto_tokuhashi_max, t.veto_tomita_min, t.veto_kps_max,
                 gaps ~= "" and (" Note: " .. gaps .. ".") or "") }
         end,
