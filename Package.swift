@@ -38,6 +38,13 @@ let package = Package(
                 "SacralEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmark helpers (scripts/bench.sh); not part of the product.
+        .executableTarget(
+            name: "sacral-bench",
+            dependencies: [
+                "SacralEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "SacralEngineTests", dependencies: ["SacralEngine"]),
     ],

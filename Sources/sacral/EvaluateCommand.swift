@@ -15,7 +15,10 @@ struct EvaluateCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
-    var files: [String]
+    var files: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.", valueName: "file"))
+    var jsonl: String?
 
     @Option(name: .long, help: "Output format.")
     var format: OutputFormat = .text
@@ -25,8 +28,13 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var ruleOptions: RuleOptions
 
+    func validate() throws {
+        if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
+    }
+
     func run() throws {
         let engine = try ruleOptions.engine()
+        if let jsonl { return try runLines(jsonl, engine: engine) }
         let report = TextReport(color: Terminal.useColor(color))
         var badInput = false
         var ruleFailed = false
@@ -54,6 +62,70 @@ struct EvaluateCommand: ParsableCommand {
         }
         if ruleFailed { throw ExitCode(3) }
         if badInput { throw ExitCode(2) }
+    }
+
+    /// JSON Lines: a result line for every input line that holds a case (blank lines are skipped),
+    /// an error line naming the line number for a bad one; each line is written whole.
+    private func runLines(_ source: String, engine: Engine) throws {
+        let handle: FileHandle
+        if source == "-" {
+            handle = FileHandle.standardInput
+        } else if let h = FileHandle(forReadingAtPath: source) {
+            handle = h
+        } else {
+            Terminal.error("\(source): cannot be opened")
+            throw ExitCode(2)
+        }
+        let name = source == "-" ? "stdin" : source
+        let decoder = CaseDecoder()
+        var badInput = false, ruleFailed = false
+        var lineNumber = 0
+        var pending = Data()
+        func handleLine(_ bytes: Data) {
+            lineNumber += 1
+            let place = "\(name):\(lineNumber)"
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            do {
+                let value = try decoder.decode(bytes, format: .json, file: place)
+                let validated = try engine.validator.validate(value, file: place)
+                let decision = engine.evaluate(validated)
+                if !decision.failures.isEmpty {
+                    ruleFailed = true
+                    for failure in decision.failures { Terminal.error("\(place): \(failure)") }
+                }
+                Terminal.write(decision.document.serialized(pretty: false) + "\n")
+            } catch let error as CaseReadError {
+                badInput = true
+                Terminal.error(error.description)
+                Terminal.write(Self.errorLine(line: lineNumber, [ValidationIssue(path: "", message: error.message)]) + "\n")
+            } catch let error as CaseInvalid {
+                badInput = true
+                Terminal.error(error.description)
+                Terminal.write(Self.errorLine(line: lineNumber, error.issues) + "\n")
+            } catch {
+                badInput = true
+                Terminal.error("\(place): \(error)")
+            }
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 16)
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                handleLine(pending[pending.startIndex..<newline])
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if !pending.isEmpty { handleLine(pending) }
+        if ruleFailed { throw ExitCode(3) }
+        if badInput { throw ExitCode(2) }
+    }
+
+    static func errorLine(line: Int, _ issues: [ValidationIssue]) -> String {
+        JSONValue.object([
+            ("line", .int(Int64(line))),
+            ("errors", .array(issues.map { .object([("path", .string($0.path)), ("message", .string($0.message))]) })),
+        ]).serialized(pretty: false)
     }
 
     /// The JSON that stands in for a case that could not be evaluated.

@@ -7,6 +7,11 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
 }
 
 /// A case that passed validation, ready for the rules.

@@ -246,6 +246,7 @@ local memo = nil            -- rule key -> result
 local score_memo = nil      -- score id -> { value = ..., missing = ..., error = ... }
 local pathway_memo = nil    -- pathway id -> decision
 local in_progress = nil     -- pathway id -> true while being decided (cycle detection)
+local derive_memo = nil     -- c:derive results of this case
 local warnings, warning_seen = nil, nil
 local depth = 0             -- nesting of budget windows
 
@@ -280,17 +281,27 @@ end
 
 -- The field path as the output names it: lesion-relative paths become lesions[i]....
 local function concrete_path(path, lesion_index)
-    local parsed = parse_path(path)
+    local parsed = path_cache[path] or parse_path(path)
     if parsed.lesion then
-        return string_format("lesions[%d].%s", lesion_index - 1, string_sub(path, 8))
+        local names = parsed.concrete
+        if not names then names = {}; parsed.concrete = names end
+        local name = names[lesion_index]
+        if not name then
+            name = string_format("lesions[%d].%s", lesion_index - 1, string_sub(path, 8))
+            names[lesion_index] = name
+        end
+        return name
     end
     return path
 end
 
 local function lookup(path, lesion_index)
-    local parsed = parse_path(path)
-    if not field_by_path[parsed.normal] then
-        error("field '" .. path .. "' is not in the field dictionary", 3)
+    local parsed = path_cache[path] or parse_path(path)
+    if not parsed.declared then
+        if not field_by_path[parsed.normal] then
+            error("field '" .. path .. "' is not in the field dictionary", 3)
+        end
+        parsed.declared = true
     end
     local v = case
     if parsed.lesion then
@@ -452,6 +463,27 @@ function Context:status(pathway)
         error(UNKNOWN, 0)
     end
     return d.status, d.strength
+end
+
+--- c:derive(name, fn): fn(c) computed once per case (and per lesion, in a per-lesion context);
+--- every context that asks gets the same value, the fields it read, and the same unknown.
+--- Use it for anything several rules compute (a score's bounds, a predicate over all lesions).
+--- The value is shared: treat it as read-only.
+function Context:derive(name, fn)
+    local key = self.lesion_index and (name .. "#" .. self.lesion_index) or name
+    local d = derive_memo[key]
+    if d == nil then
+        local sub = new_context(self.owner, self.lesion_index)
+        local ok, v = pcall(fn, sub)
+        if not ok and v ~= UNKNOWN then error(v, 0) end
+        d = { ok = ok, value = v, inputs = sub.inputs, missing = sub.missing }
+        derive_memo[key] = d
+    end
+    local inputs = self.inputs
+    for k, v in next, d.inputs do inputs[k] = v end
+    for _, m in ipairs(d.missing) do note_missing(self, m.field, m.optional) end
+    if not d.ok then error(UNKNOWN, 0) end
+    return d.value
 end
 
 --- c:warn(text): a warning in the output (a conversion made, a mapping defaulted).
@@ -863,7 +895,7 @@ end
 
 --- Evaluates one case (a validated table) and returns the decision as plain data.
 function M.evaluate(c, opts)
-    case, memo, score_memo, pathway_memo, in_progress = c, {}, {}, {}, {}
+    case, memo, score_memo, pathway_memo, in_progress, derive_memo = c, {}, {}, {}, {}, {}
     warnings, warning_seen, depth = {}, {}, 0
     local out = { scores = {}, pathways = {}, errors = {} }
     local decisions = {}
@@ -946,7 +978,7 @@ function M.evaluate(c, opts)
         for _, t in ipairs(trace) do t.order, t.lesion = nil, nil end
         out.trace = trace
     end
-    case, memo, score_memo, pathway_memo, in_progress = nil, nil, nil, nil, nil
+    case, memo, score_memo, pathway_memo, in_progress, derive_memo = nil, nil, nil, nil, nil, nil
     return out
 end
 

@@ -1,0 +1,158 @@
+import LuaKit
+
+/// Generates valid cases from the field dictionary alone: every declared field, with values drawn
+/// from its type, range and enumeration (some fields left out, as in real case files). It knows
+/// nothing clinical, so it exercises the rules with combinations nobody wrote down — for
+/// benchmarks, property tests and fuzz seeds. Deterministic for a given seed.
+public struct CaseGenerator {
+    public var dictionary: FieldDictionary
+    /// Chance that an optional field is left out (unknown).
+    public var missingRate = 0.08
+    private var rng: SplitMix64
+
+    public init(dictionary: FieldDictionary, seed: UInt64) {
+        self.dictionary = dictionary
+        self.rng = SplitMix64(seed: seed)
+    }
+
+    /// One case with the given id.
+    public mutating func next(id: String) -> CaseValue {
+        var value = object(under: "", depth: 0)
+        if case .object(var pairs) = value {
+            if let i = pairs.firstIndex(where: { $0.key == "id" }) { pairs[i].value = .string(id) }
+            value = .object(pairs)
+        }
+        return value
+    }
+
+    private func children(of parent: String) -> [FieldDictionary.Field] {
+        dictionary.fields.filter { FieldDictionary.parent(of: $0.path) == parent && $0.kind != .any }
+    }
+
+    private mutating func object(under parent: String, depth: Int) -> CaseValue {
+        var pairs: [(key: String, value: CaseValue)] = []
+        for field in children(of: parent) {
+            if !field.required && rng.chance(missingRate) { continue }
+            let key = String(field.path.split(separator: ".").last ?? "")
+            pairs.append((key, value(for: field, depth: depth)))
+        }
+        return .object(pairs)
+    }
+
+    private mutating func value(for field: FieldDictionary.Field, depth: Int) -> CaseValue {
+        switch field.kind {
+        case .object:
+            return object(under: field.path, depth: depth + 1)
+        case .list:
+            if field.itemKind == .object {
+                let count = 1 + rng.below(3)
+                var items: [CaseValue] = []
+                for i in 0..<count {
+                    var item = object(under: field.path + "[]", depth: depth + 1)
+                    if case .object(var pairs) = item, let j = pairs.firstIndex(where: { $0.key == "id" }) {
+                        pairs[j].value = .string("L\(i + 1)")
+                        item = .object(pairs)
+                    }
+                    items.append(item)
+                }
+                return .list(items)
+            }
+            let pool = field.itemEnumeration ?? []
+            guard !pool.isEmpty else { return .list([]) }
+            var chosen: [CaseValue] = []
+            for candidate in pool.shuffled(using: &rng).prefix(1 + rng.below(min(3, pool.count))) {
+                chosen.append(Self.caseValue(candidate))
+            }
+            return .list(chosen)
+        default:
+            return scalar(kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
+                          maximum: field.maximum, multipleOf: field.multipleOf, path: field.path)
+        }
+    }
+
+    private mutating func scalar(kind: FieldDictionary.Field.Kind, enumeration: [LuaValue]?, minimum: Double?,
+                                 maximum: Double?, multipleOf: Double?, path: String) -> CaseValue {
+        if let enumeration, !enumeration.isEmpty {
+            return Self.caseValue(enumeration[rng.below(enumeration.count)])
+        }
+        let lo = minimum ?? 0, hi = maximum ?? 100
+        switch kind {
+        case .boolean: return .bool(rng.chance(0.5))
+        case .integer:
+            let step = Int(multipleOf ?? 1)
+            let n = (Int(hi) - Int(lo)) / max(1, step)
+            return .int(Int(lo) + step * rng.below(n + 1))
+        case .number:
+            // Two decimals, and now and then exactly on a bound, where rules have their edges.
+            if rng.chance(0.05) { return .double(rng.chance(0.5) ? lo : hi) }
+            let x = lo + (hi - lo) * rng.unit() * rng.unit()
+            return .double((x * 100).rounded() / 100)
+        case .string: return .string("generated \(path)")
+        default: return .null
+        }
+    }
+
+    static func caseValue(_ lua: LuaValue) -> CaseValue {
+        switch lua {
+        case .string(let s): return .string(s)
+        case .integer(let i): return .int(Int(i))
+        case .number(let d): return .double(d)
+        case .boolean(let b): return .bool(b)
+        default: return .null
+        }
+    }
+}
+
+/// A small, fast, seedable generator (Steele et al.); the standard library's is not seedable.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
+}
+
+extension CaseValue {
+    /// The value as JSON text (also valid YAML): generated cases are written this way.
+    public var json: String {
+        JSONValue(self).serialized(pretty: false)
+    }
+
+    /// The value as a Lua table constructor, for running the rules in the stock interpreter.
+    public var luaLiteral: String {
+        switch self {
+        case .null: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return JSONValue.format(d)
+        case .string(let s):
+            var out = ""
+            JSONValue.quote(s, into: &out)
+            return out
+        case .list(let items): return "{" + items.map(\.luaLiteral).joined(separator: ",") + "}"
+        case .object(let pairs):
+            return "{" + pairs.filter { $0.value != .null }.map { "[\"\($0.key)\"]=\($0.value.luaLiteral)" }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+extension JSONValue {
+    init(_ value: CaseValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(Int64(i))
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .list(let items): self = .array(items.map(JSONValue.init))
+        case .object(let pairs): self = .object(pairs.map { ($0.key, JSONValue($0.value)) })
+        }
+    }
+}
