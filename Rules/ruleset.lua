@@ -69,13 +69,16 @@ ruleset {
         ["Tian 2020"] = "Tian QH, et al. Percutaneous sacroplasty for sacral-ala metastases. J Pain Res 2020 (n=35)",
         ["Mika & Mesfin 2018"] = "Mika A, Mesfin A. Management of sacral metastases. JBJS Rev 2018",
         ["Kortman 2013"] = "Kortman K, et al. Multicenter study of sacroplasty. J NeuroIntervent Surg 2013 (n=243)",
-        ["Fisher 2010 (SINS)"] = "Fisher CG, et al. Spinal Instability Neoplastic Score. Spine 2010;35:E1221; Fourney DR, et al. J Clin Oncol 2011;29:3072",
-        ["Tokuhashi 2005"] = "Tokuhashi Y, et al. Revised scoring system for preoperative evaluation of metastatic spine tumor prognosis. Spine 2005;30:2186",
+        ["Fisher 2010 (SINS)"] = "Fisher CG, et al. Spinal Instability Neoplastic Score. Spine 2010;35:E1221; " ..
+            "Fourney DR, et al. J Clin Oncol 2011;29:3072",
+        ["Tokuhashi 2005"] = "Tokuhashi Y, et al. Revised scoring system for preoperative evaluation of " ..
+            "metastatic spine tumor prognosis. Spine 2005;30:2186",
         ["Tomita 2001"] = "Tomita K, et al. Surgical strategy for spinal metastases. Spine 2001;26:298",
         ["Bilsky 2010 (ESCC)"] = "Bilsky MH, et al. Epidural spinal cord compression scale. J Neurosurg Spine 2010;13:324",
         ["Laufer 2013 (NOMS)"] = "Laufer I, et al. The NOMS framework. Oncologist 2013;18:744",
         ["Denis 1988"] = "Denis F, Davis S, Comfort T. Sacral fractures. Clin Orthop Relat Res 1988;227:67",
-        ["Oken 1982 (ECOG)"] = "Oken MM, et al. Toxicity and response criteria of the ECOG. Am J Clin Oncol 1982;5:649 (conventional KPS-ECOG table)",
+        ["Oken 1982 (ECOG)"] = "Oken MM, et al. Toxicity and response criteria of the ECOG. Am J Clin Oncol " ..
+            "1982;5:649 (conventional KPS-ECOG table)",
         ["knowledge-base"] = "sacral knowledge base, product decisions P1-P19 (shared/spec/knowledge-base.md)",
     },
 }

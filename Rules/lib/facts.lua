@@ -16,6 +16,16 @@ local P = use("primaries")
 
 local F = {}
 
+-- Shares a fact's value (or its unknown) between the rules of one case when the runtime offers
+-- c:derive (computed once per case, and per lesion in a lesion context); otherwise computes it.
+local function shared(name, fn)
+    return function(c)
+        if c.derive then return c:derive(name, fn) end
+        return fn(c)
+    end
+end
+F.shared = shared
+
 F.lesions = function(c) return S.lesions(c) end
 
 -- any_of / all_of over the lesions (safe to nest: they never re-enter c:any_lesion while iterating).
@@ -41,14 +51,20 @@ end
 -- Absent pelvic_instability means the clinicians have not judged the ring unstable (case-format.md).
 function F.pelvic_instability(l) return l:opt("lesion.pelvic_instability") == true end
 
+-- Three-valued: the lesion's SINS is at least n (shared per lesion and cut-off).
+function F.sins_ge(l, n)
+    if l.derive then return l:derive("facts.sins_ge_" .. n, function(x) return S.sins_at_least(x, n) end) end
+    return S.sins_at_least(l, n)
+end
+
 function F.lesion_unstable(l)
     return any_of(function() return F.pelvic_instability(l) end,
-                  function() return S.sins_at_least(l, t.sins_unstable_min) end)
+                  function() return F.sins_ge(l, t.sins_unstable_min) end)
 end
 
 function F.lesion_impending(l)
     return all_of(function() return not F.lesion_unstable(l) end,
-                  function() return S.sins_at_least(l, t.sins_impending_min) end)
+                  function() return F.sins_ge(l, t.sins_impending_min) end)
 end
 
 -- Whether the lesion has been irradiated: lesions[].irradiated, else history.radiation.
@@ -105,7 +121,7 @@ function F.unstable(c) return F.any_lesion(c, F.lesion_unstable) end
 
 function F.impending(c)
     return all_of(function() return not F.unstable(c) end,
-                  function() return F.any_lesion(c, function(l) return S.sins_at_least(l, t.sins_impending_min) end) end)
+                  function() return F.any_lesion(c, function(l) return F.sins_ge(l, t.sins_impending_min) end) end)
 end
 
 -- Whether the sacrum was irradiated before: history.radiation, else any lesion marked irradiated.
@@ -188,16 +204,26 @@ function F.fixation_extent(c)
         local affected = sides.left and "left" or "right"
         local other = affected == "left" and "right" or "left"
         return "unilateral", other, string.format(
-            "The %s ilium is involved with the sacral metastasis: unilateral lumbopelvic instrumentation on the unaffected (%s) side (Mika & Mesfin 2018, Fig 3).",
+            "The %s ilium is involved with the sacral metastasis: unilateral lumbopelvic instrumentation on " ..
+            "the unaffected (%s) side (Mika & Mesfin 2018, Fig 3).",
             affected, other)
     end
     local text = "Bilateral lumbopelvic fixation (lumbar pedicle screws and iliac screws)."
     if sides.left or sides.right or sides.bilateral then
         text = "Both ilia are involved: bilateral lumbopelvic fixation."
     elseif unknown then
-        text = "Iliac involvement not given (lesions[].ilium): bilateral fixation assumed; with one ilium involved Mika & Mesfin 2018 instrument the unaffected side only."
+        text = "Iliac involvement not given (lesions[].ilium): bilateral fixation assumed; with one ilium " ..
+            "involved Mika & Mesfin 2018 instrument the unaffected side only."
     end
     return "bilateral", nil, text
 end
+
+-- Computed once per case (see shared()).
+for _, name in ipairs({ "compressive", "lesion_unstable", "lesion_impending", "any_epidural", "any_compressive",
+                        "ces", "neural_compression", "unstable", "impending", "irradiated", "radiation_failed",
+                        "fixation_indicated", "biopsy_needed", "unfit_or_declines" }) do
+    F[name] = shared("facts." .. name, F[name])
+end
+F.decompression_indicated = F.neural_compression
 
 define("facts", F)

@@ -84,7 +84,8 @@ function S.kps(c)
     if c:has("patient.ecog") then
         local ecog = c:get("patient.ecog")
         local kps = S.ecog_to_kps[ecog]
-        c:warn(string.format("KPS %d was converted from ECOG %d by the conventional table (ECOG %d = KPS %s); no single KPS-ECOG mapping is authoritative (knowledge base B5).",
+        c:warn(string.format("KPS %d was converted from ECOG %d by the conventional table (ECOG %d = KPS %s); " ..
+            "no single KPS-ECOG mapping is authoritative (knowledge base B5).",
             kps, ecog, ecog, ({ [0] = "90-100", "70-80", "50-60", "30-40", "10-20" })[ecog]))
         c:input("kps (converted from ECOG)", kps)
         return kps, true
@@ -136,7 +137,8 @@ function S.sins(l)
     r.lesion = l:lesion_id()
     r.notes = {}
     if items.location.points == 0 and items.posterolateral.points and items.posterolateral.points > 0 then
-        r.notes[#r.notes + 1] = "Posterolateral item scored below S1, where there are no facets: the pedicle/lateral-mass analogue was scored as given (B1, UNCONFIRMED for the sacrum)."
+        r.notes[#r.notes + 1] = "Posterolateral item scored below S1, where there are no facets: the " ..
+            "pedicle/lateral-mass analogue was scored as given (B1, UNCONFIRMED for the sacrum)."
     end
     if r.total then
         l:input("SINS of lesion " .. tostring(r.lesion), r.total)
@@ -163,8 +165,10 @@ local FRANKEL_POINTS = { A = 0, B = 0, C = 1, D = 1, E = 2 }
 local FRANKEL_FROM_NEURO = {
     intact = { grade = "E", note = "Frankel E assumed from an intact neurological examination (no Frankel grade given)." },
     radiculopathy = { grade = "E", note = "Frankel E assumed from radiculopathy without motor deficit (no Frankel grade given)." },
-    motor_deficit = { grade = "D", note = "Frankel C/D (incomplete, 1 point) assumed from a motor deficit (no Frankel grade given); a complete palsy (Frankel A/B) would score 0." },
-    cauda_equina = { grade = "D", note = "Frankel D (1 point) assumed for cauda equina syndrome (no Frankel grade given); Frankel grades sphincter loss poorly (knowledge base B2)." },
+    motor_deficit = { grade = "D", note = "Frankel C/D (incomplete, 1 point) assumed from a motor deficit (no " ..
+        "Frankel grade given); a complete palsy (Frankel A/B) would score 0." },
+    cauda_equina = { grade = "D", note = "Frankel D (1 point) assumed for cauda equina syndrome (no Frankel " ..
+        "grade given); Frankel grades sphincter loss poorly (knowledge base B2)." },
 }
 
 -- Lower bound on vertebral-body metastases from the sacral lesions themselves (settings).
@@ -317,7 +321,8 @@ function S.tomita(c)
     items.visceral_metastases = item(c, "cancer.visceral_metastases", TOMITA_VISCERAL, 0, 4)
     items.bone_metastases = tomita_bone(c)
     local r = tally({ "primary_growth", "visceral_metastases", "bone_metastases" }, items)
-    notes[#notes + 1] = "Tomita is a prognostic input only: it never triggers excision in the sacrum (Mika & Mesfin 2018, K49); en bloc resection is not a pathway of this engine."
+    notes[#notes + 1] = "Tomita is a prognostic input only: it never triggers excision in the sacrum (Mika & " ..
+        "Mesfin 2018, K49); en bloc resection is not a pathway of this engine."
     r.notes = notes
     if r.total then
         r.band = S.tomita_band(r.total)

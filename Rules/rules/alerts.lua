@@ -16,7 +16,8 @@ local function conflict_points(c)
         points[#points + 1] = "age exactly 18 (Tian 2022 'older than 18 years' vs Tian 2020 '18 years of age or older')"
     end
     if sacro == "option" and known(function() return F.any_lesion(c, function(l) return not F.lesion_irradiated(l) end) end) then
-        points[#points + 1] = "sacroplasty before radiation (Mika & Mesfin 2018 and the Tian 2022 entry criterion: after radiation; Kortman 2013 and 80 of 126 Tian 2022 patients: without prior radiation)"
+        points[#points + 1] = "sacroplasty before radiation (Mika & Mesfin 2018 and the Tian 2022 entry " ..
+            "criterion: after radiation; Kortman 2013 and 80 of 126 Tian 2022 patients: without prior radiation)"
     end
     if offered(sacro) and known(function() return F.any_lesion(c, function(l) return l:get("lesion.fracture") == "pathologic" end) end) then
         points[#points + 1] = "pathological fracture (excluded by Tian 2020; treated by Tian 2019 and Kortman 2013)"
@@ -31,10 +32,12 @@ local function conflict_points(c)
     end
     local radio = known(function() return F.radiosensitivity(c) end)
     if status(c, "decompression") == "recommended" and known(function() return F.ces(c) end) and radio == "sensitive" then
-        points[#points + 1] = "cauda equina syndrome with radiosensitive histology (Mika & Mesfin 2018: emergency decompression; NOMS: conventional radiation alone)"
+        points[#points + 1] = "cauda equina syndrome with radiosensitive histology (Mika & Mesfin 2018: " ..
+            "emergency decompression; NOMS: conventional radiation alone)"
     end
     if status(c, "radiation") == "recommended" and radio == "resistant" and known(function() return not F.irradiated(c) end) then
-        points[#points + 1] = "radiation modality for radioresistant histology (Mika & Mesfin 2018: conventional radiation first line; NOMS: stereotactic radiosurgery)"
+        points[#points + 1] = "radiation modality for radioresistant histology (Mika & Mesfin 2018: " ..
+            "conventional radiation first line; NOMS: stereotactic radiosurgery)"
     end
     return points
 end
@@ -47,7 +50,8 @@ rule {
     summary = "The sources disagree on a point that decides this case: conflicting_sources alert naming the points",
     when = function(c) return #conflict_points(c) > 0 end,
     effect = function(c)
-        return { alert = { id = "conflicting_sources", text = "The sources disagree on points that decide this case; the reasons name both sides: "
+        return { alert = { id = "conflicting_sources", text = "The sources disagree on points that decide " ..
+            "this case; the reasons name both sides: "
             .. table.concat(conflict_points(c), "; ") .. "." } }
     end,
 }
@@ -59,12 +63,14 @@ local function outside_points(c)
     for _, l in ipairs(F.lesions(c)) do
         local d = l:opt("lesion.diameter_cm")
         if d and d > t.diameter_max_cm then
-            points[#points + 1] = string.format("lesion %s measures %.1f cm (Tian 2022 entry criterion: <= %.1f cm)", tostring(l:lesion_id()), d, t.diameter_max_cm)
+            points[#points + 1] = string.format("lesion %s measures %.1f cm (Tian 2022 entry criterion: <= " ..
+                "%.1f cm)", tostring(l:lesion_id()), d, t.diameter_max_cm)
         end
     end
     local vas = c:opt("symptoms.pain_vas")
     if vas and vas > 0 and vas < t.pain_vas_severe then
-        points[#points + 1] = string.format("pain VAS %s below the working cut-off for severe pain (VAS >= %d, a judgement; cohort baselines 6.9-9.0)", tostring(vas), t.pain_vas_severe)
+        points[#points + 1] = string.format("pain VAS %s below the working cut-off for severe pain (VAS >= " ..
+            "%d, a judgement; cohort baselines 6.9-9.0)", tostring(vas), t.pain_vas_severe)
     end
     if c:opt("symptoms.cannot_walk_or_sit") == false then
         points[#points + 1] = "the patient can walk and sit (Tian 2022 entry criterion: severe pain with an inability to walk or sit)"
@@ -90,7 +96,8 @@ rule {
         return (offered(s) or offered(r)) and #outside_points(c) > 0
     end,
     effect = function(c)
-        return { alert = { id = "outside_study_criteria", text = "Sacroplasty/RFA is offered outside the studied cohorts (not an exclusion, but the evidence does not cover it): "
+        return { alert = { id = "outside_study_criteria", text = "Sacroplasty/RFA is offered outside the " ..
+            "studied cohorts (not an exclusion, but the evidence does not cover it): "
             .. table.concat(outside_points(c), "; ") .. "." } }
     end,
 }

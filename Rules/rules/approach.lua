@@ -34,7 +34,8 @@ rule {
         local id = tostring(c:lesion_id())
         if not c:has("lesion.zones") or #c:get("lesion.zones") == 0 then
             return { text = string.format(
-                "Denis zone of lesion %s not given: the needle approach cannot be chosen. Map the lesion on CT/MRI (zone I ala, II foramina, III body and canal; Denis 1988 as used by Tian 2019/2022).", id) }
+                "Denis zone of lesion %s not given: the needle approach cannot be chosen. Map the lesion on " ..
+                "CT/MRI (zone I ala, II foramina, III body and canal; Denis 1988 as used by Tian 2019/2022).", id) }
         end
         local zones = c:get("lesion.zones")
         table.sort(zones)
@@ -64,22 +65,31 @@ rule {
                     if not seen[a] then seen[a] = true; approach[#approach + 1] = a end
                 end
             end
-            texts[#texts + 1] = "No single approach reaches every zone of this lesion: more than one needle path will be needed (Tian 2022 used 1.49-1.7 needles per lesion)."
+            texts[#texts + 1] = "No single approach reaches every zone of this lesion: more than one needle " ..
+                "path will be needed (Tian 2022 used 1.49-1.7 needles per lesion)."
         end
         local zone_words = {}
         for _, z in ipairs(zones) do zone_words[#zone_words + 1] = ({ "I (ala)", "II (foramina)", "III (body and canal)" })[z] end
-        table.insert(texts, 1, string.format("Lesion %s, Denis zone %s: approach %s (Tian 2019 approach rule; Tian 2022 chose the shortest path that avoids vessels and nerves).",
+        table.insert(texts, 1, string.format("Lesion %s, Denis zone %s: approach %s (Tian 2019 approach rule; " ..
+            "Tian 2022 chose the shortest path that avoids vessels and nerves).",
             id, table.concat(zone_words, " + "), names(approach)))
         if F.has_zone(c, 2) and #zones == 1 then
-            texts[#texts + 1] = "Zone II: Tian 2019 allows only the long-axis approach; Tian 2022 says 'posterior' for these lesions, which also covers the short-axis technique (minor conflict)."
+            texts[#texts + 1] = "Zone II: Tian 2019 allows only the long-axis approach; Tian 2022 says " ..
+                "'posterior' for these lesions, which also covers the short-axis technique (minor conflict)."
         end
         if multi then
             texts[#texts + 1] = string.format(
-                "Zone III over %d sacral bodies: the interpedicular approach 'seems to be the only feasible approach' (Tian 2019). Image the dural sac on MRI first and enter below the subarachnoid space, generally in the midline over the sacral hiatus at S3 or S4; CSF leakage is its specific risk; several bodies can be treated in one session by withdrawing the needle (Tian 2019).",
+                "Zone III over %d sacral bodies: the interpedicular approach 'seems to be the only feasible " ..
+                "approach' (Tian 2019). Image the dural sac on MRI first and enter below the subarachnoid " ..
+                "space, generally in the midline over the sacral hiatus at S3 or S4; CSF leakage is its " ..
+                "specific risk; several bodies can be treated in one session by withdrawing the needle (Tian 2019).",
                 bodies)
         end
         if approach[1] == "short_axis" or approach[2] == "long_axis" or approach[1] == "long_axis" then
-            texts[#texts + 1] = "Short-axis: needle perpendicular to the dorsal ala, suited to CT guidance; long-axis: from the inferior dorsal ala at S4 cephalad to S1 between the foramina and the sacroiliac joint, needs fluoroscopy (Kortman 2013). Efficacy and leakage did not differ between approaches (Tian 2020, Tian 2022)."
+            texts[#texts + 1] = "Short-axis: needle perpendicular to the dorsal ala, suited to CT guidance; " ..
+                "long-axis: from the inferior dorsal ala at S4 cephalad to S1 between the foramina and the " ..
+                "sacroiliac joint, needs fluoroscopy (Kortman 2013). Efficacy and leakage did not differ " ..
+                "between approaches (Tian 2020, Tian 2022)."
         end
         return { approach = approach, text = table.concat(texts, " ") }
     end,

@@ -23,11 +23,15 @@ rule {
     effect = function(c)
         local biopsy = ""
         if c:opt("cancer.tissue_diagnosis") == "none" then
-            biopsy = " No tissue diagnosis: take an intraoperative biopsy with cultures; surgery is not delayed for a biopsy (Mika & Mesfin 2018)."
+            biopsy = " No tissue diagnosis: take an intraoperative biopsy with cultures; surgery is not " ..
+                "delayed for a biopsy (Mika & Mesfin 2018)."
         end
         local noms = ""
         if radiosensitive(c) then
-            noms = string.format(" The sources disagree here: for radiosensitive histology (%s) NOMS would treat even high-grade compression with conventional radiation alone (Laufer 2013); the knowledge base follows Mika & Mesfin 2018 for sacral CES (prompt decompression) and uses radiosensitivity only for the post-operative radiation.",
+            noms = string.format(" The sources disagree here: for radiosensitive histology (%s) NOMS would " ..
+                "treat even high-grade compression with conventional radiation alone (Laufer 2013); the " ..
+                "knowledge base follows Mika & Mesfin 2018 for sacral CES (prompt decompression) and uses " ..
+                "radiosensitivity only for the post-operative radiation.",
                 F.primary_label(c))
         end
         return {
@@ -36,7 +40,10 @@ rule {
             alert = "cauda_equina_emergency",
             plan = { pathway = "decompression", timing = "emergency",
                 text = "Emergency sacral laminectomy and decompression of the cauda equina (Mika & Mesfin 2018)." .. biopsy },
-            text = "Cauda equina syndrome from a sacral metastasis: 'a surgical emergency and prompt decompression should be performed'; there is 'no role for radiation treatment' (Mika & Mesfin 2018). Decompression is recommended as an emergency whatever other data is missing, unless the patient declines or is judged unfit." .. biopsy .. noms,
+            text = "Cauda equina syndrome from a sacral metastasis: 'a surgical emergency and prompt " ..
+                "decompression should be performed'; there is 'no role for radiation treatment' (Mika & " ..
+                "Mesfin 2018). Decompression is recommended as an emergency whatever other data is missing, " ..
+                "unless the patient declines or is judged unfit." .. biopsy .. noms,
         }
     end,
 }
@@ -53,14 +60,19 @@ rule {
     effect = function(c)
         local noms = ""
         if radiosensitive(c) then
-            noms = string.format(" NOMS would differ: it treats radiosensitive histology (%s) with conventional radiation alone, even with high-grade compression (Laufer 2013); Mika & Mesfin 2018 see 'no role for radiation treatment' in sacral CES, and the knowledge base follows them.",
+            noms = string.format(" NOMS would differ: it treats radiosensitive histology (%s) with " ..
+                "conventional radiation alone, even with high-grade compression (Laufer 2013); Mika & Mesfin " ..
+                "2018 see 'no role for radiation treatment' in sacral CES, and the knowledge base follows them.",
                 F.primary_label(c))
         end
         return {
             status = "not_indicated",
             plan = { pathway = "radiation", timing = "after", requires = { pathway = "decompression", status = "recommended" },
-                text = "Post-operative radiation to the sacral lesion once the wound allows (conventional 30-40 Gy in fractions; stereotactic for radioresistant histology, Laufer 2013); surgery without pre-operative radiation has fewer wound complications (Mika & Mesfin 2018)." },
-            text = "Cauda equina syndrome: 'no role for radiation treatment' before decompression (Mika & Mesfin 2018). Radiation is not indicated now; it follows decompression as post-operative treatment (plan)." .. noms,
+                text = "Post-operative radiation to the sacral lesion once the wound allows (conventional " ..
+                    "30-40 Gy in fractions; stereotactic for radioresistant histology, Laufer 2013); surgery " ..
+                    "without pre-operative radiation has fewer wound complications (Mika & Mesfin 2018)." },
+            text = "Cauda equina syndrome: 'no role for radiation treatment' before decompression (Mika & " ..
+                "Mesfin 2018). Radiation is not indicated now; it follows decompression as post-operative treatment (plan)." .. noms,
         }
     end,
 }
@@ -80,7 +92,9 @@ rule {
             status = "recommended",
             detail = { modality = modality },
             text = string.format(
-                "Cauda equina syndrome, but the patient declines or is judged unfit for surgery: radiation alone is the remaining treatment (NOMS: when surgery is not tolerated, radiation alone; %s radiation for %s). Mika & Mesfin 2018 see no role for radiation in CES when decompression is possible; here it is not.",
+                "Cauda equina syndrome, but the patient declines or is judged unfit for surgery: radiation " ..
+                "alone is the remaining treatment (NOMS: when surgery is not tolerated, radiation alone; %s " ..
+                "radiation for %s). Mika & Mesfin 2018 see no role for radiation in CES when decompression is possible; here it is not.",
                 modality, F.primary_label(c)),
         }
     end,

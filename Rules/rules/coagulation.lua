@@ -28,7 +28,8 @@ rule {
     implements = { "K13", "P2", "P15" },
     source = "Tian 2022; Kortman 2013",
     summary = "INR > 1.50 or platelets < 90 x10^9/L excludes sacroplasty and RFA unless corrected",
-    unknown_text = "Coagulation not known: an INR and a platelet count are needed before sacroplasty or RFA (Tian 2022 excludes INR > 1.50 or platelets < 90 x10^9/L unless corrected)",
+    unknown_text = "Coagulation not known: an INR and a platelet count are needed before sacroplasty or RFA " ..
+        "(Tian 2022 excludes INR > 1.50 or platelets < 90 x10^9/L unless corrected)",
     -- The strongest status the computed effect can give (for the combiner when INR/platelets are unknown).
     status = "contraindicated", strength = "absolute",
     when = deranged,
@@ -36,7 +37,8 @@ rule {
         local correctable = c:opt("labs.coagulopathy_correctable")
         local what = findings(c)
         local base = string.format(
-            "Coagulopathy (%s). Tian 2022 exclusion criterion: 'uncorrectable coagulation disorder (INR > %.2f, platelet count < %d x10^9/L)'; Kortman 2013 did not treat 'uncorrected coagulopathy'.",
+            "Coagulopathy (%s). Tian 2022 exclusion criterion: 'uncorrectable coagulation disorder (INR > " ..
+            "%.2f, platelet count < %d x10^9/L)'; Kortman 2013 did not treat 'uncorrected coagulopathy'.",
             what, t.inr_max, t.platelets_min)
         if correctable == false then
             return { status = "contraindicated", strength = "absolute",
@@ -45,19 +47,24 @@ rule {
         local plan = {
             pathway = "coagulation_correction", timing = "before",
             requires = { pathway = "sacroplasty", status = { "contraindicated" } },
-            text = string.format("Correct the coagulopathy (target INR <= %.2f and platelets >= %d x10^9/L), then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013).",
+            text = string.format("Correct the coagulopathy (target INR <= %.2f and platelets >= %d x10^9/L), " ..
+                "then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013).",
                 t.inr_max, t.platelets_min),
         }
         if correctable == true then
             return { status = "contraindicated", strength = "relative", plan = plan,
                 correction = plan.text,
-                text = base .. " The clinicians judge it correctable: the procedure is delayed, not excluded ('uncorrectable' in Tian 2022 implies that a correctable derangement delays it)." }
+                text = base .. " The clinicians judge it correctable: the procedure is delayed, not excluded " ..
+                    "('uncorrectable' in Tian 2022 implies that a correctable derangement delays it)." }
         end
-        c:warn("labs.coagulopathy_correctable is missing: the coagulopathy was treated as a relative contraindication until its correctability is known (P2).")
-        plan.text = "Decide whether the coagulopathy can be corrected (labs.coagulopathy_correctable); if so correct it, then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013)."
+        c:warn("labs.coagulopathy_correctable is missing: the coagulopathy was treated as a relative " ..
+            "contraindication until its correctability is known (P2).")
+        plan.text = "Decide whether the coagulopathy can be corrected (labs.coagulopathy_correctable); if so " ..
+            "correct it, then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013)."
         return { status = "contraindicated", strength = "relative", plan = plan, correction = plan.text,
             missing = { "labs.coagulopathy_correctable" },
-            text = base .. " Whether it can be corrected is not given (missing: labs.coagulopathy_correctable): relative contraindication until that is known (P2)." }
+            text = base .. " Whether it can be corrected is not given (missing: " ..
+                "labs.coagulopathy_correctable): relative contraindication until that is known (P2)." }
     end,
 }
 
@@ -71,7 +78,8 @@ rule {
     when = function(c) return c:has("labs.inr") and c:has("labs.platelets") and not deranged(c) end,
     effect = {
         text = function(c)
-            return string.format("INR %s and platelets %s x10^9/L are within the Tian 2022 entry criteria (INR <= %.2f, platelets >= %d x10^9/L; the boundaries themselves are eligible).",
+            return string.format("INR %s and platelets %s x10^9/L are within the Tian 2022 entry criteria " ..
+                "(INR <= %.2f, platelets >= %d x10^9/L; the boundaries themselves are eligible).",
                 tostring(c:get("labs.inr")), tostring(c:get("labs.platelets")), t.inr_max, t.platelets_min)
         end,
     },

@@ -19,10 +19,14 @@ rule {
     effect = {
         status = "recommended",
         plan = { pathway = "decompression", timing = "before",
-            text = "Sacral laminectomy to evacuate the tumour compressing the nerve roots (Mika & Mesfin 2018); with lumbopelvic fixation in the same operation where fixation is recommended." },
+            text = "Sacral laminectomy to evacuate the tumour compressing the nerve roots (Mika & Mesfin " ..
+                "2018); with lumbopelvic fixation in the same operation where fixation is recommended." },
         text = function(c)
             return string.format(
-                "Neural compression: %s with %s. 'Indications for a surgical procedure include neurological deficits' (Mika & Mesfin 2018); a decompression is a laminectomy 'for the evacuation of a tumor causing nerve root compression', alone when the sacrum is stable (Fig 1), with lumbopelvic fixation when instability is impending (Fig 2).",
+                "Neural compression: %s with %s. 'Indications for a surgical procedure include neurological " ..
+                "deficits' (Mika & Mesfin 2018); a decompression is a laminectomy 'for the evacuation of a " ..
+                "tumor causing nerve root compression', alone when the sacrum is stable (Fig 1), with " ..
+                "lumbopelvic fixation when instability is impending (Fig 2).",
                 c:get("symptoms.neurologic"),
                 known(function() return F.any_epidural(c) end) and "epidural tumour" or "foraminal erosion")
         end,
@@ -39,15 +43,24 @@ rule {
     effect = {
         status = "not_indicated",
         text = function(c)
-            local parts = { "No neural compression (no radiculopathy, motor deficit or cauda equina syndrome from epidural tumour or foraminal erosion): decompression is not indicated. Surgery 'should be reserved for when neurological deficits are present and/or spinal instability is present', and 'is not usually indicated for S1/S2 lesions without epidural extension' because of wound complications; 'the exception would be the presence of instability' (fixation decides that; Mika & Mesfin 2018)." }
+            local parts = { "No neural compression (no radiculopathy, motor deficit or cauda equina syndrome " ..
+                "from epidural tumour or foraminal erosion): decompression is not indicated. Surgery 'should " ..
+                "be reserved for when neurological deficits are present and/or spinal instability is " ..
+                "present', and 'is not usually indicated for S1/S2 lesions without epidural extension' " ..
+                "because of wound complications; 'the exception would be the presence of instability' " ..
+                "(fixation decides that; Mika & Mesfin 2018)." }
             if known(function() return F.radiation_failed(c) end) then
-                parts[#parts + 1] = "Failed radiation is listed among surgical indications (Mika & Mesfin 2018), but without a deficit or instability the percutaneous and radiation pathways come first."
+                parts[#parts + 1] = "Failed radiation is listed among surgical indications (Mika & Mesfin " ..
+                    "2018), but without a deficit or instability the percutaneous and radiation pathways come first."
             end
             local high = known(function()
                 return F.any_lesion(c, function(l) local g = l:get("lesion.epidural"); return g == "2" or g == "3" end)
             end)
             if high then
-                parts[#parts + 1] = "High-grade epidural disease (ESCC 2-3) without a deficit: NOMS would consider separation surgery for radioresistant histology (Laufer 2013); the ESCC cord grades do not apply literally below the conus, and the seeds operate on the sacrum for neural compression, not for the grade (Bilsky 2010; knowledge base B4)."
+                parts[#parts + 1] = "High-grade epidural disease (ESCC 2-3) without a deficit: NOMS would " ..
+                    "consider separation surgery for radioresistant histology (Laufer 2013); the ESCC cord " ..
+                    "grades do not apply literally below the conus, and the seeds operate on the sacrum for " ..
+                    "neural compression, not for the grade (Bilsky 2010; knowledge base B4)."
             end
             return table.concat(parts, " ")
         end,

@@ -12,13 +12,17 @@ rule {
     implements = { "K11", "K19", "K36", "P1", "P15", "P19" },
     source = "Tian 2022; Mika & Mesfin 2018; Bilsky 2010 (ESCC)",
     summary = "Epidural tumour (ESCC grade other than 0) excludes sacroplasty and RFA",
-    unknown_text = "Epidural disease cannot be ruled out at this lesion: the ESCC epidural grade (MRI) is not given; an exclusion that cannot be ruled out is never a pass",
+    unknown_text = "Epidural disease cannot be ruled out at this lesion: the ESCC epidural grade (MRI) is not " ..
+        "given; an exclusion that cannot be ruled out is never a pass",
     when = function(c) return F.epidural(c) end,
     effect = {
         status = "contraindicated", strength = "absolute",
         text = function(c)
             return string.format(
-                "Epidural tumour at lesion %s (ESCC grade %s): excluded from sacroplasty and RFA. Tian 2022 exclusion criterion ('erosion of the neuroforamina or epidural tumor'); Mika & Mesfin 2018: 'Sacroplasty is contraindicated in the presence of epidural disease', and RFA is used 'in the absence of epidural metastatic disease'.",
+                "Epidural tumour at lesion %s (ESCC grade %s): excluded from sacroplasty and RFA. Tian 2022 " ..
+                "exclusion criterion ('erosion of the neuroforamina or epidural tumor'); Mika & Mesfin 2018: " ..
+                "'Sacroplasty is contraindicated in the presence of epidural disease', and RFA is used 'in " ..
+                "the absence of epidural metastatic disease'.",
                 tostring(c:lesion_id()), c:get("lesion.epidural"))
         end,
     },
@@ -37,7 +41,9 @@ rule {
         status = "contraindicated", strength = "absolute",
         text = function(c)
             return string.format(
-                "Tumour erodes the neural foramina at lesion %s: excluded from sacroplasty and RFA (Tian 2022 exclusion criterion, 'erosion of the neuroforamina'; cement or heat could reach the nerve roots; Mika & Mesfin 2018 reserve RFA for lesions without neural element involvement).",
+                "Tumour erodes the neural foramina at lesion %s: excluded from sacroplasty and RFA (Tian 2022 " ..
+                "exclusion criterion, 'erosion of the neuroforamina'; cement or heat could reach the nerve " ..
+                "roots; Mika & Mesfin 2018 reserve RFA for lesions without neural element involvement).",
                 tostring(c:lesion_id()))
         end,
     },
@@ -55,7 +61,8 @@ rule {
     when = function(c) return c:get("comorbidities.systemic_infection") == true end,
     effect = {
         status = "contraindicated", strength = "absolute",
-        text = "Active systemic infection: excluded from sacroplasty and RFA (Tian 2022 exclusion criterion; Kortman 2013 did not treat patients with coexisting systemic infection).",
+        text = "Active systemic infection: excluded from sacroplasty and RFA (Tian 2022 exclusion criterion; " ..
+            "Kortman 2013 did not treat patients with coexisting systemic infection).",
     },
 }
 
@@ -65,11 +72,14 @@ rule {
     implements = { "K17", "P1", "P15" },
     source = "Kortman 2013; Tian 2022",
     summary = "Infection at or near the access site (e.g. sacral decubitus ulcer) excludes sacroplasty and RFA",
-    unknown_text = "Local infection at the access site (e.g. sacral decubitus ulcer) cannot be ruled out (comorbidities.local_infection not given)",
+    unknown_text = "Local infection at the access site (e.g. sacral decubitus ulcer) cannot be ruled out " ..
+        "(comorbidities.local_infection not given)",
     when = function(c) return c:get("comorbidities.local_infection") == true end,
     effect = {
         status = "contraindicated", strength = "absolute",
-        text = "Infection at or near the access site: Kortman 2013 calls local infection, 'often consisting of sacral decubitus ulcers', an absolute contraindication to sacroplasty. Tian 2022 lists only systemic infection; the knowledge base takes the union of both (P1).",
+        text = "Infection at or near the access site: Kortman 2013 calls local infection, 'often consisting " ..
+            "of sacral decubitus ulcers', an absolute contraindication to sacroplasty. Tian 2022 lists only " ..
+            "systemic infection; the knowledge base takes the union of both (P1).",
     },
 }
 
@@ -83,7 +93,8 @@ rule {
     when = function(c) return c:get("comorbidities.pmma_allergy") == true end,
     effect = {
         status = "contraindicated", strength = "absolute",
-        text = "Allergy to polymethylmethacrylate (PMMA): sacroplasty is excluded (Tian 2022 exclusion criterion). RFA without cement remains possible after failed radiation (Mika & Mesfin 2018, P7).",
+        text = "Allergy to polymethylmethacrylate (PMMA): sacroplasty is excluded (Tian 2022 exclusion " ..
+            "criterion). RFA without cement remains possible after failed radiation (Mika & Mesfin 2018, P7).",
     },
 }
 
@@ -97,6 +108,7 @@ rule {
     when = function(c) return c:get("comorbidities.severe_cardiopulmonary_disease") == true end,
     effect = {
         status = "contraindicated", strength = "absolute",
-        text = "Concurrent severe cardiopulmonary disease: excluded from sacroplasty and RFA (Tian 2022 exclusion criterion; the paper does not grade 'severe', so this rests on the clinicians' judgement).",
+        text = "Concurrent severe cardiopulmonary disease: excluded from sacroplasty and RFA (Tian 2022 " ..
+            "exclusion criterion; the paper does not grade 'severe', so this rests on the clinicians' judgement).",
     },
 }

@@ -23,8 +23,10 @@ local function extent_effect(c, status, text)
         detail = { extent = extent, side = side },
         plan = { pathway = "fixation", timing = "before",
             text = extent == "unilateral"
-                and string.format("Unilateral lumbopelvic instrumentation on the %s (unaffected) side, L4 to pelvis as in Mika & Mesfin 2018 Fig 3, with decompression in the same operation where recommended.", side)
-                or "Lumbopelvic fixation (lumbar pedicle screws and iliac screws), with decompression in the same operation where recommended (Mika & Mesfin 2018 Fig 2: L4 to pelvis plus laminectomy, then radiation)." },
+                and string.format("Unilateral lumbopelvic instrumentation on the %s (unaffected) side, L4 to " ..
+                    "pelvis as in Mika & Mesfin 2018 Fig 3, with decompression in the same operation where recommended.", side)
+                or "Lumbopelvic fixation (lumbar pedicle screws and iliac screws), with decompression in the " ..
+                    "same operation where recommended (Mika & Mesfin 2018 Fig 2: L4 to pelvis plus laminectomy, then radiation)." },
         text = text .. " " .. extent_text,
     }
 end
@@ -43,12 +45,16 @@ rule {
         for _, l in ipairs(S.lesions(c)) do
             if F.pelvic_instability(l) then
                 why[#why + 1] = string.format("pelvic ring / sacroiliac instability at lesion %s", tostring(l:lesion_id()))
-            elseif known(function() return S.sins_at_least(l, t.sins_unstable_min) end) then
-                why[#why + 1] = string.format("SINS %d at lesion %s (13-18: unstable)", S.sins(l).total or S.sins(l).min, tostring(l:lesion_id()))
+            elseif known(function() return F.sins_ge(l, t.sins_unstable_min) end) then
+                local r = S.sins(l)
+                why[#why + 1] = string.format("SINS %d at lesion %s (13-18: unstable)", r.total or r.min, tostring(l:lesion_id()))
             end
         end
         return extent_effect(c, "recommended", string.format(
-            "Unstable: %s. 'Indications for a surgical procedure include ... spinal instability' (Mika & Mesfin 2018); NOMS decides stabilisation independently of the neurological and oncological findings, and gross instability needs open stabilisation. SINS does not capture pelvic-ring instability; the clinicians' judgement does.",
+            "Unstable: %s. 'Indications for a surgical procedure include ... spinal instability' (Mika & " ..
+            "Mesfin 2018); NOMS decides stabilisation independently of the neurological and oncological " ..
+            "findings, and gross instability needs open stabilisation. SINS does not capture pelvic-ring " ..
+            "instability; the clinicians' judgement does.",
             table.concat(why, "; ")))
     end,
 }
@@ -59,14 +65,16 @@ rule {
     implements = { "K46", "K50", "P10" },
     source = "Mika & Mesfin 2018; Fisher 2010 (SINS)",
     summary = "Impending instability (SINS 7-12) with neural compression: lumbopelvic fixation with laminectomy recommended",
-    unknown_text = "Impending instability with neural compression cannot be ruled out (SINS items, neurological status or epidural grade missing)",
+    unknown_text = "Impending instability with neural compression cannot be ruled out (SINS items, " ..
+        "neurological status or epidural grade missing)",
     status = "recommended",
     when = function(c)
         return all_of(function() return F.impending(c) end, function() return F.neural_compression(c) end)
     end,
     effect = function(c)
         return extent_effect(c, "recommended", string.format(
-            "Impending instability (%s, 7-12) with nerve root compression: 'lumbopelvic instrumentation (lumbar pedicle screws and iliac screws) along with a laminectomy is performed' (Mika & Mesfin 2018, Fig 2).",
+            "Impending instability (%s, 7-12) with nerve root compression: 'lumbopelvic instrumentation " ..
+            "(lumbar pedicle screws and iliac screws) along with a laminectomy is performed' (Mika & Mesfin 2018, Fig 2).",
             worst_sins_text(c)))
     end,
 }
@@ -84,7 +92,10 @@ rule {
         status = "not_indicated",
         text = function(c)
             return string.format(
-                "Impending instability (%s, 7-12) without neural compression: no seed rule calls for fixation here (Mika & Mesfin 2018 instrument impending instability only 'with concurrent nerve root compression'; a gap in the sources). Not indicated now; SINS 7-18 warrants a surgical consultation (Fisher 2010), raised as an alert.",
+                "Impending instability (%s, 7-12) without neural compression: no seed rule calls for fixation " ..
+                "here (Mika & Mesfin 2018 instrument impending instability only 'with concurrent nerve root " ..
+                "compression'; a gap in the sources). Not indicated now; SINS 7-18 warrants a surgical " ..
+                "consultation (Fisher 2010), raised as an alert.",
                 worst_sins_text(c))
         end,
     },
@@ -99,13 +110,15 @@ rule {
     when = function(c)
         return F.all_lesions(c, function(l)
             return all_of(function() return not F.lesion_unstable(l) end,
-                          function() return not S.sins_at_least(l, t.sins_impending_min) end)
+                          function() return not F.sins_ge(l, t.sins_impending_min) end)
         end)
     end,
     effect = {
         status = "not_indicated",
         text = function(c)
-            return string.format("The sacrum is stable (%s, 0-6; no pelvic instability): fixation is not indicated; sacral lesions without instability but with nerve root compression are managed by laminectomy alone (Mika & Mesfin 2018, Fig 1).",
+            return string.format("The sacrum is stable (%s, 0-6; no pelvic instability): fixation is not " ..
+                "indicated; sacral lesions without instability but with nerve root compression are managed by " ..
+                "laminectomy alone (Mika & Mesfin 2018, Fig 1).",
                 worst_sins_text(c))
         end,
     },

@@ -22,9 +22,11 @@ rule {
         local sins = worst and string.format("SINS %d at lesion %s", worst.total, tostring(worst.lesion)) or "SINS incomplete"
         if known(function() return F.unstable(c) end) then
             return { alert = { id = "surgical_consultation", text = string.format(
-                "Unstable sacrum (%s, or pelvic/sacroiliac instability judged by the clinicians): refer for surgical stabilisation (Fisher 2010; Mika & Mesfin 2018).", sins) } }
+                "Unstable sacrum (%s, or pelvic/sacroiliac instability judged by the clinicians): refer for " ..
+                "surgical stabilisation (Fisher 2010; Mika & Mesfin 2018).", sins) } }
         end
         return { alert = { id = "surgical_consultation", text = string.format(
-            "Impending instability (%s, 7-12): ask for a spine surgical consultation. It does not block sacroplasty (knowledge base P5; Mika & Mesfin 2018 do not say whether SINS 7-12 counts as 'instability').", sins) } }
+            "Impending instability (%s, 7-12): ask for a spine surgical consultation. It does not block " ..
+            "sacroplasty (knowledge base P5; Mika & Mesfin 2018 do not say whether SINS 7-12 counts as 'instability').", sins) } }
     end,
 }

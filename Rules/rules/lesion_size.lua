@@ -16,7 +16,8 @@ rule {
     effect = function(c)
         if not c:has("lesion.diameter_cm") then
             return { text = string.format(
-                "Diameter of lesion %s not given: the Tian 2022 size criterion (metastasis <= %.1f cm) could not be checked. Not a contraindication; measure it on CT/MRI.",
+                "Diameter of lesion %s not given: the Tian 2022 size criterion (metastasis <= %.1f cm) could " ..
+                "not be checked. Not a contraindication; measure it on CT/MRI.",
                 tostring(c:lesion_id()), t.diameter_max_cm) }
         end
         local d = c:get("lesion.diameter_cm")
@@ -24,7 +25,10 @@ rule {
             return {
                 status = "option",
                 text = string.format(
-                    "Lesion %s measures %.1f cm, above the Tian 2022 entry criterion of <= %.1f cm: outside the studied cohort, so at most an option (not a contraindication; no other seed caps size, and Tian 2019 treated lesions spanning S1-S3). RFA ablation range is set by lesion size (1-3 cm active tip, overlapping ablations; Tian 2022).",
+                    "Lesion %s measures %.1f cm, above the Tian 2022 entry criterion of <= %.1f cm: outside " ..
+                    "the studied cohort, so at most an option (not a contraindication; no other seed caps " ..
+                    "size, and Tian 2019 treated lesions spanning S1-S3). RFA ablation range is set by lesion " ..
+                    "size (1-3 cm active tip, overlapping ablations; Tian 2022).",
                     tostring(c:lesion_id()), d, t.diameter_max_cm),
             }
         end

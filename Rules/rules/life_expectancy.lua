@@ -12,7 +12,9 @@ rule {
     implements = { "K6", "P4", "K50" },
     source = "Tian 2022; Tian 2020; Tokuhashi 2005",
     summary = "Life expectancy >= 3 months (Tian 2022 entry criterion): the clinicians' estimate, else revised Tokuhashi >= 9",
-    unknown_text = "Life expectancy >= 3 months (Tian 2022 entry criterion) cannot be confirmed: there is no clinicians' estimate, and the revised Tokuhashi score is <= 8 or cannot be computed (its 0-8 band covers everything under 6 months, so it cannot decide a 3-month rule)",
+    unknown_text = "Life expectancy >= 3 months (Tian 2022 entry criterion) cannot be confirmed: there is no " ..
+        "clinicians' estimate, and the revised Tokuhashi score is <= 8 or cannot be computed (its 0-8 band " ..
+        "covers everything under 6 months, so it cannot decide a 3-month rule)",
     status = "not_indicated",
     when = function(c)
         if c:has("patient.life_expectancy_months") then return true end
@@ -26,16 +28,19 @@ rule {
             local m = c:get("patient.life_expectancy_months")
             if m < t.life_expectancy_min_months then
                 return { status = "not_indicated", text = string.format(
-                    "Clinicians' estimated life expectancy %s months is below %d months: Tian 2022 and Tian 2020 entry criterion not met ('life expectancy >= 3 months'); not indicated.",
+                    "Clinicians' estimated life expectancy %s months is below %d months: Tian 2022 and Tian " ..
+                    "2020 entry criterion not met ('life expectancy >= 3 months'); not indicated.",
                     tostring(m), t.life_expectancy_min_months) }
             end
             return { text = string.format(
-                "Clinicians' estimated life expectancy %s months meets the Tian 2022 / Tian 2020 entry criterion (>= %d months). (No seed says how it is estimated; Tian 2019 only observed survival > 3 months after the fact.)",
+                "Clinicians' estimated life expectancy %s months meets the Tian 2022 / Tian 2020 entry " ..
+                "criterion (>= %d months). (No seed says how it is estimated; Tian 2019 only observed survival > 3 months after the fact.)",
                 tostring(m), t.life_expectancy_min_months) }
         end
         local r = S.tokuhashi(c)
         return { text = string.format(
-            "No clinicians' estimate of life expectancy; revised Tokuhashi %d (>= %d predicts >= 6 months) satisfies the >= %d-month Tian 2022 entry criterion (P4).",
+            "No clinicians' estimate of life expectancy; revised Tokuhashi %d (>= %d predicts >= 6 months) " ..
+            "satisfies the >= %d-month Tian 2022 entry criterion (P4).",
             r.total, t.tokuhashi_6_months_min, t.life_expectancy_min_months) }
     end,
 }

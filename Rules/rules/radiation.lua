@@ -20,7 +20,9 @@ local function surgery_first(c)
 end
 
 local function stereotactic_limits()
-    return "Limits of radiosurgery (Mika & Mesfin 2018): not indicated for a neurological deficit caused by osseous compression of neural structures, possibly not as the only treatment when the spine is unstable, and it may not deliver enough radiation to larger lesions (no size threshold is given)."
+    return "Limits of radiosurgery (Mika & Mesfin 2018): not indicated for a neurological deficit caused by " ..
+        "osseous compression of neural structures, possibly not as the only treatment when the spine is " ..
+        "unstable, and it may not deliver enough radiation to larger lesions (no size threshold is given)."
 end
 
 rule {
@@ -35,28 +37,40 @@ rule {
     effect = function(c)
         local radio = known(function() return F.radiosensitivity(c) end)
         local detail = { modality = "conventional", dose = "30-40 Gy in multiple fractions" }
-        local texts = { "No prior radiation to the sacrum: 'Conventional radiation therapy remains the first-line intervention for sacral metastasis', 30 to 40 Gy over multiple fractions (Mika & Mesfin 2018). Recommended." }
+        local texts = { "No prior radiation to the sacrum: 'Conventional radiation therapy remains the " ..
+            "first-line intervention for sacral metastasis', 30 to 40 Gy over multiple fractions (Mika & Mesfin 2018). Recommended." }
         if radio == "resistant" then
             detail.alternative = "stereotactic"
-            texts[#texts + 1] = string.format("The histology (%s) is radioresistant to conventional radiation: NOMS prefers stereotactic radiosurgery here (Laufer 2013), named as the alternative; the sources differ (Mika & Mesfin 2018 call conventional radiation first line for all sacral metastases). %s",
+            texts[#texts + 1] = string.format("The histology (%s) is radioresistant to conventional " ..
+                "radiation: NOMS prefers stereotactic radiosurgery here (Laufer 2013), named as the " ..
+                "alternative; the sources differ (Mika & Mesfin 2018 call conventional radiation first line for all sacral metastases). %s",
                 F.primary_label(c), stereotactic_limits())
         elseif radio == "sensitive" then
-            texts[#texts + 1] = string.format("The histology (%s) is radiosensitive (NOMS): conventional radiation is the standard.", F.primary_label(c))
+            texts[#texts + 1] = string.format("The histology (%s) is radiosensitive (NOMS): conventional " ..
+                "radiation is the standard.", F.primary_label(c))
         elseif radio == nil then
-            texts[#texts + 1] = "Radiosensitivity of the histology not known (cancer.primary or cancer.radiosensitive): NOMS would choose stereotactic radiosurgery for radioresistant tumours."
+            texts[#texts + 1] = "Radiosensitivity of the histology not known (cancer.primary or " ..
+                "cancer.radiosensitive): NOMS would choose stereotactic radiosurgery for radioresistant tumours."
         end
         local unstable = known(function() return F.unstable(c) end)
         if unstable then
-            texts[#texts + 1] = "The sacrum is unstable: radiation is not the sole treatment while stabilisation is possible; it follows surgery (Mika & Mesfin 2018; NOMS decides stabilisation independently)."
+            texts[#texts + 1] = "The sacrum is unstable: radiation is not the sole treatment while " ..
+                "stabilisation is possible; it follows surgery (Mika & Mesfin 2018; NOMS decides stabilisation independently)."
         end
-        texts[#texts + 1] = "Up to two-thirds of patients do not get complete pain relief from radiation, and it does not relieve mechanical pain from a pathological fracture (Mika & Mesfin 2018)."
+        texts[#texts + 1] = "Up to two-thirds of patients do not get complete pain relief from radiation, and " ..
+            "it does not relieve mechanical pain from a pathological fracture (Mika & Mesfin 2018)."
         local plan
         if surgery_first(c) then
             plan = { pathway = "radiation", timing = "after",
-                text = "Radiation after surgery (once the wound allows): conventional 30-40 Gy in fractions" .. (detail.alternative and " or stereotactic radiosurgery (radioresistant histology)" or "") .. "; surgery without pre-operative radiation had fewer post-operative complications (p = 0.003; Mika & Mesfin 2018, Fig 2: fixation and laminectomy followed by radiation)." }
+                text = "Radiation after surgery (once the wound allows): conventional 30-40 Gy in " ..
+                    "fractions" .. (detail.alternative and " or stereotactic radiosurgery (radioresistant " ..
+                    "histology)" or "") .. "; surgery without pre-operative radiation had fewer " ..
+                    "post-operative complications (p = 0.003; Mika & Mesfin 2018, Fig 2: fixation and laminectomy followed by radiation)." }
         else
             plan = { pathway = "radiation",
-                text = "Conventional radiation to the sacral lesion(s), 30-40 Gy in fractions (Mika & Mesfin 2018)" .. (detail.alternative and "; stereotactic radiosurgery as the NOMS alternative for radioresistant histology." or ".") }
+                text = "Conventional radiation to the sacral lesion(s), 30-40 Gy in fractions (Mika & Mesfin " ..
+                    "2018)" .. (detail.alternative and "; stereotactic radiosurgery as the NOMS alternative " ..
+                    "for radioresistant histology." or ".") }
         end
         return { status = "recommended", detail = detail, plan = plan, text = table.concat(texts, " ") }
     end,
@@ -80,7 +94,9 @@ rule {
         detail = { modality = "stereotactic" },
         text = function(c)
             local dose = c:opt("history.radiation_dose_gy")
-            return string.format("Recurrence or progression after radiation%s: 'Recurrent sacral lesions following conventional radiation therapy can also be addressed with stereotactic radiosurgery' (Mika & Mesfin 2018; Gerszten, 103 sacral cases, effective with few complications). An option. %s",
+            return string.format("Recurrence or progression after radiation%s: 'Recurrent sacral lesions " ..
+                "following conventional radiation therapy can also be addressed with stereotactic " ..
+                "radiosurgery' (Mika & Mesfin 2018; Gerszten, 103 sacral cases, effective with few complications). An option. %s",
                 dose and string.format(" (prior dose %s Gy)", tostring(dose)) or "", stereotactic_limits())
         end,
     },
@@ -102,7 +118,10 @@ rule {
     end,
     effect = {
         status = "not_indicated",
-        text = "Persistent pain after radiation, with no recurrence: sacroplasty/RFA take over (Mika & Mesfin 2018: 'unrelenting pain in the setting of previously irradiated sacral metastatic lesions' is the sacroplasty indication; radiation has 'a delayed effect and tissue tolerance' limits, Tian 2020, and gives no mechanical support, Tian 2022). Further radiation is not indicated.",
+        text = "Persistent pain after radiation, with no recurrence: sacroplasty/RFA take over (Mika & Mesfin " ..
+            "2018: 'unrelenting pain in the setting of previously irradiated sacral metastatic lesions' is " ..
+            "the sacroplasty indication; radiation has 'a delayed effect and tissue tolerance' limits, Tian " ..
+            "2020, and gives no mechanical support, Tian 2022). Further radiation is not indicated.",
     },
 }
 
@@ -124,7 +143,9 @@ rule {
         status = "option",
         detail = { modality = "stereotactic" },
         text = function()
-            return "Persistent pain after radiation and neither sacroplasty nor RFA can be offered: stereotactic re-irradiation is an option (Mika & Mesfin 2018: conventional radiation and stereotactic radiosurgery are adequate for most sacral metastases). " .. stereotactic_limits()
+            return "Persistent pain after radiation and neither sacroplasty nor RFA can be offered: " ..
+                "stereotactic re-irradiation is an option (Mika & Mesfin 2018: conventional radiation and " ..
+                "stereotactic radiosurgery are adequate for most sacral metastases). " .. stereotactic_limits()
         end,
     },
 }
@@ -165,8 +186,11 @@ rule {
             status = "recommended",
             detail = naive and { modality = "conventional", intent = "palliative" } or { intent = "palliative" },
             text = string.format(
-                "The sacrum is unstable, but stabilisation is %s: palliative radiation is recommended, knowing that radiation does not restore stability or relieve mechanical pain (Mika & Mesfin 2018; NOMS: when surgery is not tolerated, radiation alone). Instability remains: protect weight bearing.",
-                s == "contraindicated" and ("contraindicated (" .. tostring(strength) .. ")") or "not indicated (systemic veto or no surgical indication)"),
+                "The sacrum is unstable, but stabilisation is %s: palliative radiation is recommended, " ..
+                "knowing that radiation does not restore stability or relieve mechanical pain (Mika & Mesfin " ..
+                "2018; NOMS: when surgery is not tolerated, radiation alone). Instability remains: protect weight bearing.",
+                s == "contraindicated" and ("contraindicated (" .. tostring(strength) .. ")")
+                    or "not indicated (systemic veto or no surgical indication)"),
         }
     end,
 }

@@ -25,11 +25,16 @@ rule {
         local s = c:status("sacroplasty")
         return {
             status = s,
-            evidence = "Tian 2022 (non-randomised, allocated by era): pain relief 90% with PSP + RFA vs 76% with PSP alone (p = .032); VAS day 1 7.43 -> 2.25 vs 7.45 -> 3.02; leakage 17% vs 19% (n.s.).",
+            evidence = "Tian 2022 (non-randomised, allocated by era): pain relief 90% with PSP + RFA vs 76% " ..
+                "with PSP alone (p = .032); VAS day 1 7.43 -> 2.25 vs 7.45 -> 3.02; leakage 17% vs 19% (n.s.).",
             plan = { pathway = "rfa", timing = "same_session",
-                text = "RFA first, through the same bone needle (coaxial electrode), then cement in the same session (Tian 2022: 'the RFA was performed first')." },
+                text = "RFA first, through the same bone needle (coaxial electrode), then cement in the same " ..
+                    "session (Tian 2022: 'the RFA was performed first')." },
             text = string.format(
-                "Sacroplasty is %s, so RFA before the cement is %s (Tian 2022: RFA first destroys viable tumour and embolises venous channels, lowering cement extravasation; the authors call PSP + RFA 'the preferred treatment'). The sources differ in strength: Mika & Mesfin 2018 call RFA 'an option' for painful sacral metastases that failed radiation, and the Tian 2022 comparison was not randomised.",
+                "Sacroplasty is %s, so RFA before the cement is %s (Tian 2022: RFA first destroys viable " ..
+                "tumour and embolises venous channels, lowering cement extravasation; the authors call PSP + " ..
+                "RFA 'the preferred treatment'). The sources differ in strength: Mika & Mesfin 2018 call RFA " ..
+                "'an option' for painful sacral metastases that failed radiation, and the Tian 2022 comparison was not randomised.",
                 s == "recommended" and "recommended" or "an option", s == "recommended" and "recommended" or "an option"),
         }
     end,
@@ -50,7 +55,9 @@ rule {
         status = "option",
         plan = { pathway = "rfa", timing = "same_session", requires = { "recommended", "option" },
             text = "RFA alone, without cement (PMMA allergy)." },
-        text = "PMMA allergy rules out cement, but RFA alone remains an option for painful sacral metastases that have not responded to radiation and have no neural element involvement (Mika & Mesfin 2018; Madaelil et al. used RFA alone or with cementoplasty).",
+        text = "PMMA allergy rules out cement, but RFA alone remains an option for painful sacral metastases " ..
+            "that have not responded to radiation and have no neural element involvement (Mika & Mesfin 2018; " ..
+            "Madaelil et al. used RFA alone or with cementoplasty).",
     },
 }
 
@@ -66,7 +73,8 @@ rule {
     effect = {
         status = "contraindicated", strength = "relative",
         text = function(c)
-            return string.format("Lesion %s is unstable (SINS 13-18 or pelvic instability): 'spinal instability is also a relative contraindication for radiofrequency ablation' (Mika & Mesfin 2018). Stabilise first.",
+            return string.format("Lesion %s is unstable (SINS 13-18 or pelvic instability): 'spinal " ..
+                "instability is also a relative contraindication for radiofrequency ablation' (Mika & Mesfin 2018). Stabilise first.",
                 tostring(c:lesion_id()))
         end,
     },
@@ -84,7 +92,10 @@ rule {
         status = "contraindicated", strength = "absolute",
         text = function(c)
             return string.format(
-                "Neurological deficit attributable to the sacrum (%s): neural element involvement. Mika & Mesfin 2018 offer RFA only to lesions that 'do not have neural element involvement' and report a sacral RFA followed by bowel and bladder incontinence (Goetz); Tian 2022 stopped RFA at once on any neurological symptom.",
+                "Neurological deficit attributable to the sacrum (%s): neural element involvement. Mika & " ..
+                "Mesfin 2018 offer RFA only to lesions that 'do not have neural element involvement' and " ..
+                "report a sacral RFA followed by bowel and bladder incontinence (Goetz); Tian 2022 stopped " ..
+                "RFA at once on any neurological symptom.",
                 c:get("symptoms.neurologic"))
         end,
     },

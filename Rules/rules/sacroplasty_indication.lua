@@ -24,11 +24,13 @@ rule {
     implements = { "K18", "P5" },
     source = "Kortman 2013",
     summary = "Pain responding to conservative care: sacroplasty not indicated",
-    unknown_text = "Response to conservative care (analgesics, bed rest, orthosis) not given; Kortman 2013 did not treat patients responding to it",
+    unknown_text = "Response to conservative care (analgesics, bed rest, orthosis) not given; Kortman 2013 " ..
+        "did not treat patients responding to it",
     when = function(c) return c:get("symptoms.conservative_care") == "responding" end,
     effect = {
         status = "not_indicated",
-        text = "Pain is responding to conservative care: Kortman 2013 did not perform sacroplasty 'in those patients who were responding favorably to their conservative management'. Not indicated while it works.",
+        text = "Pain is responding to conservative care: Kortman 2013 did not perform sacroplasty 'in those " ..
+            "patients who were responding favorably to their conservative management'. Not indicated while it works.",
     },
 }
 
@@ -41,7 +43,9 @@ rule {
     when = function(c) return c:get("symptoms.conservative_care") == "not_tried" end,
     effect = {
         status = "option",
-        text = "Conservative care (analgesics, bed rest, partial weight bearing, orthosis) has not been tried: every seed treated pain refractory to it (Kortman 2013 'refractory to standard medical management'; Tian 2022 'no relief with conventional treatments'). At most an option until it has failed.",
+        text = "Conservative care (analgesics, bed rest, partial weight bearing, orthosis) has not been " ..
+            "tried: every seed treated pain refractory to it (Kortman 2013 'refractory to standard medical " ..
+            "management'; Tian 2022 'no relief with conventional treatments'). At most an option until it has failed.",
     },
 }
 
@@ -54,7 +58,8 @@ rule {
     implements = { "K4", "K10", "K2", "P5" },
     source = "Mika & Mesfin 2018; Tian 2022; Tian 2019; Tian 2020",
     summary = "Previously irradiated lesion with persistent pain or progression: sacroplasty recommended",
-    unknown_text = "Whether this lesion was irradiated, and how it responded, is not given (lesions[].irradiated or history.radiation; history.radiation_response)",
+    unknown_text = "Whether this lesion was irradiated, and how it responded, is not given " ..
+        "(lesions[].irradiated or history.radiation; history.radiation_response)",
     when = function(c)
         return all_of(function() return F.lesion_irradiated(c) end,
             function()
@@ -67,7 +72,11 @@ rule {
         text = function(c)
             local r = c:get("history.radiation_response")
             return string.format(
-                "Lesion %s was irradiated and %s followed: Mika & Mesfin 2018 list 'unrelenting pain in the setting of previously irradiated sacral metastatic lesions' as the indication for sacroplasty, and the Tian cohorts enrolled pain resistant to opioids, chemotherapy and radiotherapy (Tian 2022 entry criterion). Radiation does not relieve mechanical pain from a pathological fracture (Mika & Mesfin 2018).",
+                "Lesion %s was irradiated and %s followed: Mika & Mesfin 2018 list 'unrelenting pain in the " ..
+                "setting of previously irradiated sacral metastatic lesions' as the indication for " ..
+                "sacroplasty, and the Tian cohorts enrolled pain resistant to opioids, chemotherapy and " ..
+                "radiotherapy (Tian 2022 entry criterion). Radiation does not relieve mechanical pain from a " ..
+                "pathological fracture (Mika & Mesfin 2018).",
                 tostring(c:lesion_id()), r == "progression" and "local progression" or "persistent pain")
         end,
     },
@@ -86,7 +95,11 @@ rule {
         status = "option",
         text = function(c)
             return string.format(
-                "Lesion %s has not been irradiated: radiation first (Mika & Mesfin 2018: conventional radiation is the first-line treatment; sacroplasty is indicated for previously irradiated lesions; Tian 2022 entry criterion asks for no relief with radiation therapy), so sacroplasty is an option. The sources disagree: Kortman 2013 required only failure of medical management, not prior radiation, and 80 of the 126 Tian 2022 patients had no radiation before the procedure.",
+                "Lesion %s has not been irradiated: radiation first (Mika & Mesfin 2018: conventional " ..
+                "radiation is the first-line treatment; sacroplasty is indicated for previously irradiated " ..
+                "lesions; Tian 2022 entry criterion asks for no relief with radiation therapy), so " ..
+                "sacroplasty is an option. The sources disagree: Kortman 2013 required only failure of " ..
+                "medical management, not prior radiation, and 80 of the 126 Tian 2022 patients had no radiation before the procedure.",
                 tostring(c:lesion_id()))
         end,
     },
@@ -106,7 +119,8 @@ rule {
     effect = {
         status = "not_indicated",
         text = function(c)
-            return string.format("Lesion %s was irradiated and the pain is controlled: there is no refractory pain for sacroplasty to treat (Mika & Mesfin 2018: sacroplasty is for 'unrelenting pain' after radiation).",
+            return string.format("Lesion %s was irradiated and the pain is controlled: there is no refractory " ..
+                "pain for sacroplasty to treat (Mika & Mesfin 2018: sacroplasty is for 'unrelenting pain' after radiation).",
                 tostring(c:lesion_id()))
         end,
     },
@@ -124,16 +138,20 @@ rule {
     on_unknown = "ignore",
     effect = function(c)
         if not c:has("patient.age") then
-            return { text = "Age not given: the Tian cohorts enrolled adults (Tian 2022 'older than 18 years'; Tian 2020 '18 years of age or older')." }
+            return { text = "Age not given: the Tian cohorts enrolled adults (Tian 2022 'older than 18 " ..
+                "years'; Tian 2020 '18 years of age or older')." }
         end
         local age = c:get("patient.age")
         if age < t.age_min_years then
             return { status = "not_indicated", text = string.format(
-                "Age %d is below %d: no seed treated children (Tian 2022 entry criterion 'older than 18 years of age', Tian 2020 '18 years of age or older'). Not indicated.",
+                "Age %d is below %d: no seed treated children (Tian 2022 entry criterion 'older than 18 years " ..
+                "of age', Tian 2020 '18 years of age or older'). Not indicated.",
                 age, t.age_min_years) }
         elseif age == t.age_min_years then
             return { status = "option", text = string.format(
-                "Age exactly %d: the sources disagree. Tian 2022's entry criterion ('older than 18 years') excludes an 18-year-old, but Tian 2022 reports an age range of 18-89 and Tian 2020 includes patients '18 years of age or older'. The knowledge base follows Tian 2020: an option, not a recommendation.",
+                "Age exactly %d: the sources disagree. Tian 2022's entry criterion ('older than 18 years') " ..
+                "excludes an 18-year-old, but Tian 2022 reports an age range of 18-89 and Tian 2020 includes " ..
+                "patients '18 years of age or older'. The knowledge base follows Tian 2020: an option, not a recommendation.",
                 age) }
         end
         return { text = string.format("Age %d meets the Tian 2022 / Tian 2020 entry criterion (adults).", age) }
@@ -155,20 +173,25 @@ rule {
         local vas = c:opt("symptoms.pain_vas")
         if ptype == "none" or vas == 0 then
             return { status = "not_indicated",
-                text = "The lesion is not painful: sacroplasty and RFA treat pain ('severe sacral pain' in every seed; Kortman 2013 required the pain to be attributable to the sacral lesion). Not indicated." }
+                text = "The lesion is not painful: sacroplasty and RFA treat pain ('severe sacral pain' in " ..
+                    "every seed; Kortman 2013 required the pain to be attributable to the sacral lesion). Not indicated." }
         end
         local walk = c:opt("symptoms.cannot_walk_or_sit")
         local walk_text = ""
         if walk == false then
-            walk_text = " Tian 2022 enrolled patients with 'severe pain and an inability to walk or sit'; this patient can walk and sit (Kortman 2013 did not require it)."
+            walk_text = " Tian 2022 enrolled patients with 'severe pain and an inability to walk or sit'; " ..
+                "this patient can walk and sit (Kortman 2013 did not require it)."
         end
         if vas == nil then
-            return { text = "Pain score (VAS) not given: every seed treated severe pain (baseline VAS 6.9-9.0). Check that the pain is severe and attributable to the sacral lesion (Kortman 2013)." .. walk_text }
+            return { text = "Pain score (VAS) not given: every seed treated severe pain (baseline VAS " ..
+                "6.9-9.0). Check that the pain is severe and attributable to the sacral lesion (Kortman 2013)." .. walk_text }
         end
         if vas < t.pain_vas_severe then
             return { status = "option",
                 text = string.format(
-                    "Pain VAS %s is below the working cut-off for severe pain (VAS >= %d, a judgement: no seed gives a cut-off; the cohorts' baseline means were 6.9-9.0 and Mika & Mesfin 2018 call 7-10 severe). Outside the studied cohorts: at most an option.%s",
+                    "Pain VAS %s is below the working cut-off for severe pain (VAS >= %d, a judgement: no " ..
+                    "seed gives a cut-off; the cohorts' baseline means were 6.9-9.0 and Mika & Mesfin 2018 " ..
+                    "call 7-10 severe). Outside the studied cohorts: at most an option.%s",
                     tostring(vas), t.pain_vas_severe, walk_text) }
         end
         return { text = string.format("Severe pain (VAS %s, >= %d) as in the studied cohorts (Tian 2022 entry criterion 'severe pain').%s",
@@ -184,11 +207,13 @@ rule {
     implements = { "K9", "K41", "P5", "P8" },
     source = "Mika & Mesfin 2018; Tian 2019; Tian 2020",
     summary = "Cauda equina syndrome: emergency decompression, not sacroplasty or RFA",
-    unknown_text = "Neurological status not given (symptoms.neurologic, symptoms.bowel_bladder): cauda equina syndrome would rule out a percutaneous procedure",
+    unknown_text = "Neurological status not given (symptoms.neurologic, symptoms.bowel_bladder): cauda equina " ..
+        "syndrome would rule out a percutaneous procedure",
     when = function(c) return F.ces(c) end,
     effect = {
         status = "not_indicated",
-        text = "Cauda equina syndrome is a surgical emergency calling for prompt decompression (Mika & Mesfin 2018); the sacroplasty cohorts enrolled only patients without neurological deficit (Tian 2019, Tian 2020). Not indicated.",
+        text = "Cauda equina syndrome is a surgical emergency calling for prompt decompression (Mika & Mesfin " ..
+            "2018); the sacroplasty cohorts enrolled only patients without neurological deficit (Tian 2019, Tian 2020). Not indicated.",
     },
 }
 
@@ -206,7 +231,10 @@ rule {
         status = "option",
         text = function(c)
             return string.format(
-                "Neurological deficit (%s): Tian 2019 and Tian 2020 enrolled only patients 'without neurological deficit'; Tian 2022 has no explicit neurological criterion but excludes epidural tumour and foraminal erosion, which cause most deficits. Outside the studied cohorts: at most an option, and the cause of the deficit must be found.",
+                "Neurological deficit (%s): Tian 2019 and Tian 2020 enrolled only patients 'without " ..
+                "neurological deficit'; Tian 2022 has no explicit neurological criterion but excludes " ..
+                "epidural tumour and foraminal erosion, which cause most deficits. Outside the studied " ..
+                "cohorts: at most an option, and the cause of the deficit must be found.",
                 c:get("symptoms.neurologic"))
         end,
     },
@@ -233,7 +261,8 @@ rule {
                 why = string.format("SINS %d (13-18: unstable)", S.sins(c).total or S.sins(c).min)
             end
             return string.format(
-                "Lesion %s is unstable (%s): Mika & Mesfin 2018 limit sacroplasty to lesions 'without instability', and NOMS sends gross instability to open stabilisation. Not indicated; refer for stabilisation (fixation).",
+                "Lesion %s is unstable (%s): Mika & Mesfin 2018 limit sacroplasty to lesions 'without " ..
+                "instability', and NOMS sends gross instability to open stabilisation. Not indicated; refer for stabilisation (fixation).",
                 tostring(c:lesion_id()), why)
         end,
     },
@@ -253,7 +282,10 @@ rule {
     effect = {
         text = function(c)
             return string.format(
-                "Pathological fracture through lesion %s: eligible. The sources disagree: Tian 2020 excluded 'patients with pathological fractures' (a scope limit of its ala-only study), while Tian 2019 treated lesions 'with or without pathological fracture' and Kortman 2013 treated fractures. Radiation does not relieve the mechanical pain of a fracture (Mika & Mesfin 2018).",
+                "Pathological fracture through lesion %s: eligible. The sources disagree: Tian 2020 excluded " ..
+                "'patients with pathological fractures' (a scope limit of its ala-only study), while Tian " ..
+                "2019 treated lesions 'with or without pathological fracture' and Kortman 2013 treated " ..
+                "fractures. Radiation does not relieve the mechanical pain of a fracture (Mika & Mesfin 2018).",
                 tostring(c:lesion_id()))
         end,
     },
@@ -273,7 +305,10 @@ rule {
     effect = {
         text = function(c)
             return string.format(
-                "Lesion %s lies in Denis zone II (foraminal region) without erosion of the foramina: eligible. Tian 2022 treated 30 zone 2 metastases and excludes only 'erosion of the neuroforamina'; Tian 2020 excluded 'lesions involving the area of the sacral foramina' (scope of an ala-only study). Only erosion is an exclusion here.",
+                "Lesion %s lies in Denis zone II (foraminal region) without erosion of the foramina: " ..
+                "eligible. Tian 2022 treated 30 zone 2 metastases and excludes only 'erosion of the " ..
+                "neuroforamina'; Tian 2020 excluded 'lesions involving the area of the sacral foramina' " ..
+                "(scope of an ala-only study). Only erosion is an exclusion here.",
                 tostring(c:lesion_id()))
         end,
     },

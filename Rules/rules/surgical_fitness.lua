@@ -38,7 +38,8 @@ local function systemic_veto(c)
         local m = c:get("patient.life_expectancy_months")
         facts[#facts + 1] = string.format("estimated life expectancy %s months", tostring(m))
         if m < t.life_expectancy_min_months then
-            reasons[#reasons + 1] = string.format("the clinicians estimate %s months of life (< %d)", tostring(m), t.life_expectancy_min_months)
+            reasons[#reasons + 1] = string.format("the clinicians estimate %s months of life (< %d)",
+                tostring(m), t.life_expectancy_min_months)
         end
     end
     local toku, tomita = S.tokuhashi(c), S.tomita(c)
@@ -60,9 +61,11 @@ local function systemic_veto(c)
                 or string.format("KPS %d (<= %d)", kps, t.veto_kps_max))
     end
     if not toku_known then
-        gaps[#gaps + 1] = string.format("the revised Tokuhashi score cannot be computed (missing: %s), so it does not veto", need_names(toku))
+        gaps[#gaps + 1] = string.format("the revised Tokuhashi score cannot be computed (missing: %s), so it " ..
+            "does not veto", need_names(toku))
     elseif toku_low and not tomita_known and not kps_low then
-        gaps[#gaps + 1] = string.format("Tokuhashi is low but the Tomita score cannot be computed (missing: %s) and KPS is not <= %d, so no veto", need_names(tomita), t.veto_kps_max)
+        gaps[#gaps + 1] = string.format("Tokuhashi is low but the Tomita score cannot be computed (missing: " ..
+            "%s) and KPS is not <= %d, so no veto", need_names(tomita), t.veto_kps_max)
     end
     return #reasons > 0, table.concat(facts, ", "), table.concat(reasons, "; "), table.concat(gaps, "; ")
 end
@@ -75,7 +78,8 @@ for _, s in ipairs(SURGERY) do
         implements = { "K5", "K51", "P11" },
         source = "Mika & Mesfin 2018; Tian 2022; Laufer 2013 (NOMS)",
         summary = "Indicated " .. s.name .. " but the patient is unfit or declines: relatively contraindicated, alternatives named",
-        unknown_text = "Open surgery is indicated, but fitness for surgery or the patient's consent is not given (patient.fit_for_surgery, patient.accepts_surgery)",
+        unknown_text = "Open surgery is indicated, but fitness for surgery or the patient's consent is not " ..
+            "given (patient.fit_for_surgery, patient.accepts_surgery)",
         when = function(c)
             return all_of(function() return s.indicated(c) end, function() return F.unfit_or_declines(c) end)
         end,
@@ -83,10 +87,14 @@ for _, s in ipairs(SURGERY) do
             status = "contraindicated", strength = "relative",
             text = function(c)
                 local who = {}
-                if c:opt("patient.fit_for_surgery") == false then who[#who + 1] = "the surgical team judges the patient unfit for open surgery" end
+                if c:opt("patient.fit_for_surgery") == false then who[#who + 1] = "the surgical team judges " ..
+                    "the patient unfit for open surgery" end
                 if c:opt("patient.accepts_surgery") == false then who[#who + 1] = "the patient declines open surgery" end
                 return string.format(
-                    "%s is indicated by %s, but %s. Alternatives: palliative radiation (NOMS: when surgery is not tolerated, radiation alone) and, where no exclusion applies, percutaneous sacroplasty/RFA (Tian 2022 treated patients 'unwilling to undergo or unfit for surgical treatment'; open surgery carries a high risk of complications in fragile patients, Tian 2022, Tian 2020).",
+                    "%s is indicated by %s, but %s. Alternatives: palliative radiation (NOMS: when surgery is " ..
+                    "not tolerated, radiation alone) and, where no exclusion applies, percutaneous " ..
+                    "sacroplasty/RFA (Tian 2022 treated patients 'unwilling to undergo or unfit for surgical " ..
+                    "treatment'; open surgery carries a high risk of complications in fragile patients, Tian 2022, Tian 2020).",
                     s.Name, s.indication, table.concat(who, " and "))
             end,
         },
@@ -97,7 +105,8 @@ for _, s in ipairs(SURGERY) do
         pathways = { pathway },
         implements = { "K49", "K50", "K51", "K53", "P11" },
         source = "Mika & Mesfin 2018; Tokuhashi 2005; Tomita 2001; Laufer 2013 (NOMS)",
-        summary = "Systemic veto of indicated non-emergency " .. s.name .. ": estimate < 3 months, or Tokuhashi <= 8 with Tomita >= 8 or KPS <= 40",
+        summary = "Systemic veto of indicated non-emergency " .. s.name .. ": estimate < 3 months, or " ..
+            "Tokuhashi <= 8 with Tomita >= 8 or KPS <= 40",
         status = "not_indicated",
         when = function(c)
             if pathway == "decompression" and known(function() return F.ces(c) end) == true then return false end
@@ -107,11 +116,16 @@ for _, s in ipairs(SURGERY) do
             local vetoed, facts, why, gaps = systemic_veto(c)
             if vetoed then
                 return { status = "not_indicated", text = string.format(
-                    "%s would be indicated by %s, but the systemic assessment vetoes it: %s. Not indicated (NOMS: the systemic domain decides whether the patient can tolerate surgery; Mika & Mesfin 2018: scoring systems 'determine if a patient's prognosis precludes surgical intervention', and a low Tokuhashi score points to 'a palliative surgical procedure or nonsurgical options').%s",
+                    "%s would be indicated by %s, but the systemic assessment vetoes it: %s. Not indicated " ..
+                    "(NOMS: the systemic domain decides whether the patient can tolerate surgery; Mika & " ..
+                    "Mesfin 2018: scoring systems 'determine if a patient's prognosis precludes surgical " ..
+                    "intervention', and a low Tokuhashi score points to 'a palliative surgical procedure or nonsurgical options').%s",
                     s.Name, s.indication, why, gaps ~= "" and (" Note: " .. gaps .. ".") or "") }
             end
             return { text = string.format(
-                "Systemic check before %s: %s. No veto (the veto needs an estimate < %d months, or Tokuhashi <= %d together with Tomita >= %d or KPS <= %d).%s Surgery here is palliative (median survival 11 months after sacral surgery, Feiz-Erfan in Mika & Mesfin 2018); Tomita never triggers excision in the sacrum.",
+                "Systemic check before %s: %s. No veto (the veto needs an estimate < %d months, or Tokuhashi " ..
+                "<= %d together with Tomita >= %d or KPS <= %d).%s Surgery here is palliative (median " ..
+                "survival 11 months after sacral surgery, Feiz-Erfan in Mika & Mesfin 2018); Tomita never triggers excision in the sacrum.",
                 s.name, facts, t.life_expectancy_min_months, t.veto_tokuhashi_max, t.veto_tomita_min, t.veto_kps_max,
                 gaps ~= "" and (" Note: " .. gaps .. ".") or "") }
         end,

@@ -13,15 +13,22 @@ rule {
     implements = { "K56", "K57", "K58", "K59", "K60", "K69", "P13", "P18" },
     source = "Mika & Mesfin 2018; Kortman 2013",
     summary = "No tissue diagnosis (no direct extension, no CES): biopsy first; elective pathways undetermined",
-    unknown_text = "Tissue diagnosis not given (cancer.tissue_diagnosis; with none, cancer.direct_extension): 'a tissue diagnosis is always fundamentally critical to establish prior to treatment'",
+    unknown_text = "Tissue diagnosis not given (cancer.tissue_diagnosis; with none, cancer.direct_extension): " ..
+        "'a tissue diagnosis is always fundamentally critical to establish prior to treatment'",
     when = function(c) return F.biopsy_needed(c) end,
     effect = {
         status = "undetermined",
         alert = { id = "biopsy_required",
-            text = "No tissue diagnosis: CT-guided core biopsy of the sacral lesion with cultures before any elective treatment; open biopsy if the tissue is insufficient (Mika & Mesfin 2018)." },
+            text = "No tissue diagnosis: CT-guided core biopsy of the sacral lesion with cultures before any " ..
+                "elective treatment; open biopsy if the tissue is insufficient (Mika & Mesfin 2018)." },
         plan = { pathway = "biopsy", timing = "before", requires = false,
-            text = "CT-guided core biopsy of the sacral lesion, with culture specimens to rule out infection; an open biopsy if not enough tissue is obtained (Mika & Mesfin 2018). Re-evaluate with the histology." },
-        text = "No tissue diagnosis: 'A tissue diagnosis is always fundamentally critical to establish prior to treatment and must distinguish among infection, sarcoma, and other metastatic histologies' (Mika & Mesfin 2018); Kortman 2013 biopsied every known or suspected neoplastic lesion before sacroplasty. Elective treatment is undetermined until the histology is known (insufficiency fractures in patients with a cancer history can look malignant, Kortman 2013).",
+            text = "CT-guided core biopsy of the sacral lesion, with culture specimens to rule out infection; " ..
+                "an open biopsy if not enough tissue is obtained (Mika & Mesfin 2018). Re-evaluate with the histology." },
+        text = "No tissue diagnosis: 'A tissue diagnosis is always fundamentally critical to establish prior " ..
+            "to treatment and must distinguish among infection, sarcoma, and other metastatic histologies' " ..
+            "(Mika & Mesfin 2018); Kortman 2013 biopsied every known or suspected neoplastic lesion before " ..
+            "sacroplasty. Elective treatment is undetermined until the histology is known (insufficiency " ..
+            "fractures in patients with a cancer history can look malignant, Kortman 2013).",
     },
 }
 
@@ -35,7 +42,9 @@ rule {
         return c:get("cancer.tissue_diagnosis") == "none" and c:get("cancer.direct_extension") == true
     end,
     effect = {
-        warning = "No biopsy of the sacral lesion: it is direct local extension of a known pelvic primary; 'in cases of localized extension of tumor into the sacrum such as in the setting of colon cancer or endometrial cancer, a biopsy may not be needed' (Mika & Mesfin 2018).",
+        warning = "No biopsy of the sacral lesion: it is direct local extension of a known pelvic primary; " ..
+            "'in cases of localized extension of tumor into the sacrum such as in the setting of colon cancer " ..
+            "or endometrial cancer, a biopsy may not be needed' (Mika & Mesfin 2018).",
     },
 }
 
@@ -49,7 +58,12 @@ rule {
     when = function(c) return c:get("cancer.tissue_diagnosis") == "primary_confirmed" end,
     effect = {
         plan = { pathway = "biopsy", timing = "same_session", requires = { pathway = "sacroplasty", status = "recommended" },
-            text = "Bone biopsy of the sacral lesion through the access needle before the cement, in the same session (Kortman 2013 biopsied before sacroplasty even when the cancer was known)." },
-        text = "A primary cancer is proven but the sacral lesion was not sampled: the Tian cohorts required only a 'pathologically confirmed primary cancer' and proceed. The sources disagree on sampling the sacral lesion itself: Kortman 2013 biopsied every known or suspected neoplastic lesion before sacroplasty, Mika & Mesfin 2018 ask for a tissue diagnosis always (with exceptions). A same-session biopsy before the cement is usual.",
+            text = "Bone biopsy of the sacral lesion through the access needle before the cement, in the same " ..
+                "session (Kortman 2013 biopsied before sacroplasty even when the cancer was known)." },
+        text = "A primary cancer is proven but the sacral lesion was not sampled: the Tian cohorts required " ..
+            "only a 'pathologically confirmed primary cancer' and proceed. The sources disagree on sampling " ..
+            "the sacral lesion itself: Kortman 2013 biopsied every known or suspected neoplastic lesion " ..
+            "before sacroplasty, Mika & Mesfin 2018 ask for a tissue diagnosis always (with exceptions). A " ..
+            "same-session biopsy before the cement is usual.",
     },
 }

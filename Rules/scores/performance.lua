@@ -7,13 +7,15 @@ score {
     id = "performance",
     implements = { "P17" },
     source = "Oken 1982 (ECOG)",
-    summary = "KPS and ECOG as given; the other one converted by the conventional table, with a warning; total = KPS, band = Tokuhashi general condition (poor 10-40, moderate 50-70, good 80-100)",
+    summary = "KPS and ECOG as given; the other one converted by the conventional table, with a warning; " ..
+        "total = KPS, band = Tokuhashi general condition (poor 10-40, moderate 50-70, good 80-100)",
     compute = function(c)
         local kps, kps_converted = S.kps(c)
         local ecog, ecog_converted = S.ecog(c)
         if kps == nil then S.raise_unknown({ { c, "patient.karnofsky" }, { c, "patient.ecog" } }) end
         local notes = {}
-        if kps_converted then notes[#notes + 1] = "KPS converted from ECOG (conventional table: ECOG 0 = 90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40, 4 = 10-20; upper end used)." end
+        if kps_converted then notes[#notes + 1] = "KPS converted from ECOG (conventional table: ECOG 0 = " ..
+            "90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40, 4 = 10-20; upper end used)." end
         if ecog_converted then notes[#notes + 1] = "ECOG converted from KPS (conventional table)." end
         local band = kps >= t.tokuhashi_kps_good_min and "good" or (kps >= t.tokuhashi_kps_moderate_min and "moderate" or "poor")
         return { total = kps, band = band, items = { karnofsky = kps, ecog = ecog },

@@ -24,7 +24,8 @@ score {
             S.raise_unknown(need)
         end
         local notes = {
-            "Sacral mapping: a lesion involving L5 or S1 scores location 3 (junctional L5-S1), S2-S5 and the coccyx 0 (rigid); a multi-level lesion scores its worst level (knowledge base B1).",
+            "Sacral mapping: a lesion involving L5 or S1 scores location 3 (junctional L5-S1), S2-S5 and the " ..
+            "coccyx 0 (rigid); a multi-level lesion scores its worst level (knowledge base B1).",
             "SINS does not capture pelvic-ring or sacroiliac instability: lesions[].pelvic_instability does (Mika & Mesfin 2018, Fig 3).",
         }
         for _, n in ipairs(worst.notes) do notes[#notes + 1] = n end

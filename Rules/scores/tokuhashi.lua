@@ -9,8 +9,12 @@ score {
     compute = function(c)
         local r = S.tokuhashi(c)
         if not r.total then S.raise_unknown(r.need) end
-        local notes = { "Bands: 0-8 under 6 months (conservative/palliative treatment), 9-11 6 months or more (palliative surgery), 12-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi cannot decide the 3-month life-expectancy criterion on its own (knowledge base B2).",
-                        "Vertebral metastases counted as given in the case (cancer.vertebral_metastases); the knowledge base convention counts each involved sacral segment as one vertebral body and the ilium as extraspinal." }
+        local notes = { "Bands: 0-8 under 6 months (conservative/palliative treatment), 9-11 6 months or more " ..
+            "(palliative surgery), 12-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi " ..
+            "cannot decide the 3-month life-expectancy criterion on its own (knowledge base B2).",
+                        "Vertebral metastases counted as given in the case (cancer.vertebral_metastases); the " ..
+                        "knowledge base convention counts each involved sacral segment as one vertebral body " ..
+                        "and the ilium as extraspinal." }
         for _, n in ipairs(r.notes) do
             notes[#notes + 1] = n
             c:warn(n:find("^Tokuhashi") and n or ("Tokuhashi: " .. n))
