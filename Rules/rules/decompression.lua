@@ -22,13 +22,18 @@ rule {
             text = "Sacral laminectomy to evacuate the tumour compressing the nerve roots (Mika & Mesfin " ..
                 "2018); with lumbopelvic fixation in the same operation where fixation is recommended." },
         text = function(c)
+            local acute = ""
+            if c:opt("symptoms.neurologic_onset") == "acute" then
+                acute = " The deficit is acute: in acute neurological deterioration 'surgical intervention should " ..
+                    "not be delayed' (Mika & Mesfin 2018)."
+            end
             return string.format(
                 "Neural compression: %s with %s. 'Indications for a surgical procedure include neurological " ..
                 "deficits' (Mika & Mesfin 2018); a decompression is a laminectomy 'for the evacuation of a " ..
                 "tumor causing nerve root compression', alone when the sacrum is stable (Fig 1), with " ..
                 "lumbopelvic fixation when instability is impending (Fig 2).",
                 c:get("symptoms.neurologic"),
-                known(function() return F.any_epidural(c) end) and "epidural tumour" or "foraminal erosion")
+                known(function() return F.any_epidural(c) end) and "epidural tumour" or "foraminal erosion") .. acute
         end,
     },
 }

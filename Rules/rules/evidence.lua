@@ -11,33 +11,41 @@ rule {
     source = "Tian 2019; Tian 2022; Tian 2020; Kortman 2013; Mika & Mesfin 2018",
     summary = "Sacroplasty technique and outcome figures (level-IV evidence)",
     on_unknown = "ignore",
-    effect = {
-        detail = {
-            technique = "Signed informed consent (Tian 2022, Tian 2020). Intravenous antibiotic prophylaxis " ..
-                "before the procedure (Kortman 2013). Guidance: fluoroscopy in all Tian cohorts (Tian 2022 " ..
-                "calls angiography with integrated CT the safest); CT, CT plus fluoroscopy or CT fluoroscopy " ..
-                "in Kortman 2013; meticulous planning on MRI or CT (Mika & Mesfin 2018). Needles 11-15 G; " ..
-                "cement 3.6-7.8 mL per lesion on average (Tian 2019 7.8 mL, Tian 2022 6.42 mL with RFA vs " ..
-                "5.31 mL without, Tian 2020 5.20 mL with 1.49 needles per lesion, Kortman 2013 3.6 mL with " ..
-                "1.7 needles). Stop injecting at substantial resistance or when cement reaches the posterior " ..
-                "wall of the sacrum, a foramen, the sacral canal or the sacroiliac joint. Immediate " ..
-                "non-contrast CT for leakage; after unilateral sacroplasty, recurrent pain calls for a search " ..
-                "for a contralateral sacral fracture (Kortman 2013).",
-            outcomes = "Tian 2019 (n=10, interpedicular): VAS 6.90 -> 2.70, ODI 74.4% -> 29.6%, pain relief " ..
-                "9/10, asymptomatic presacral leakage 3/10. Tian 2022 (n=126): pain relief 90% with RFA vs " ..
-                "76% without; leakage 17% vs 19% of lesions; one major complication (extravasation needing " ..
-                "surgery). Tian 2020 (n=35, ala): VAS 7.20 -> 3.43 (day 3) -> 2.57 (12 months); relief (VAS " ..
-                "drop >= 3) 31/35 (88.6%); leakage 12/35, all asymptomatic. Kortman 2013 (39 lesions): VAS " ..
-                "9.0 -> 2.6, complete relief 18%, no significant relief 10%. Moussazadeh (in Mika & Mesfin " ..
-                "2018): 80% improved at a median 6.5 months.",
-        },
-        evidence = "Level-IV case series only. Pain relief after sacroplasty 76-90% (Tian 2022), 88.6% (Tian " ..
-            "2020), 9/10 (Tian 2019); Kortman 2013 lesions VAS 9.0 -> 2.6. Patients on regular systemic " ..
-            "therapy did better (Tian 2020: the four non-responders were not on regular chemotherapy or " ..
-            "radiotherapy; all Tian 2022 patients received systemic therapy including bisphosphonate). " ..
-            "Whether Tian 2022 patients had radiation before or after the procedure is reported " ..
-            "inconsistently, so no radiation sequence is derived from it.",
-    },
+    effect = function(c)
+        local e = {
+            detail = {
+                technique = "Signed informed consent (Tian 2022, Tian 2020). Intravenous antibiotic prophylaxis " ..
+                    "before the procedure (Kortman 2013). Guidance: fluoroscopy in all Tian cohorts (Tian 2022 " ..
+                    "calls angiography with integrated CT the safest); CT, CT plus fluoroscopy or CT fluoroscopy " ..
+                    "in Kortman 2013; meticulous planning on MRI or CT (Mika & Mesfin 2018). Needles 11-15 G; " ..
+                    "cement 3.6-7.8 mL per lesion on average (Tian 2019 7.8 mL, Tian 2022 6.42 mL with RFA vs " ..
+                    "5.31 mL without, Tian 2020 5.20 mL with 1.49 needles per lesion, Kortman 2013 3.6 mL with " ..
+                    "1.7 needles). Stop injecting at substantial resistance or when cement reaches the posterior " ..
+                    "wall of the sacrum, a foramen, the sacral canal or the sacroiliac joint. Immediate " ..
+                    "non-contrast CT for leakage; after unilateral sacroplasty, recurrent pain calls for a search " ..
+                    "for a contralateral sacral fracture (Kortman 2013).",
+                outcomes = "Tian 2019 (n=10, interpedicular): VAS 6.90 -> 2.70, ODI 74.4% -> 29.6%, pain relief " ..
+                    "9/10, asymptomatic presacral leakage 3/10. Tian 2022 (n=126): pain relief 90% with RFA vs " ..
+                    "76% without; leakage 17% vs 19% of lesions; one major complication (extravasation needing " ..
+                    "surgery). Tian 2020 (n=35, ala): VAS 7.20 -> 3.43 (day 3) -> 2.57 (12 months); relief (VAS " ..
+                    "drop >= 3) 31/35 (88.6%); leakage 12/35, all asymptomatic. Kortman 2013 (39 lesions): VAS " ..
+                    "9.0 -> 2.6, complete relief 18%, no significant relief 10%. Moussazadeh (in Mika & Mesfin " ..
+                    "2018): 80% improved at a median 6.5 months.",
+            },
+            evidence = "Level-IV case series only. Pain relief after sacroplasty 76-90% (Tian 2022), 88.6% (Tian " ..
+                "2020), 9/10 (Tian 2019); Kortman 2013 lesions VAS 9.0 -> 2.6. Patients on regular systemic " ..
+                "therapy did better (Tian 2020: the four non-responders were not on regular chemotherapy or " ..
+                "radiotherapy; all Tian 2022 patients received systemic therapy including bisphosphonate). " ..
+                "Whether Tian 2022 patients had radiation before or after the procedure is reported " ..
+                "inconsistently, so no radiation sequence is derived from it.",
+        }
+        local therapy = c:opt("cancer.systemic_therapy")
+        if therapy == "none" or therapy == "exhausted" then
+            e.evidence = e.evidence .. " This patient is not on systemic therapy: the Tian 2020 non-responders were " ..
+                "the patients without regular anticancer treatment."
+        end
+        return e
+    end,
 }
 
 rule {

@@ -24,11 +24,19 @@ rule {
         plan = { pathway = "biopsy", timing = "before", requires = false,
             text = "CT-guided core biopsy of the sacral lesion, with culture specimens to rule out infection; " ..
                 "an open biopsy if not enough tissue is obtained (Mika & Mesfin 2018). Re-evaluate with the histology." },
-        text = "No tissue diagnosis: 'A tissue diagnosis is always fundamentally critical to establish prior " ..
-            "to treatment and must distinguish among infection, sarcoma, and other metastatic histologies' " ..
-            "(Mika & Mesfin 2018); Kortman 2013 biopsied every known or suspected neoplastic lesion before " ..
-            "sacroplasty. Elective treatment is undetermined until the histology is known (insufficiency " ..
-            "fractures in patients with a cancer history can look malignant, Kortman 2013).",
+        text = function(c)
+            local text = "No tissue diagnosis: 'A tissue diagnosis is always fundamentally critical to establish prior " ..
+                "to treatment and must distinguish among infection, sarcoma, and other metastatic histologies' " ..
+                "(Mika & Mesfin 2018); Kortman 2013 biopsied every known or suspected neoplastic lesion before " ..
+                "sacroplasty. Elective treatment is undetermined until the histology is known (insufficiency " ..
+                "fractures in patients with a cancer history can look malignant, Kortman 2013)."
+            if c:opt("symptoms.neurologic_onset") == "acute" and known(function() return F.deficit(c) end) then
+                text = text .. " The neurological deficit is acute: Mika & Mesfin 2018 would not delay surgery for " ..
+                    "acute neurological deterioration either (an intraoperative biopsy suffices); the knowledge " ..
+                    "base (P13) exempts only cauda equina syndrome, so decide the timing with the surgeons."
+            end
+            return text
+        end,
     },
 }
 
