@@ -17,6 +17,10 @@ ruleset {
           plan_text = "Lumbopelvic fixation (instrumentation)." },
         { id = "embolization", title = "Pre-operative arterial embolization",
           plan_text = "Pre-operative selective arterial embolization." },
+        -- P2: correcting a coagulopathy before sacroplasty/RFA is decided like a pathway, so that an
+        -- unknown correctability is reported missing (rules/coagulation.lua).
+        { id = "coagulation_correction", title = "Correction of coagulopathy before sacroplasty/RFA",
+          plan_text = "Correct the coagulopathy, then re-evaluate for sacroplasty/RFA." },
     },
 
     -- The numbered criteria of the knowledge base that the rules must claim (sacral check verifies
