@@ -91,6 +91,10 @@ rule {
                 "sacroiliac joint, needs fluoroscopy (Kortman 2013). Efficacy and leakage did not differ " ..
                 "between approaches (Tian 2020, Tian 2022)."
         end
-        return { approach = approach, text = table.concat(texts, " ") }
+        local plan = { pathway = "sacroplasty", timing = "same_session",
+            text = string.format("Percutaneous sacroplasty of lesion %s, %s approach%s; antibiotic prophylaxis " ..
+                "before, non-contrast CT after (Kortman 2013; Tian 2019/2022).", id, NAMES[approach[1]],
+                #approach > 1 and (" (alternatives: " .. names({ table.unpack(approach, 2) }) .. ")") or "") }
+        return { approach = approach, plan = plan, text = table.concat(texts, " ") }
     end,
 }
