@@ -353,9 +353,15 @@ local function new_context(owner, lesion_index)
 end
 
 local function note_missing(c, path, optional)
-    if c.seen_missing[path] then return end
-    c.seen_missing[path] = true
-    c.missing[#c.missing + 1] = { field = path, optional = optional or nil }
+    local seen = c.seen_missing[path]
+    if seen then
+        -- Read with c:opt first and c:get later: the field is needed after all.
+        if not optional then seen.optional = nil end
+        return
+    end
+    local m = { field = path, optional = optional or nil }
+    c.seen_missing[path] = m
+    c.missing[#c.missing + 1] = m
 end
 
 --- c:get(path): the value, or stop the rule as unknown (the field is reported missing).
@@ -402,26 +408,24 @@ end
 
 --- c:any_lesion(fn) / c:all_lesions(fn): fn(l) for each lesion, l a per-lesion context view;
 --- three-valued like any_of / all_of.
-local function lesion_views(c)
+local function lesion_views(c, fn)
     local fns = {}
     for i = 1, (case.lesions and #case.lesions or 0) do
         fns[i] = function()
             local view = setmetatable({ owner = c.owner, lesion_index = i, inputs = c.inputs, missing = c.missing,
                 seen_missing = c.seen_missing, parent = c }, Context)
-            return c._fn(view)
+            return fn(view)
         end
     end
     return fns
 end
 
 function Context:any_lesion(fn)
-    self._fn = fn
-    return three_valued(lesion_views(self), true)
+    return three_valued(lesion_views(self, fn), true)
 end
 
 function Context:all_lesions(fn)
-    self._fn = fn
-    return three_valued(lesion_views(self), false)
+    return three_valued(lesion_views(self, fn), false)
 end
 
 local compute_score
@@ -671,6 +675,9 @@ local function combine(pathway, results)
     local undetermined_rank = rank["undetermined"]
     local default_status = meta.default and meta.default.status or "not_indicated"
     local blocking, unknown_missing = {}, {}
+    -- Every open rule is weighed against what the known facts decided, so that all the fields
+    -- that could change the status are reported, not only the first rule's.
+    local known_rank = best_rank
     for _, r in ipairs(open) do
         local binding
         if r.outcome == "error" then
@@ -689,12 +696,12 @@ local function combine(pathway, results)
             end
             if k == nil then
                 binding = true
-            elseif best_rank == nil then
+            elseif known_rank == nil then
                 -- Nothing decided yet: only a possible indication is held open; a possible
                 -- exclusion of a pathway nothing indicates changes nothing a clinician would do.
                 binding = k >= undetermined_rank
             else
-                binding = k < best_rank and undetermined_rank < best_rank
+                binding = k < known_rank and undetermined_rank < known_rank
             end
         end
         if binding then
