@@ -23,7 +23,14 @@ fi
 # -detect_leaks=0: Swift keeps enum tags in the spare bits of payload pointers, so LeakSanitizer
 # cannot follow them and reports reachable indirect-enum boxes (JSONValue) as leaks. AddressSanitizer
 # proper (overflows, use-after-free) stays on.
-ASAN_OPTIONS=detect_leaks=0 "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
-    -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 "$@" 2>&1 | grep -E '^(#[0-9]+ +(DONE|pulse)|stat::|==|SUMMARY|artifact)' || true
-status=${PIPESTATUS[0]}
+log="$corpus.log"
+status=0
+ASAN_OPTIONS=detect_leaks=0 "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=4096 \
+    -detect_leaks=0 -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 "$@" >"$log" 2>&1 || status=$?
+grep -E '^(#[0-9]+ +(DONE|pulse)|stat::|==[0-9]+==|SUMMARY|artifact|Done )' "$log" | tail -n 20 || true
+if [ "$status" -ne 0 ]; then
+    echo "fuzz: the fuzzer stopped with status $status; the crashing input is in Fuzz/crashes/" >&2
+    tail -n 60 "$log" >&2
+fi
+rm -f "$log"
 exit "$status"
