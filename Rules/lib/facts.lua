@@ -16,13 +16,10 @@ local P = use("primaries")
 
 local F = {}
 
--- Shares a fact's value (or its unknown) between the rules of one case when the runtime offers
--- c:derive (computed once per case, and per lesion in a lesion context); otherwise computes it.
+-- Shares a fact's value (or its unknown) between the rules of one case through c:derive
+-- (computed once per case, and per lesion in a lesion context).
 local function shared(name, fn)
-    return function(c)
-        if c.derive then return c:derive(name, fn) end
-        return fn(c)
-    end
+    return function(c) return c:derive(name, fn) end
 end
 F.shared = shared
 
@@ -53,8 +50,7 @@ function F.pelvic_instability(l) return l:opt("lesion.pelvic_instability") == tr
 
 -- Three-valued: the lesion's SINS is at least n (shared per lesion and cut-off).
 function F.sins_ge(l, n)
-    if l.derive then return l:derive("facts.sins_ge_" .. n, function(x) return S.sins_at_least(x, n) end) end
-    return S.sins_at_least(l, n)
+    return l:derive("facts.sins_ge_" .. n, function(x) return S.sins_at_least(x, n) end)
 end
 
 function F.lesion_unstable(l)
