@@ -36,6 +36,9 @@ struct TestCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "List passing and skipped cases too.")
     var verbose = false
 
+    @Option(name: .shortAndLong, help: "Worker threads, each with its own Lua state (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() throws {
@@ -46,8 +49,15 @@ struct TestCommand: ParsableCommand {
         if let filter {
             files = files.filter { $0.contains(filter) || (try? engine.load(path: $0).id.contains(filter)) == true }
         }
-        let runner = CaseTestRunner(engine: engine, coverage: coverage || threshold != nil, stopOnFailure: stopOnFailure)
-        let (results, table) = runner.run(files: files)
+        let results: [CaseTestResult], table: [RuleCoverage]
+        do {
+            (results, table) = try CaseTestRunner.run(files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
+                                                      workers: jobs, coverage: coverage || threshold != nil,
+                                                      stopOnFailure: stopOnFailure)
+        } catch {
+            Terminal.error("rules failed to load:\n\(error.message)")
+            throw ExitCode(3)
+        }
         let report = TestReport(results: results, coverage: table)
         switch format {
         case .text:

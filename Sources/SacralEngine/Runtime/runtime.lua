@@ -295,7 +295,49 @@ local function concrete_path(path, lesion_index)
     return path
 end
 
+-- The case flattened once per evaluation: "labs.inr" -> value, and per lesion "lesion.epidural"
+-- -> value; a read is then one table index. Only validated (so declared) fields are in it.
+local flat, flat_lesion = nil, nil
+
+local function flatten(t, prefix, into)
+    for k, v in next, t do
+        if type(k) == "string" then
+            local path = prefix and (prefix .. "." .. k) or k
+            into[path] = v
+            if type(v) == "table" then
+                if v[1] ~= nil and type(v[1]) == "table" then
+                    for i = 1, #v do
+                        into[path .. "[" .. (i - 1) .. "]"] = v[i]
+                        flatten(v[i], path .. "[" .. (i - 1) .. "]", into)
+                    end
+                elseif v[1] == nil then
+                    flatten(v, path, into)
+                end
+            end
+        end
+    end
+end
+
+local function flatten_case(c)
+    flat, flat_lesion = {}, {}
+    flatten(c, nil, flat)
+    local lesions = c.lesions
+    for i = 1, (lesions and #lesions or 0) do
+        local into = {}
+        flatten(lesions[i], "lesion", into)
+        flat_lesion[i] = into
+    end
+end
+
 local function lookup(path, lesion_index)
+    local v
+    if lesion_index then
+        v = flat_lesion[lesion_index][path]
+        if v == nil then v = flat[path] end
+    else
+        v = flat[path]
+    end
+    if v ~= nil then return v end
     local parsed = path_cache[path] or parse_path(path)
     if not parsed.declared then
         if not field_by_path[parsed.normal] then
@@ -303,17 +345,8 @@ local function lookup(path, lesion_index)
         end
         parsed.declared = true
     end
-    local v = case
-    if parsed.lesion then
-        if not lesion_index then error("'" .. path .. "' needs a per-lesion rule", 3) end
-        v = case.lesions and case.lesions[lesion_index]
-    end
-    local segs = parsed.segs
-    for i = 1, #segs do
-        if type(v) ~= "table" then return nil end
-        v = v[segs[i]]
-    end
-    return v
+    if parsed.lesion and not lesion_index then error("'" .. path .. "' needs a per-lesion rule", 3) end
+    return nil
 end
 
 local function add_warning(text)
@@ -535,6 +568,34 @@ local function effect_for(spec, pathway)
 end
 
 -- Evaluates a rule once per case (per lesion for per-lesion rules).
+-- The rule's condition and effects, run under one budget window: false when it does not fire,
+-- else the effect of each pathway it speaks to (an effect shared by several pathways is
+-- computed once).
+local function apply_rule(spec, c)
+    if spec.when and not spec.when(c) then return false end
+    local effects, done = {}, {}
+    local targets = #spec.pathways > 0 and spec.pathways or { false }
+    for i = 1, #targets do
+        local p = targets[i]
+        local declared = effect_for(spec, p or nil)
+        local e = done[declared or false]
+        if e == nil then
+            e = declared
+            if type(e) == "function" then e = e(c) end
+            if e ~= nil and type(e) ~= "table" then error("effect must be a table", 0) end
+            if e and type(e.text) == "function" then
+                local text = e.text(c)
+                e = copy(e)
+                e.text = text
+            end
+            if declared ~= nil then done[declared] = e or false end
+        end
+        effects[p or "_"] = e or nil
+    end
+    return true, effects
+end
+
+-- Evaluates a rule once per case (per lesion for per-lesion rules).
 local function run_rule(spec, lesion_index)
     local key = lesion_index and (spec.id .. "#" .. lesion_index) or spec.id
     local r = memo[key]
@@ -548,49 +609,31 @@ local function run_rule(spec, lesion_index)
     memo[key] = { busy = true }
     local c = new_context(spec, lesion_index)
     r = { spec = spec, lesion = lesion_index, inputs = c.inputs, missing = c.missing }
-    local ok, v, kind = true, true, nil
-    if spec.when then ok, v, kind = guarded(spec.when, c) end
-    if ok and v then
-        r.outcome = "fired"
-        -- Effects: a table, or a function of the context (it may read more fields).
-        r.effects = {}
-        local targets = #spec.pathways > 0 and spec.pathways or { false }
-        for _, p in ipairs(targets) do
-            local e = effect_for(spec, p or nil)
-            if type(e) == "function" then
-                local eok, ev, ekind = guarded(e, c)
-                if not eok then
-                    ok, v, kind = false, ev, ekind
-                    break
-                end
-                e = ev
-            end
-            if e ~= nil and type(e) ~= "table" then
-                ok, v, kind = false, "effect must be a table", "error"
-                break
-            end
-            if e and type(e.text) == "function" then
-                local tok, tv, tkind = guarded(e.text, c)
-                if not tok then ok, v, kind = false, tv, tkind break end
-                e = copy(e)
-                e.text = tv
-            end
-            r.effects[p or "_"] = e
-        end
-        if not ok then r.effects = nil end
-    end
-    if not ok then
-        if kind == "unknown" then
-            r.outcome = "unknown"
+    depth = depth + 1
+    arm()
+    local ok, fired, effects = pcall(apply_rule, spec, c)
+    local tripped = disarm()
+    depth = depth - 1
+    if depth > 0 then arm() end
+    if ok then
+        if fired then
+            r.outcome, r.effects = "fired", effects
         else
-            r.outcome = "error"
-            r.kind = kind
-            local msg = tostring(v)
-            if not string_find(msg, "^[^\n]-:%d+:") then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
-            r.message = msg
+            r.outcome = "false"
         end
-    elseif r.outcome == nil then
-        r.outcome = "false"
+    elseif fired == UNKNOWN then
+        r.outcome = "unknown"
+    else
+        local msg, kind = fired, "error"
+        if memory_tripped() and msg == "not enough memory" then
+            collect()
+            msg, kind = "not enough memory (memory cap reached)", "memory"
+        elseif type(msg) ~= "string" then
+            msg = "(error object is a " .. type(msg) .. " value)"
+        end
+        if tripped and kind == "error" then kind = "instruction_limit" end
+        if not string_find(msg, "^[^\n]-:%d+:") then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
+        r.outcome, r.kind, r.message = "error", kind, msg
     end
     memo[key] = r
     return r
@@ -598,9 +641,18 @@ end
 
 -- MARK: - Combining rules into one status per pathway
 
+local rank_cache = {}        -- status -> strength (or true) -> rank, filled on first use
 local function rank_of(status, strength)
     if status == nil then return nil end
-    return rank[status .. ":" .. tostring(strength)] or rank[status]
+    local by_strength = rank_cache[status]
+    if not by_strength then by_strength = {}; rank_cache[status] = by_strength end
+    local key = strength or true
+    local k = by_strength[key]
+    if k == nil then
+        k = rank[status .. ":" .. tostring(strength)] or rank[status] or false
+        by_strength[key] = k
+    end
+    return k or nil
 end
 
 local function split_status(key)
@@ -616,13 +668,11 @@ end
 
 local function reason_of(r, pathway, e)
     local spec = r.spec
-    local inputs = {}
-    for k, v in next, r.inputs do inputs[k] = v end
     local reason = {
         rule = spec.id,
         source = (e and e.source) or spec.source,
         implements = spec.implements,
-        inputs = inputs,
+        inputs = r.inputs,
         lesion = r.lesion and case.lesions[r.lesion].id or nil,
     }
     if r.outcome == "fired" then
@@ -819,14 +869,20 @@ local level_order = { emergency = 1, warning = 2, info = 3 }
 
 local function collect_extras(decisions)
     local alerts, alert_seen, plan = {}, {}, {}
+    -- Fired rules in declaration order (then lesion order): the order of alerts and plan steps.
     local ordered = {}
-    for key, r in next, memo do
-        if type(r) == "table" and r.outcome == "fired" then ordered[#ordered + 1] = r end
+    local nlesions = case.lesions and #case.lesions or 0
+    for _, spec in ipairs(rules) do
+        if spec.per_lesion then
+            for i = 1, nlesions do
+                local r = memo[spec.id .. "#" .. i]
+                if r and r.outcome == "fired" then ordered[#ordered + 1] = r end
+            end
+        else
+            local r = memo[spec.id]
+            if r and r.outcome == "fired" then ordered[#ordered + 1] = r end
+        end
     end
-    sort(ordered, function(a, b)
-        if a.spec.order ~= b.spec.order then return a.spec.order < b.spec.order end
-        return (a.lesion or 0) < (b.lesion or 0)
-    end)
     for _, r in ipairs(ordered) do
         for _, e in next, r.effects do
             if e.alert then
@@ -903,6 +959,7 @@ end
 --- Evaluates one case (a validated table) and returns the decision as plain data.
 function M.evaluate(c, opts)
     case, memo, score_memo, pathway_memo, in_progress, derive_memo = c, {}, {}, {}, {}, {}
+    flatten_case(c)
     warnings, warning_seen, depth = {}, {}, 0
     local out = { scores = {}, pathways = {}, errors = {} }
     local decisions = {}
@@ -986,6 +1043,7 @@ function M.evaluate(c, opts)
         out.trace = trace
     end
     case, memo, score_memo, pathway_memo, in_progress, derive_memo = nil, nil, nil, nil, nil, nil
+    flat, flat_lesion = nil, nil
     return out
 end
 

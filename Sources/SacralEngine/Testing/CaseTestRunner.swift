@@ -1,4 +1,5 @@
 import Foundation
+import LuaKit
 
 /// The outcome of one case file under `sacral test`.
 public struct CaseTestResult: Sendable {
@@ -24,6 +25,10 @@ public struct RuleCoverage: Sendable {
 }
 
 /// Runs the `expect:` blocks of a corpus of case files (the engine of `sacral test`).
+///
+/// With several workers, each worker owns an engine of its own (a Lua state serves one thread) and
+/// takes every n-th file; results come back in file order, so the report does not depend on the
+/// number of workers.
 public struct CaseTestRunner {
     public var engine: Engine
     public var coverage: Bool
@@ -35,11 +40,45 @@ public struct CaseTestRunner {
         self.stopOnFailure = stopOnFailure
     }
 
+    /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`.
+    public static func run(files: [String], ruleSet: RuleSet, limits: LuaLimits, workers: Int, coverage: Bool,
+                           stopOnFailure: Bool) throws(RuleSetError) -> (results: [CaseTestResult], coverage: [RuleCoverage]) {
+        let first = try Engine(ruleSet: ruleSet, limits: limits)
+        let workers = stopOnFailure ? 1 : max(1, min(workers, files.count / 50 + 1))
+        if workers == 1 {
+            return CaseTestRunner(engine: first, coverage: coverage, stopOnFailure: stopOnFailure).run(files: files)
+        }
+        let collector = ResultCollector(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let engine = try? Engine(ruleSet: ruleSet, limits: limits) else { return }
+            let mine = stride(from: worker, to: files.count, by: workers).map { $0 }
+            let runner = CaseTestRunner(engine: engine, coverage: coverage)
+            let (results, _) = runner.run(files: mine.map { files[$0] })
+            collector.store(zip(mine, results).map { ($0, $1) })
+        }
+        let results = collector.results.enumerated().map { i, r in
+            r ?? CaseTestResult(file: files[i], status: .failed, messages: ["the worker evaluating this file failed"])
+        }
+        return (results, coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [])
+    }
+
+    /// Rule coverage from the traces of the decisions.
+    static func coverage(of results: [CaseTestResult], catalog: Catalog) -> [RuleCoverage] {
+        var evaluated: [String: Int] = [:], fired: [String: Int] = [:]
+        for r in results {
+            guard let trace = r.decision?.trace else { continue }
+            var seen = Set<String>(), seenFired = Set<String>()
+            for (rule, outcome) in trace {
+                if seen.insert(rule).inserted { evaluated[rule, default: 0] += 1 }
+                if outcome == "fired", seenFired.insert(rule).inserted { fired[rule, default: 0] += 1 }
+            }
+        }
+        return catalog.rules.map { RuleCoverage(rule: $0, evaluated: evaluated[$0.id] ?? 0, fired: fired[$0.id] ?? 0) }
+    }
+
     public func run(files: [String]) -> (results: [CaseTestResult], coverage: [RuleCoverage]) {
         let checker = ExpectationChecker(pathways: engine.catalog.pathways)
         var results: [CaseTestResult] = []
-        var evaluated: [String: Int] = [:]
-        var fired: [String: Int] = [:]
         for file in files {
             let start = DispatchTime.now().uptimeNanoseconds
             var result = CaseTestResult(file: file, status: .skipped)
@@ -59,11 +98,6 @@ public struct CaseTestRunner {
             result.caseID = validated.id
             let decision = engine.evaluate(validated, trace: coverage)
             result.decision = decision
-            var seen = Set<String>(), seenFired = Set<String>()
-            for (rule, outcome) in decision.trace {
-                if seen.insert(rule).inserted { evaluated[rule, default: 0] += 1 }
-                if outcome == "fired", seenFired.insert(rule).inserted { fired[rule, default: 0] += 1 }
-            }
             guard let expect = validated.expect else {
                 result.status = decision.failures.isEmpty ? .skipped : .failed
                 result.messages = decision.failures.map(\.description)
@@ -81,10 +115,22 @@ public struct CaseTestRunner {
             result.status = result.failedChecks.isEmpty && decision.failures.isEmpty ? .passed : .failed
             if result.status == .failed && stopOnFailure { break }
         }
-        // Cases counted once per case, not once per lesion.
-        let table = engine.catalog.rules.map { rule in
-            RuleCoverage(rule: rule, evaluated: evaluated[rule.id] ?? 0, fired: fired[rule.id] ?? 0)
-        }
-        return (results, coverage ? table : [])
+        return (results, coverage ? CaseTestRunner.coverage(of: results, catalog: engine.catalog) : [])
+    }
+}
+
+/// Collects results from worker threads, each storing the indices it owns.
+private final class ResultCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [CaseTestResult?]
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    func store(_ items: [(Int, CaseTestResult)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for (i, r) in items { results[i] = r }
     }
 }
