@@ -67,14 +67,49 @@ public struct ExpectationChecker: Sendable {
                 results.append(ExpectationResult(key: key, expected: want.joined(separator: " → "),
                                                  actual: have.isEmpty ? "(empty plan)" : have.joined(separator: " → "),
                                                  passed: inOrder, pathway: want.first { !have.contains($0) }))
-            case "warnings":
+            case "warnings", "warnings_absent":
                 let want = try strings(value, fail)
                 let have = (doc["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let absent = parts[0] == "warnings_absent"
                 for text in want {
-                    results.append(ExpectationResult(key: key, expected: "a warning containing \"\(text)\"",
+                    results.append(ExpectationResult(key: key, expected: (absent ? "no warning containing" : "a warning containing") + " \"\(text)\"",
                                                      actual: have.isEmpty ? "(no warnings)" : have.joined(separator: " | "),
-                                                     passed: have.contains { $0.contains(text) }, pathway: nil))
+                                                     passed: have.contains { $0.contains(text) } != absent, pathway: nil))
                 }
+            case "not":
+                // not.<pathway>: status(es) the pathway must not have.
+                guard parts.count == 2, pathways.contains(parts[1]) else { throw fail("write not.<pathway>: status or [statuses]") }
+                let unwanted = try strings(value, fail)
+                let status = doc["pathways"]?[parts[1]]?["status"]?.stringValue ?? "(absent)"
+                results.append(ExpectationResult(key: key, expected: "not " + unwanted.joined(separator: " or "), actual: status,
+                                                 passed: !unwanted.contains(status), pathway: parts[1]))
+            case "exact", "excludes":
+                // exact.<path>: the list there is exactly these values, in this order;
+                // excludes.<path>: the list there contains none of them.
+                guard parts.count >= 3 else { throw fail("write \(parts[0]).<pathway or scores>.<path>") }
+                let area = parts[1]
+                let node: JSONValue?
+                if area == "scores" { node = navigate(doc["scores"], Array(parts.dropFirst(2))) }
+                else if pathways.contains(area) { node = navigate(doc["pathways"]?[area], Array(parts.dropFirst(2))) }
+                else { throw fail("no pathway '\(area)'") }
+                let wanted: [CaseValue]
+                if case .list(let items) = value { wanted = items } else { wanted = [value] }
+                let items = node?.arrayValue ?? []
+                let passed: Bool
+                if parts[0] == "exact" {
+                    passed = node?.arrayValue != nil && items.count == wanted.count && zip(wanted, items).allSatisfy { Self.same($0, $1) }
+                } else {
+                    passed = !wanted.contains { w in items.contains { Self.same(w, $0) } }
+                }
+                results.append(ExpectationResult(key: key, expected: (parts[0] == "exact" ? "exactly " : "none of ") + Self.text(value),
+                                                 actual: node.map(Self.text) ?? "(absent)", passed: passed,
+                                                 pathway: area == "scores" ? nil : area))
+            case "plan":
+                // plan.<pathway>.<field>: a field of the (first) plan step of that pathway.
+                guard parts.count >= 3 else { throw fail("write plan.<pathway>.<field>, e.g. plan.decompression.timing") }
+                let step = (doc["plan"]?.arrayValue ?? []).first { $0["pathway"]?.stringValue == parts[1] }
+                results.append(compare(key: key, expected: value, actual: navigate(step, Array(parts.dropFirst(2))),
+                                       pathway: pathways.contains(parts[1]) ? parts[1] : nil))
             case "reasons", "reasons_absent":
                 guard case .object(let byPathway) = value else { throw fail("expected pathway: [rule ids]") }
                 let absent = parts[0] == "reasons_absent"
