@@ -69,12 +69,30 @@ static int in_trusted_code(lua_State *L, lua_Debug *ar) {
     return strcmp(ar->source, CLUA_TRUSTED_CHUNK) == 0;
 }
 
+static int line_mask(clua_limits *lim) { return lim->line_coverage ? LUA_MASKLINE : 0; }
+
+// Records the line about to run when it belongs to a rule file (chunk names starting with "@").
+static void record_line(lua_State *L, lua_Debug *ar) {
+    if (!lua_getinfo(L, "S", ar) || ar->source[0] != '@') return;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "sacral.lines") != LUA_TTABLE) { lua_pop(L, 1); return; }
+    if (lua_getfield(L, -1, ar->source) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, ar->source);
+    }
+    lua_pushboolean(L, 1);
+    lua_rawseti(L, -2, ar->currentline);
+    lua_pop(L, 2);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
     clua_limits *lim = clua_get_limits(L);
+    if (ar->event == LUA_HOOKLINE) { record_line(L, ar); return; }
     lim->tripped = 1;
     lim->instr_exceeded = 1;
     // Sticky: fire on every instruction from now on, so a rule's own pcall cannot swallow the stop.
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), 1);
     if (in_trusted_code(L, ar)) return;  // the runtime regains control and disarms
     luaL_where(L, 0);  // level 0 is the running Lua function: the rule's file and line
     lua_pushliteral(L, "instruction limit exceeded");
@@ -86,14 +104,19 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 static int host_arm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     lim->tripped = 0;
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, (int)(lim->budget > 0x7fffffff ? 0x7fffffff : lim->budget));
+    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), (int)(lim->budget > 0x7fffffff ? 0x7fffffff : lim->budget));
     return 0;
+}
+
+static void disarm_hook(lua_State *L, clua_limits *lim) {
+    if (lim->line_coverage) lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+    else lua_sethook(L, NULL, 0, 0);
 }
 
 /// host.disarm(): back in trusted code; returns whether the window ran out.
 static int host_disarm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
-    lua_sethook(L, NULL, 0, 0);
+    disarm_hook(L, lim);
     lua_pushboolean(L, lim->tripped);
     lim->tripped = 0;
     return 1;
@@ -120,6 +143,65 @@ static int host_where(lua_State *L) {
         return 2;
     }
     return 0;
+}
+
+/// host.active_lines(root): the lines that can run, of every Lua function reachable from root
+/// (through tables, metatables and upvalues), as chunk name -> { [line] = true }; rule-file
+/// chunks ("@...") only. The denominator of line coverage.
+static void walk_active(lua_State *L, int idx, int seen, int out, int depth) {
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    if ((t != LUA_TTABLE && t != LUA_TFUNCTION) || depth > 200) return;
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, seen) != LUA_TNIL) { lua_pop(L, 1); return; }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    luaL_checkstack(L, 8, "walking rules for coverage");
+    if (t == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            walk_active(L, -2, seen, out, depth + 1);
+            walk_active(L, -1, seen, out, depth + 1);
+            lua_pop(L, 1);
+        }
+        if (lua_getmetatable(L, idx)) { walk_active(L, -1, seen, out, depth + 1); lua_pop(L, 1); }
+        return;
+    }
+    if (lua_iscfunction(L, idx)) return;
+    lua_Debug ar;
+    lua_pushvalue(L, idx);
+    lua_getinfo(L, ">SL", &ar);  // pushes the active-lines table
+    if (ar.source[0] == '@' && lua_istable(L, -1)) {
+        if (lua_getfield(L, out, ar.source) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, out, ar.source);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, -3)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -4);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    for (int i = 1; lua_getupvalue(L, idx, i) != NULL; i++) {
+        walk_active(L, -1, seen, out, depth + 1);
+        lua_pop(L, 1);
+    }
+}
+
+static int host_active_lines(lua_State *L) {
+    lua_settop(L, 1);
+    lua_newtable(L);  // 2: seen
+    lua_newtable(L);  // 3: out
+    walk_active(L, 1, 2, 3, 0);
+    return 1;
 }
 
 /// host.collect(): a full collection, after a rule was stopped for memory.
@@ -231,6 +313,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_disarm);          lua_setfield(L, 1, "disarm");
     lua_pushcfunction(L, host_collect);         lua_setfield(L, 1, "collect");
     lua_pushcfunction(L, host_memory_tripped);  lua_setfield(L, 1, "memory_tripped");
+    lua_pushcfunction(L, host_active_lines);    lua_setfield(L, 1, "active_lines");
 
     for (int i = 0; removed_globals[i]; i++) {
         lua_pushnil(L);
@@ -273,6 +356,15 @@ int clua_open_sandbox(lua_State *L) {
 
 void clua_push_host(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, "sacral.host"); }
 
+void clua_enable_line_coverage(lua_State *L) {
+    clua_limits *lim = clua_get_limits(L);
+    lim->line_coverage = 1;
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "sacral.lines");
+}
+
+void clua_push_covered_lines(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, "sacral.lines"); }
+
 int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname) {
     return luaL_loadbufferx(L, buf, len, chunkname, "t");
 }
@@ -294,7 +386,7 @@ int clua_pcall(lua_State *L, int nargs, int nresults) {
     lim->enforce = 1;
     int rc = lua_pcall(L, nargs, nresults, base);
     lim->enforce = 0;
-    lua_sethook(L, NULL, 0, 0);
+    disarm_hook(L, lim);
     lua_remove(L, base);
     return rc;
 }

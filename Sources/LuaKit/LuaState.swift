@@ -45,6 +45,36 @@ public final class LuaState {
         return (Int(lim.mem_used), Int(lim.mem_peak))
     }
 
+    // MARK: - Line coverage
+
+    /// Records every line of a rule file ("@" chunk) that runs from now on.
+    public func enableLineCoverage() {
+        clua_enable_line_coverage(L)
+    }
+
+    /// The lines run so far, by chunk name (without the "@").
+    public func coveredLines() -> [String: Set<Int>] {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        clua_push_covered_lines(L)
+        guard let value = try? value(at: -1) else { return [:] }
+        return LuaState.lineSets(value)
+    }
+
+    /// Converts chunk name -> { [line] = true } into sets of lines.
+    public static func lineSets(_ value: LuaValue) -> [String: Set<Int>] {
+        var out: [String: Set<Int>] = [:]
+        for (chunk, lines) in value.tableValue?.fields ?? [:] {
+            var set = Set<Int>()
+            if let t = lines.tableValue {
+                for i in t.array.indices { set.insert(i + 1) }
+                for key in t.fields.keys { if let n = Int(key) { set.insert(n) } }
+            }
+            out[chunk.hasPrefix("@") ? String(chunk.dropFirst()) : chunk] = set
+        }
+        return out
+    }
+
     // MARK: - Compiling and calling
 
     /// Compiles a text chunk and keeps the function in the registry.

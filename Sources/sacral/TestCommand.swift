@@ -27,7 +27,7 @@ struct TestCommand: ParsableCommand {
     @Flag(name: [.customShort("x"), .long], help: "Stop at the first failure.")
     var stopOnFailure = false
 
-    @Flag(name: .long, help: "Report, for each rule, in how many cases it was evaluated and fired.")
+    @Flag(name: .long, help: "Report, for each rule, in how many cases it was evaluated and fired, and the lines of Rules/ that ran.")
     var coverage = false
 
     @Option(name: .long, help: ArgumentHelp("With --coverage: fail when fewer than PCT % of the rules fired.", valueName: "pct"))
@@ -49,16 +49,16 @@ struct TestCommand: ParsableCommand {
         if let filter {
             files = files.filter { $0.contains(filter) || (try? engine.load(path: $0).id.contains(filter)) == true }
         }
-        let results: [CaseTestResult], table: [RuleCoverage]
+        let run: CaseTestRun
         do {
-            (results, table) = try CaseTestRunner.run(files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
+            run = try CaseTestRunner.run(files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
                                                       workers: jobs, coverage: coverage || threshold != nil,
                                                       stopOnFailure: stopOnFailure)
         } catch {
             Terminal.error("rules failed to load:\n\(error.message)")
             throw ExitCode(3)
         }
-        let report = TestReport(results: results, coverage: table)
+        let report = TestReport(results: run.results, coverage: run.coverage, lines: run.lines)
         switch format {
         case .text:
             Terminal.write(report.text(verbose: verbose))

@@ -20,6 +20,7 @@ typedef struct clua_limits {
     long budget;            ///< instructions allowed between two `host.arm()` calls
     int tripped;            ///< the current budget window ran out
     int instr_exceeded;     ///< some window ran out since the state was created; rebuild it
+    int line_coverage;      ///< record every line of a rule file ("@" chunk) that runs
 } clua_limits;
 
 /// The chunk name the trusted runtime is loaded with. The count hook never raises inside
@@ -35,6 +36,13 @@ clua_limits *clua_get_limits(lua_State *L);
 /// pattern functions, and leaves the `host` table (for the trusted runtime only) in the registry
 /// under "sacral.host". Returns a LUA_* status; on error a message is on the stack.
 int clua_open_sandbox(lua_State *L);
+
+/// Turns on line coverage: from now on every executed line of a chunk whose name starts with "@"
+/// is recorded in the registry (see `clua_push_covered_lines`).
+void clua_enable_line_coverage(lua_State *L);
+
+/// Pushes the table of covered lines: chunk name -> { [line] = true }.
+void clua_push_covered_lines(lua_State *L);
 
 /// Pushes the host table saved by `clua_open_sandbox`.
 void clua_push_host(lua_State *L);

@@ -43,10 +43,16 @@ public final class Engine {
     /// How many times the state was rebuilt after a limit was hit.
     public private(set) var rebuilds = 0
 
-    public init(ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) throws(RuleSetError) {
+    /// Whether lines of the rule files are recorded as they run (`sacral test --coverage`).
+    public let recordsLines: Bool
+    private var linesBeforeRebuild: [String: Set<Int>] = [:]
+
+    public init(ruleSet: RuleSet, limits: LuaLimits = LuaLimits(), recordLines: Bool = false) throws(RuleSetError) {
         self.ruleSet = ruleSet
         self.limits = limits
+        self.recordsLines = recordLines
         let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits)
+        if recordLines { state.enableLineCoverage() }
         self.state = state
         self.runtime = runtime
         let described: LuaValue
@@ -150,9 +156,23 @@ public final class Engine {
         return decision
     }
 
+    /// Line coverage so far: for each rule file, the lines that can run and the lines that ran.
+    public func lineCoverage() -> [LineCoverage] {
+        var covered = linesBeforeRebuild
+        for (file, lines) in state.coveredLines() { covered[file, default: []].formUnion(lines) }
+        let active = (try? state.call(runtime, "active_lines")).map(LuaState.lineSets) ?? [:]
+        return active.keys.sorted().map { file in
+            LineCoverage(file: file, executable: active[file] ?? [], covered: (covered[file] ?? []).intersection(active[file] ?? []))
+        }
+    }
+
     private func rebuild() {
+        if recordsLines {
+            for (file, lines) in state.coveredLines() { linesBeforeRebuild[file, default: []].formUnion(lines) }
+        }
         // The rules loaded before, so they load again; should that ever fail, keep the old state.
         if let (state, runtime) = try? Engine.makeState(ruleSet: ruleSet, limits: limits) {
+            if recordsLines { state.enableLineCoverage() }
             self.state = state
             self.runtime = runtime
             rebuilds += 1
@@ -185,5 +205,28 @@ public enum CaseLoadError: Error, Sendable, CustomStringConvertible {
         case .unreadable(let e): return [ValidationIssue(path: "", message: e.message)]
         case .invalid(let e): return e.issues
         }
+    }
+}
+
+/// Which lines of one rule file can run, and which ran.
+public struct LineCoverage: Sendable {
+    public var file: String
+    public var executable: Set<Int>
+    public var covered: Set<Int>
+
+    public var percent: Double { executable.isEmpty ? 100 : Double(covered.count) * 100 / Double(executable.count) }
+
+    /// The lines that never ran, as ranges: "12-14, 20".
+    public var missedRanges: String {
+        let missed = executable.subtracting(covered).sorted()
+        var parts: [String] = []
+        var i = 0
+        while i < missed.count {
+            var j = i
+            while j + 1 < missed.count && missed[j + 1] <= missed[j] + 3 && executable.filter({ $0 > missed[j] && $0 < missed[j + 1] }).isEmpty { j += 1 }
+            parts.append(i == j ? "\(missed[i])" : "\(missed[i])-\(missed[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ")
     }
 }

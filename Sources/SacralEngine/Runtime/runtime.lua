@@ -1173,6 +1173,11 @@ function M.finish_loading()
     return { ok = #problems == 0, problems = problems }
 end
 
+--- The lines of the rule files that can run (for line coverage).
+function M.active_lines()
+    return host.active_lines({ rules, scores, defined, meta })
+end
+
 --- Everything Swift needs to know about the loaded rules: metadata, the field dictionary, the
 --- catalogue of rules and scores.
 function M.describe()

@@ -17,6 +17,15 @@ public struct CaseTestResult: Sendable {
     public var failedChecks: [ExpectationResult] { checks.filter { !$0.passed } }
 }
 
+/// Everything a `sacral test` run produced.
+public struct CaseTestRun: Sendable {
+    public var results: [CaseTestResult]
+    /// Per rule: cases evaluated and fired (with coverage on).
+    public var coverage: [RuleCoverage]
+    /// Per rule file: lines that can run and lines that ran (with coverage on).
+    public var lines: [LineCoverage]
+}
+
 /// How often each rule was evaluated and fired over a corpus.
 public struct RuleCoverage: Sendable {
     public var rule: Catalog.Rule
@@ -40,26 +49,31 @@ public struct CaseTestRunner {
         self.stopOnFailure = stopOnFailure
     }
 
-    /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`.
+    /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`. With
+    /// coverage, rule coverage comes from the decisions' traces and line coverage from each
+    /// worker's Lua line hook, merged.
     public static func run(files: [String], ruleSet: RuleSet, limits: LuaLimits, workers: Int, coverage: Bool,
-                           stopOnFailure: Bool) throws(RuleSetError) -> (results: [CaseTestResult], coverage: [RuleCoverage]) {
-        let first = try Engine(ruleSet: ruleSet, limits: limits)
+                           stopOnFailure: Bool) throws(RuleSetError) -> CaseTestRun {
+        let first = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
         let workers = stopOnFailure ? 1 : max(1, min(workers, files.count / 50 + 1))
         if workers == 1 {
-            return CaseTestRunner(engine: first, coverage: coverage, stopOnFailure: stopOnFailure).run(files: files)
+            let (results, table) = CaseTestRunner(engine: first, coverage: coverage, stopOnFailure: stopOnFailure).run(files: files)
+            return CaseTestRun(results: results, coverage: table, lines: coverage ? first.lineCoverage() : [])
         }
         let collector = ResultCollector(count: files.count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            guard let engine = try? Engine(ruleSet: ruleSet, limits: limits) else { return }
+            guard let engine = try? Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage) else { return }
             let mine = stride(from: worker, to: files.count, by: workers).map { $0 }
             let runner = CaseTestRunner(engine: engine, coverage: coverage)
             let (results, _) = runner.run(files: mine.map { files[$0] })
-            collector.store(zip(mine, results).map { ($0, $1) })
+            collector.store(zip(mine, results).map { ($0, $1) }, lines: coverage ? engine.lineCoverage() : [])
         }
         let results = collector.results.enumerated().map { i, r in
             r ?? CaseTestResult(file: files[i], status: .failed, messages: ["the worker evaluating this file failed"])
         }
-        return (results, coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [])
+        return CaseTestRun(results: results,
+                           coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
+                           lines: collector.lines)
     }
 
     /// Rule coverage from the traces of the decisions.
@@ -128,9 +142,22 @@ private final class ResultCollector: @unchecked Sendable {
         results = Array(repeating: nil, count: count)
     }
 
-    func store(_ items: [(Int, CaseTestResult)]) {
+    private var lineSets: [String: LineCoverage] = [:]
+
+    var lines: [LineCoverage] { lineSets.keys.sorted().map { lineSets[$0]! } }
+
+    func store(_ items: [(Int, CaseTestResult)], lines: [LineCoverage]) {
         lock.lock()
         defer { lock.unlock() }
         for (i, r) in items { results[i] = r }
+        for l in lines {
+            if var merged = lineSets[l.file] {
+                merged.executable.formUnion(l.executable)
+                merged.covered.formUnion(l.covered)
+                lineSets[l.file] = merged
+            } else {
+                lineSets[l.file] = l
+            }
+        }
     }
 }

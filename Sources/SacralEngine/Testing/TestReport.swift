@@ -4,10 +4,12 @@ import Foundation
 public struct TestReport {
     public var results: [CaseTestResult]
     public var coverage: [RuleCoverage]
+    public var lines: [LineCoverage]
 
-    public init(results: [CaseTestResult], coverage: [RuleCoverage]) {
+    public init(results: [CaseTestResult], coverage: [RuleCoverage], lines: [LineCoverage] = []) {
         self.results = results
         self.coverage = coverage
+        self.lines = lines
     }
 
     public func count(_ status: CaseTestResult.Status) -> Int { results.filter { $0.status == status }.count }
@@ -70,6 +72,18 @@ public struct TestReport {
             out += "Rules never fired: " + unfired.map { "\($0.rule.id) (\($0.rule.file):\($0.rule.line))" }.joined(separator: ", ") + "\n"
         }
         out += String(format: "Coverage: %.1f%% of %d rules fired at least once\n", firedPercent, coverage.count)
+        if !lines.isEmpty {
+            out += "\nLine coverage of the rule files (lines run / lines that can run):\n"
+            let width = lines.map(\.file.count).max() ?? 10
+            for l in lines {
+                out += "  " + l.file.padding(toLength: width, withPad: " ", startingAt: 0)
+                out += String(format: "  %4d / %4d  %5.1f%%", l.covered.count, l.executable.count, l.percent)
+                if l.covered.count < l.executable.count { out += "  never run: \(l.missedRanges)" }
+                out += "\n"
+            }
+            let total = lines.reduce(0) { $0 + $1.executable.count }, run = lines.reduce(0) { $0 + $1.covered.count }
+            out += String(format: "Lines: %.1f%% of %d\n", total == 0 ? 100 : Double(run) * 100 / Double(total), total)
+        }
         return out
     }
 
@@ -99,6 +113,11 @@ public struct TestReport {
         if !coverage.isEmpty {
             doc.append(("coverage", .object([
                 ("fired_percent", .double((firedPercent * 10).rounded() / 10)),
+                ("lines", .array(lines.map { l in
+                    .object([("file", .string(l.file)), ("executable", .int(Int64(l.executable.count))),
+                             ("covered", .int(Int64(l.covered.count))),
+                             ("never_run", .array(l.executable.subtracting(l.covered).sorted().map { .int(Int64($0)) }))])
+                })),
                 ("rules", .array(coverage.map { c in
                     .object([("rule", .string(c.rule.id)), ("evaluated", .int(Int64(c.evaluated))), ("fired", .int(Int64(c.fired)))])
                 })),
