@@ -228,7 +228,15 @@ static int pattern_quantifiers(const char *p, size_t len) {
     int q = 0;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
-        if (c == '%') { i++; continue; }  // escaped character or class
+        if (c == '%') {
+            i++;
+            if (i >= len) break;
+            // %bxy scans to the end of the subject from every start, and a back-reference %1-%9
+            // compares the whole capture at every try: each costs as much as a quantifier.
+            if (p[i] == 'b') { q++; i += 2; continue; }
+            if (p[i] >= '1' && p[i] <= '9') { q++; continue; }
+            continue;  // escaped character or class
+        }
         if (c == '[') {                   // a set: skip to its closing bracket
             i++;
             if (i < len && p[i] == '^') i++;

@@ -86,7 +86,11 @@ public final class LuaState {
             }
         }
         guard rc == LUA_OK else {
-            let message = popString()
+            var message = popString()
+            // Lua gives syntax errors a "file:line:" position, but none when it refuses a binary chunk.
+            if chunkName.hasPrefix("@"), !LuaState.hasPosition(message) {
+                message = "\(chunkName.dropFirst()): \(message)"
+            }
             throw LuaError(rc == LUA_ERRMEM ? .memory : .syntax, message)
         }
         return LuaRef(state: self, ref: clua_ref(L))
@@ -144,6 +148,23 @@ public final class LuaState {
             }
             return LuaError(.runtime, message)
         }
+    }
+
+    /// Whether a message's first line holds a "file:line:" position, as Lua's own messages do.
+    static func hasPosition(_ message: String) -> Bool {
+        let line = message.utf8.prefix { $0 != UInt8(ascii: "\n") }
+        var digits = -1  // -1: not after a colon; else digits seen since the last colon
+        for byte in line {
+            if byte == UInt8(ascii: ":") {
+                if digits > 0 { return true }
+                digits = 0
+            } else if digits >= 0, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                digits += 1
+            } else {
+                digits = -1
+            }
+        }
+        return false
     }
 
     private func popString() -> String {

@@ -17,7 +17,8 @@ local pcall, error, type, pairs, ipairs, next = pcall, error, type, pairs, ipair
 local tostring, tonumber, select = tostring, tonumber, select
 local sort, concat, insert = table.sort, table.concat, table.insert
 local math_type, floor = math.type, math.floor
-local string_format, string_find, string_sub, string_gsub = string.format, string.find, string.sub, string.gsub
+local string_format, string_sub, string_gsub = string.format, string.sub, string.gsub
+local string_byte = string.byte
 
 local M = {}
 
@@ -64,6 +65,36 @@ local function list_of(v)
     return v
 end
 
+-- A rule's error message, made safe to report: a string, at most MAX_MESSAGE bytes (a rule may
+-- raise a message of megabytes; copying or prefixing it could hit the memory cap in trusted code).
+local MAX_MESSAGE = 2000
+local function message_text(v)
+    if type(v) ~= "string" then return "(error object is a " .. type(v) .. " value)" end
+    if #v > MAX_MESSAGE then return string_sub(v, 1, MAX_MESSAGE) .. "... (message cut)" end
+    return v
+end
+
+-- Whether a message starts with Lua's "file:line:" position, like the pattern "^[^\n]-:%d+:".
+-- Plain code, not string.find: the guarded pattern functions refuse long subjects, and a refusal
+-- here would raise inside the runtime's own bookkeeping.
+local function has_position(msg)
+    local n = #msg
+    for i = 1, n do
+        local b = string_byte(msg, i)
+        if b == 10 then return false end
+        if b == 58 then  -- ':' then digits then ':'
+            local j = i + 1
+            while j <= n do
+                local d = string_byte(msg, j)
+                if d < 48 or d > 57 then break end
+                j = j + 1
+            end
+            if j > i + 1 and string_byte(msg, j) == 58 then return true end
+        end
+    end
+    return false
+end
+
 -- MARK: - Read-only views of the standard libraries
 
 local function readonly(t, name)
@@ -72,7 +103,9 @@ local function readonly(t, name)
         __newindex = function(_, k)
             error(string_format("'%s' is read-only (tried to set %s.%s)", name, name, tostring(k)), 2)
         end,
-        __pairs = function() return next, t, nil end,
+        -- The iterator keeps the real table to itself: returning `next, t` would hand a rule the
+        -- writable library table as the loop's state (`local _, raw = pairs(string)`).
+        __pairs = function() return function(_, k) return next(t, k) end, nil, nil end,
         __metatable = false,
     })
 end
@@ -169,7 +202,7 @@ local function deep_view(t, name)
                 local nk, nv = next(t, k)
                 if type(nv) == "table" then nv = deep_view(nv, name) end
                 return nk, nv
-            end, t, nil
+            end, nil, nil  -- not `t`: the state pairs() returns would be the writable table
         end,
         __metatable = false,
     })
@@ -200,7 +233,7 @@ function lib.use(name)
                 local nk, nv = next(t, k)
                 if type(nv) == "table" then nv = deep_view(nv, name) end
                 return nk, nv
-            end, t, nil
+            end, nil, nil  -- not `t`: the state pairs() returns would be the writable table
         end,
         __metatable = false,
     })
@@ -369,7 +402,7 @@ local function guarded(fn, ...)
         collect()
         return false, "not enough memory (memory cap reached)", "memory"
     end
-    if type(v) ~= "string" then v = "(error object is a " .. type(v) .. " value)" end
+    v = message_text(v)
     if tripped then return false, v, "instruction_limit" end
     return false, v, "error"
 end
@@ -377,12 +410,13 @@ end
 -- MARK: - The context a rule sees
 
 local Context = {}
-Context.__index = Context
-Context.__metatable = false
+-- The metatable is not the methods table: with `Context.__index = Context`, `c.__index` would
+-- hand every rule the shared, writable methods table (and with it c:get of every later case).
+local ContextMeta = { __index = Context, __metatable = false }
 
 local function new_context(owner, lesion_index)
     return setmetatable({ owner = owner, lesion_index = lesion_index, inputs = {}, missing = {}, seen_missing = {} },
-        Context)
+        ContextMeta)
 end
 
 local function note_missing(c, path, optional)
@@ -446,7 +480,7 @@ local function lesion_views(c, fn)
     for i = 1, (case.lesions and #case.lesions or 0) do
         fns[i] = function()
             local view = setmetatable({ owner = c.owner, lesion_index = i, inputs = c.inputs, missing = c.missing,
-                seen_missing = c.seen_missing, parent = c }, Context)
+                seen_missing = c.seen_missing, parent = c }, ContextMeta)
             return fn(view)
         end
     end
@@ -628,11 +662,11 @@ local function run_rule(spec, lesion_index)
         if memory_tripped() and msg == "not enough memory" then
             collect()
             msg, kind = "not enough memory (memory cap reached)", "memory"
-        elseif type(msg) ~= "string" then
-            msg = "(error object is a " .. type(msg) .. " value)"
+        else
+            msg = message_text(msg)
         end
         if tripped and kind == "error" then kind = "instruction_limit" end
-        if not string_find(msg, "^[^\n]-:%d+:") then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
+        if not has_position(msg) then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
         r.outcome, r.kind, r.message = "error", kind, msg
     end
     memo[key] = r
@@ -1075,11 +1109,17 @@ function M.load_file(path, chunk)
     local n = #declaration_errors
     arm()
     local ok, err = pcall(chunk)
-    local tripped = disarm()
+    disarm()
     loading_file = nil
     if not ok then
-        if type(err) ~= "string" then err = "(error object is a " .. type(err) .. " value)" end
-        if tripped then err = err end
+        if memory_tripped() and err == "not enough memory" then
+            collect()
+            err = "not enough memory (memory cap reached)"
+        else
+            err = message_text(err)
+        end
+        -- Lua gives no position for memory errors and non-string error values: name the file.
+        if not has_position(err) then err = path .. ": " .. err end
         return { ok = false, message = err }
     end
     if #declaration_errors > n then
