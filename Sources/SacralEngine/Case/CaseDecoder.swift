@@ -87,7 +87,9 @@ public struct CaseDecoder: Sendable {
         case .duplicatedKeysInMapping(let duplicates, let context):
             return "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) at line \(context.mark.line)"
         default:
-            return String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            // The description quotes the offending line; a hostile line may be the whole file.
+            let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            return text.count > 300 ? String(text.prefix(300)) + "…" : text
         }
     }
 
@@ -147,13 +149,65 @@ public struct CaseDecoder: Sendable {
             decoded = try JSONDecoder().decode(JSONCaseValue.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
             let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw CaseReadError(file: file, message: "is not valid JSON: \(underlying ?? context.debugDescription)")
+            throw CaseReadError(file: file, message: "is not valid JSON: \(underlying ?? Self.syntaxProblem(data) ?? context.debugDescription)")
         } catch {
             throw CaseReadError(file: file, message: "is not valid JSON: \(error)")
         }
         var budget = maxNodes
         try check(decoded.value, depth: 0, budget: &budget, file: file)
+        if let (key, line) = Self.duplicateKey(in: data) {
+            throw CaseReadError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
+        }
         return decoded.value
+    }
+
+    /// Where JSONDecoder only says "not valid JSON", JSONSerialization says what and where.
+    private static func syntaxProblem(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+    }
+
+    /// The first key that an object of (valid) JSON repeats, and its line. JSONDecoder keeps one of
+    /// the two values silently; a case file that says `"inr": 1.1, "inr": 9.0` must be refused,
+    /// as YAML refuses it.
+    static func duplicateKey(in data: Data) -> (String, Int)? {
+        let bytes = [UInt8](data)
+        var objects: [Set<String>?] = []  // per open container: the keys seen, nil for a list
+        var expectKey = false
+        var line = 1
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\n"): line += 1
+            case UInt8(ascii: "{"): objects.append([]); expectKey = true
+            case UInt8(ascii: "["): objects.append(nil); expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
+            case UInt8(ascii: ","): expectKey = (objects.last ?? nil) != nil
+            case UInt8(ascii: "\""):
+                let start = i
+                var escaped = false
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                    if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 1 }
+                    i += 1
+                }
+                if expectKey, let last = objects.indices.last, objects[last] != nil {
+                    let raw = Data(bytes[start...min(i, bytes.count - 1)])
+                    let key = escaped ? ((try? JSONDecoder().decode(String.self, from: raw)) ?? String(decoding: raw, as: UTF8.self))
+                        : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    if objects[last]!.contains(key) { return (key, line) }
+                    objects[last]!.insert(key)  // in place: no copy of the set per key
+                    expectKey = false
+                }
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 
     private func check(_ value: CaseValue, depth: Int, budget: inout Int, file: String) throws(CaseReadError) {
