@@ -23,6 +23,13 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         lim->mem_exceeded = 1;
         return NULL;  // Lua raises LUA_ERRMEM "not enough memory"
     }
+    if (lim->armed && lim->enforce && nsize > old) {
+        lim->work += (double)(nsize - old);
+        if (lim->work > (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) {
+            lim->work_exceeded = 1;
+            return NULL;  // LUA_ERRMEM; the runtime reports it as the work budget
+        }
+    }
     void *p = realloc(ptr, nsize);
     if (p) {
         lim->mem_used = lim->mem_used - old + nsize;
@@ -104,11 +111,15 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 static int host_arm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     lim->tripped = 0;
+    lim->work = 0;
+    lim->work_exceeded = 0;
+    lim->armed = 1;
     lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), (int)(lim->budget > 0x7fffffff ? 0x7fffffff : lim->budget));
     return 0;
 }
 
 static void disarm_hook(lua_State *L, clua_limits *lim) {
+    lim->armed = 0;
     if (lim->line_coverage) lua_sethook(L, count_hook, LUA_MASKLINE, 0);
     else lua_sethook(L, NULL, 0, 0);
 }
@@ -117,9 +128,35 @@ static void disarm_hook(lua_State *L, clua_limits *lim) {
 static int host_disarm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     disarm_hook(L, lim);
-    lua_pushboolean(L, lim->tripped);
+    lua_pushboolean(L, lim->tripped || lim->work_exceeded);
     lim->tripped = 0;
     return 1;
+}
+
+/// host.work_tripped(): whether the last window ran out of work budget (allocations or library
+/// calls) rather than instructions.
+static int host_work_tripped(lua_State *L) {
+    clua_limits *lim = clua_get_limits(L);
+    lua_pushboolean(L, lim->work_exceeded);
+    return 1;
+}
+
+/// Charges work done inside a library function to the open window; over budget, stops the rule
+/// like the count hook does (sticky, so the rule's own pcall cannot swallow it).
+static void charge(lua_State *L, double units) {
+    clua_limits *lim = clua_get_limits(L);
+    if (!lim->armed) return;
+    lim->work += units;
+    if (lim->work <= (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) return;
+    lim->work_exceeded = 1;
+    lim->tripped = 1;
+    lim->instr_exceeded = 1;
+    lim->armed = 0;  // the message below must be allocatable; the sticky hook keeps the rule stopped
+    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), 1);
+    luaL_where(L, 1);
+    lua_pushliteral(L, "instruction limit exceeded");
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
 // MARK: - Host functions for the trusted runtime
@@ -264,6 +301,7 @@ static void check_pattern_cost(lua_State *L, const char *fname) {
 static int guarded_pattern_fn(lua_State *L) {
     const char *fname = lua_tostring(L, lua_upvalueindex(2));
     check_pattern_cost(L, fname);
+    charge(L, (double)lua_rawlen(L, 1) + 1);
     int nargs = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -278,11 +316,64 @@ static int guarded_rep(lua_State *L) {
     luaL_checkinteger(L, 2);
     luaL_optlstring(L, 3, "", &lsep);
     if (l + lsep == 0) { lua_pushliteral(L, ""); return 1; }
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n > 0) charge(L, (double)n * (double)(l + lsep));
     int nargs = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, nargs, 1);
     return 1;
+}
+
+// How a library function's work is measured from its arguments.
+enum { COST_STRING_ARG1, COST_ALL_STRINGS, COST_ARG_COUNT, COST_TABLE_LEN, COST_TABLE_SORT, COST_UNPACK };
+
+static double argument_cost(lua_State *L, int kind) {
+    int n = lua_gettop(L);
+    switch (kind) {
+    case COST_STRING_ARG1: {
+        size_t len = 0;
+        if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &len);
+        return (double)len;
+    }
+    case COST_ALL_STRINGS: {
+        double total = 0;
+        for (int i = 1; i <= n; i++) {
+            size_t len = 0;
+            if (lua_type(L, i) == LUA_TSTRING) { lua_tolstring(L, i, &len); total += (double)len; }
+        }
+        return total;
+    }
+    case COST_ARG_COUNT: return n;
+    case COST_TABLE_LEN: return lua_type(L, 1) == LUA_TTABLE ? (double)lua_rawlen(L, 1) : 0;
+    case COST_TABLE_SORT: {
+        double m = lua_type(L, 1) == LUA_TTABLE ? (double)lua_rawlen(L, 1) : 0;
+        return m * (log2(m + 1) + 1);
+    }
+    case COST_UNPACK: {
+        if (lua_type(L, 1) != LUA_TTABLE) return 0;
+        lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 1;
+        lua_Integer j = lua_isinteger(L, 3) ? lua_tointeger(L, 3) : (lua_Integer)lua_rawlen(L, 1);
+        return j >= i ? (double)j - (double)i + 1 : 0;
+    }
+    }
+    return 0;
+}
+
+static int charged_fn(lua_State *L) {
+    charge(L, argument_cost(L, (int)lua_tointeger(L, lua_upvalueindex(2))) + 1);
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void charge_function(lua_State *L, int libtab, const char *name, int kind) {
+    if (lua_getfield(L, libtab, name) != LUA_TFUNCTION) { lua_pop(L, 1); return; }
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, charged_fn, 2);
+    lua_setfield(L, libtab, name);
 }
 
 static void guard_string_function(lua_State *L, int strtab, const char *name) {
@@ -321,6 +412,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_disarm);          lua_setfield(L, 1, "disarm");
     lua_pushcfunction(L, host_collect);         lua_setfield(L, 1, "collect");
     lua_pushcfunction(L, host_memory_tripped);  lua_setfield(L, 1, "memory_tripped");
+    lua_pushcfunction(L, host_work_tripped);    lua_setfield(L, 1, "work_tripped");
     lua_pushcfunction(L, host_active_lines);    lua_setfield(L, 1, "active_lines");
 
     for (int i = 0; removed_globals[i]; i++) {
@@ -339,6 +431,20 @@ static int open_sandbox(lua_State *L) {
     lua_getfield(L, 3, "rep");
     lua_pushcclosure(L, guarded_rep, 1);
     lua_setfield(L, 3, "rep");
+    // Library work the count hook cannot see is charged to the rule's window.
+    charge_function(L, 3, "byte", COST_STRING_ARG1);
+    charge_function(L, 3, "upper", COST_STRING_ARG1);
+    charge_function(L, 3, "lower", COST_STRING_ARG1);
+    charge_function(L, 3, "reverse", COST_STRING_ARG1);
+    charge_function(L, 3, "sub", COST_STRING_ARG1);
+    charge_function(L, 3, "format", COST_ALL_STRINGS);
+    charge_function(L, 3, "char", COST_ARG_COUNT);
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "utf8");
+    charge_function(L, lua_gettop(L), "len", COST_STRING_ARG1);
+    charge_function(L, lua_gettop(L), "codepoint", COST_STRING_ARG1);
+    charge_function(L, lua_gettop(L), "offset", COST_STRING_ARG1);
+    charge_function(L, lua_gettop(L), "char", COST_ARG_COUNT);
     lua_pop(L, 1);
 
     // math: no randomness (results must be reproducible).
@@ -350,6 +456,11 @@ static int open_sandbox(lua_State *L) {
     // table.move with a huge range loops in C over nils without allocating.
     lua_getfield(L, 2, "table");
     lua_pushnil(L); lua_setfield(L, -2, "move");
+    charge_function(L, lua_gettop(L), "insert", COST_TABLE_LEN);
+    charge_function(L, lua_gettop(L), "remove", COST_TABLE_LEN);
+    charge_function(L, lua_gettop(L), "concat", COST_TABLE_LEN);
+    charge_function(L, lua_gettop(L), "sort", COST_TABLE_SORT);
+    charge_function(L, lua_gettop(L), "unpack", COST_UNPACK);
     lua_pop(L, 1);
 
     lua_pushvalue(L, 1);

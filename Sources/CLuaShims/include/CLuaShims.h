@@ -21,7 +21,17 @@ typedef struct clua_limits {
     int tripped;            ///< the current budget window ran out
     int instr_exceeded;     ///< some window ran out since the state was created; rebuild it
     int line_coverage;      ///< record every line of a rule file ("@" chunk) that runs
+    int armed;              ///< a budget window is open (between host.arm and host.disarm)
+    double work;            ///< work charged in the open window: bytes allocated, elements or
+                            ///< bytes handled by library functions the count hook cannot see
+    int work_exceeded;      ///< the open window ran out of work budget
 } clua_limits;
+
+/// Work units one instruction of budget buys: a window of N instructions may also allocate, or
+/// make library functions touch, up to N * CLUA_WORK_PER_INSTRUCTION bytes or elements. Without it
+/// a short loop of calls that each copy or shift a large string or table runs for minutes inside
+/// a small instruction budget.
+#define CLUA_WORK_PER_INSTRUCTION 64
 
 /// The chunk name the trusted runtime is loaded with. The count hook never raises inside
 /// functions of this chunk, so the runtime can regain control after a rule ran out of budget.

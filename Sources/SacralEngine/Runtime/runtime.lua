@@ -12,7 +12,17 @@
 local host = ...
 local setmetatable, rawget, rawset = host.setmetatable, host.rawget, host.rawset
 local arm, disarm, setenv, where = host.arm, host.disarm, host.setenv, host.where
-local collect, memory_tripped = host.collect, host.memory_tripped
+local collect, memory_tripped, work_tripped = host.collect, host.memory_tripped, host.work_tripped
+
+local WORK_MESSAGE = "instruction limit exceeded (the rule allocated more memory or made library " ..
+    "functions do more work than its instruction budget allows)"
+
+-- What an allocation failure means: the rule's work budget, or the state's memory cap.
+local function allocation_failure(work)
+    collect()
+    if work then return WORK_MESSAGE, "instruction_limit" end
+    return "not enough memory (memory cap reached)", "memory"
+end
 local pcall, error, type, pairs, ipairs, next = pcall, error, type, pairs, ipairs, next
 local tostring, tonumber, select = tostring, tonumber, select
 local sort, concat, insert = table.sort, table.concat, table.insert
@@ -394,13 +404,14 @@ local function guarded(fn, ...)
     arm()
     local ok, v = pcall(fn, ...)
     local tripped = disarm()
+    local work = work_tripped()
     depth = depth - 1
     if depth > 0 then arm() end
     if ok then return true, v end
     if v == UNKNOWN then return false, UNKNOWN, "unknown" end
-    if memory_tripped() and v == "not enough memory" then
-        collect()
-        return false, "not enough memory (memory cap reached)", "memory"
+    if (work or memory_tripped()) and v == "not enough memory" then
+        local msg, kind = allocation_failure(work)
+        return false, msg, kind
     end
     v = message_text(v)
     if tripped then return false, v, "instruction_limit" end
@@ -647,6 +658,7 @@ local function run_rule(spec, lesion_index)
     arm()
     local ok, fired, effects = pcall(apply_rule, spec, c)
     local tripped = disarm()
+    local work = work_tripped()
     depth = depth - 1
     if depth > 0 then arm() end
     if ok then
@@ -659,9 +671,8 @@ local function run_rule(spec, lesion_index)
         r.outcome = "unknown"
     else
         local msg, kind = fired, "error"
-        if memory_tripped() and msg == "not enough memory" then
-            collect()
-            msg, kind = "not enough memory (memory cap reached)", "memory"
+        if (work or memory_tripped()) and msg == "not enough memory" then
+            msg, kind = allocation_failure(work)
         else
             msg = message_text(msg)
         end
@@ -1110,11 +1121,11 @@ function M.load_file(path, chunk)
     arm()
     local ok, err = pcall(chunk)
     disarm()
+    local work = work_tripped()
     loading_file = nil
     if not ok then
-        if memory_tripped() and err == "not enough memory" then
-            collect()
-            err = "not enough memory (memory cap reached)"
+        if (work or memory_tripped()) and err == "not enough memory" then
+            err = allocation_failure(work)
         else
             err = message_text(err)
         end
