@@ -27,6 +27,8 @@ local host = {
     disarm = function() return false end,
     collect = function() collectgarbage() end,
     memory_tripped = function() return false end,
+    work_tripped = function() return false end,
+    active_lines = function() return {} end,
 }
 local runtime = assert(load(read(runtime_path), "=sacral-runtime", "t"))(host)
 

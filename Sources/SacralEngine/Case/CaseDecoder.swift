@@ -143,31 +143,52 @@ public struct CaseDecoder: Sendable {
 
     // MARK: - JSON
 
+    // Foundation's JSONSerialization parses in one pass (JSONDecoder with a Decodable enum tries,
+    // and throws, once per alternative per value: several times slower). Booleans come back as
+    // NSNumbers of type "c", which no JSON number produces, so they stay apart from 0 and 1.
     private func decodeJSON(_ data: Data, file: String) throws(CaseReadError) -> CaseValue {
-        let decoded: JSONCaseValue
+        let object: Any
         do {
-            decoded = try JSONDecoder().decode(JSONCaseValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw CaseReadError(file: file, message: "is not valid JSON: \(underlying ?? Self.syntaxProblem(data) ?? context.debugDescription)")
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw CaseReadError(file: file, message: "is not valid JSON: \(error)")
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw CaseReadError(file: file, message: "is not valid JSON: \(detail)")
         }
         var budget = maxNodes
-        try check(decoded.value, depth: 0, budget: &budget, file: file)
+        let value = try convert(json: object, depth: 0, budget: &budget, file: file)
         if let (key, line) = Self.duplicateKey(in: data) {
             throw CaseReadError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
-        return decoded.value
+        return value
     }
 
-    /// Where JSONDecoder only says "not valid JSON", JSONSerialization says what and where.
-    private static func syntaxProblem(_ data: Data) -> String? {
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return nil
-        } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+    private func convert(json: Any, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> CaseValue {
+        budget -= 1
+        guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
+        guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
+        switch json {
+        case is NSNull: return .null
+        case let s as String: return .string(s)
+        case let n as NSNumber:
+            let type = n.objCType.pointee
+            if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
+            if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
+            if let i = Int(exactly: n.int64Value) { return .int(i) }
+            return .double(n.doubleValue)
+        case let list as [Any]:
+            var items: [CaseValue] = []
+            items.reserveCapacity(list.count)
+            for item in list { items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file)) }
+            return .list(items)
+        case let dict as [String: Any]:
+            var pairs: [(key: String, value: CaseValue)] = []
+            pairs.reserveCapacity(dict.count)
+            for key in dict.keys.sorted() {
+                pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file)))
+            }
+            return .object(pairs)
+        default:
+            throw CaseReadError(file: file, message: "holds a JSON value of an unexpected kind")
         }
     }
 
@@ -208,51 +229,5 @@ public struct CaseDecoder: Sendable {
             i += 1
         }
         return nil
-    }
-
-    private func check(_ value: CaseValue, depth: Int, budget: inout Int, file: String) throws(CaseReadError) {
-        budget -= 1
-        guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
-        guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
-        switch value {
-        case .list(let items): for item in items { try check(item, depth: depth + 1, budget: &budget, file: file) }
-        case .object(let pairs): for pair in pairs { try check(pair.value, depth: depth + 1, budget: &budget, file: file) }
-        default: break
-        }
-    }
-}
-
-/// JSON through Foundation's decoder; booleans, integers and other numbers stay apart.
-private struct JSONCaseValue: Decodable {
-    let value: CaseValue
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: Decoder) throws {
-        if let object = try? decoder.container(keyedBy: Key.self) {
-            var pairs: [(key: String, value: CaseValue)] = []
-            for key in object.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-                pairs.append((key.stringValue, try object.decode(JSONCaseValue.self, forKey: key).value))
-            }
-            value = .object(pairs)
-            return
-        }
-        if var list = try? decoder.unkeyedContainer() {
-            var items: [CaseValue] = []
-            while !list.isAtEnd { items.append(try list.decode(JSONCaseValue.self).value) }
-            value = .list(items)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() { value = .null }
-        else if let b = try? single.decode(Bool.self) { value = .bool(b) }
-        else if let i = try? single.decode(Int.self) { value = .int(i) }
-        else if let d = try? single.decode(Double.self) { value = .double(d) }
-        else { value = .string(try single.decode(String.self)) }
     }
 }
