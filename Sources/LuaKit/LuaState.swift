@@ -104,9 +104,7 @@ public final class LuaState {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         clua_getref(L, function.ref)
-        for argument in arguments { push(argument) }
-        let rc = clua_pcall(L, Int32(arguments.count), 1)
-        guard rc == LUA_OK else { throw error(for: rc) }
+        try invoke(arguments)
         return try value(at: -1)
     }
 
@@ -116,13 +114,11 @@ public final class LuaState {
         defer { lua_settop(L, top) }
         clua_getref(L, table.ref)
         lua_pushstring(L, name)
-        lua_rawget(L, -2)
+        lua_rawget(L, -2)  // raw: a host-facing table must not run Lua code unprotected
         guard lua_type(L, -1) == LUA_TFUNCTION else {
             throw LuaError(.runtime, "no function '\(name)' in the table")
         }
-        for argument in arguments { push(argument) }
-        let rc = clua_pcall(L, Int32(arguments.count), 1)
-        guard rc == LUA_OK else { throw error(for: rc) }
+        try invoke(arguments)
         return try value(at: -1)
     }
 
@@ -131,10 +127,15 @@ public final class LuaState {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         clua_getref(L, function.ref)
+        try invoke(arguments)
+        return LuaRef(state: self, ref: clua_ref(L))
+    }
+
+    /// Pushes the arguments and calls the function below them, protected; leaves one result.
+    private func invoke(_ arguments: [LuaArgument]) throws(LuaError) {
         for argument in arguments { push(argument) }
         let rc = clua_pcall(L, Int32(arguments.count), 1)
         guard rc == LUA_OK else { throw error(for: rc) }
-        return LuaRef(state: self, ref: clua_ref(L))
     }
 
     private func error(for rc: Int32) -> LuaError {

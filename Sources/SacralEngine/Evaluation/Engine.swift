@@ -72,16 +72,19 @@ public final class Engine {
         ])
     }
 
-    private static func makeState(ruleSet: RuleSet, limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
-        let state: LuaState
-        let runtime: LuaRef
+    /// A sandboxed state with the trusted runtime loaded and no rules yet.
+    static func startRuntime(limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
         do {
-            state = try LuaState(limits: limits)
+            let state = try LuaState(limits: limits)
             let chunk = try state.compile(RuleSet.runtimeSource, chunkName: LuaState.trustedChunkName)
-            runtime = try state.callKeepingResult(chunk, [state.hostTable])
+            return (state, try state.callKeepingResult(chunk, [state.hostTable]))
         } catch {
             throw RuleSetError(message: "the engine's Lua runtime failed to start: \(error.message)")
         }
+    }
+
+    private static func makeState(ruleSet: RuleSet, limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
+        let (state, runtime) = try startRuntime(limits: limits)
         for file in ruleSet.luaFiles {
             let chunk: LuaRef
             do {

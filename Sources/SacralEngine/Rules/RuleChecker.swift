@@ -20,11 +20,9 @@ public enum RuleChecker {
         let state: LuaState
         let runtime: LuaRef
         do {
-            state = try LuaState(limits: limits)
-            let chunk = try state.compile(RuleSet.runtimeSource, chunkName: LuaState.trustedChunkName)
-            runtime = try state.callKeepingResult(chunk, [state.hostTable])
+            (state, runtime) = try Engine.startRuntime(limits: limits)
         } catch {
-            return [RuleProblem(file: "engine", line: 0, message: "the Lua runtime failed to start: \(error.message)")]
+            return [RuleProblem(file: "engine", line: 0, message: error.message)]
         }
         for file in ruleSet.luaFiles {
             do {

@@ -194,20 +194,22 @@ end
 -- Shared tables are handed out as read-only views, resolved on access: files may use() what a
 -- file loaded later defines, and no rule can change what another rule (or the next case) sees.
 local views = {}
-local function deep_view(t, name)
-    local v = views[t]
-    if v then return v end
-    v = setmetatable({}, {
+local deep_view
+
+-- A read-only view of the table resolve() returns; nested tables come out as views too.
+local function view_of(resolve, name)
+    return setmetatable({}, {
         __index = function(_, k)
-            local x = t[k]
+            local x = resolve()[k]
             if type(x) == "table" then return deep_view(x, name) end
             return x
         end,
         __newindex = function(_, k)
-            error(string_format("'%s' is read-only (tried to set %s)", name, tostring(k)), 2)
+            error(string_format("'%s' is read-only (tried to set %s)", tostring(name), tostring(k)), 2)
         end,
-        __len = function() return #t end,
+        __len = function() return #resolve() end,
         __pairs = function()
+            local t = resolve()
             return function(_, k)
                 local nk, nv = next(t, k)
                 if type(nv) == "table" then nv = deep_view(nv, name) end
@@ -216,6 +218,12 @@ local function deep_view(t, name)
         end,
         __metatable = false,
     })
+end
+
+deep_view = function(t, name)
+    local v = views[t]
+    if v then return v end
+    v = view_of(function() return t end, name)
     views[t] = v
     return v
 end
@@ -225,28 +233,11 @@ local lazy = {}
 function lib.use(name)
     local v = lazy[name]
     if v then return v end
-    v = setmetatable({}, {
-        __index = function(_, k)
-            local t = defined[name]
-            if t == nil then error("nothing is defined under '" .. tostring(name) .. "'", 2) end
-            local x = t[k]
-            if type(x) == "table" then return deep_view(x, name) end
-            return x
-        end,
-        __newindex = function(_, k)
-            error(string_format("'%s' is read-only (tried to set %s)", tostring(name), tostring(k)), 2)
-        end,
-        __len = function() return #(defined[name] or {}) end,
-        __pairs = function()
-            local t = defined[name] or {}
-            return function(_, k)
-                local nk, nv = next(t, k)
-                if type(nv) == "table" then nv = deep_view(nv, name) end
-                return nk, nv
-            end, nil, nil  -- not `t`: the state pairs() returns would be the writable table
-        end,
-        __metatable = false,
-    })
+    v = view_of(function()
+        local t = defined[name]
+        if t == nil then error("nothing is defined under '" .. tostring(name) .. "'", 3) end
+        return t
+    end, name)
     lazy[name] = v
     return v
 end
