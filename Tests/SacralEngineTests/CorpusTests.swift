@@ -1,4 +1,5 @@
 import Foundation
+import LuaKit
 import Testing
 @testable import SacralEngine
 
@@ -64,5 +65,24 @@ import Testing
         #expect(changes.allSatisfy { c in
             (try? old.load(path: c.file)).map { $0.data["labs"]["inr"].doubleValue.map { $0 > 1.5 && $0 <= 1.7 } ?? false } ?? false
         })
+    }
+}
+
+/// `sacral test` runs one engine per worker thread; the report must not depend on how many.
+@Suite struct ParallelRunnerTests {
+    @Test func workersGiveTheSameResultsAndCoverageAsOneThread() throws {
+        let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
+        let ruleSet = try RuleSet.load(directory: shippedRules)
+        let serial = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 1,
+                                            coverage: true, stopOnFailure: false)
+        let parallel = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 4,
+                                              coverage: true, stopOnFailure: false)
+        #expect(serial.results.map(\.file) == parallel.results.map(\.file))
+        #expect(serial.results.map(\.status) == parallel.results.map(\.status))
+        for (a, b) in zip(serial.results, parallel.results) {
+            #expect(a.decision?.document.serialized() == b.decision?.document.serialized(), "\(a.file)")
+        }
+        #expect(serial.coverage.map(\.fired) == parallel.coverage.map(\.fired))
+        #expect(serial.lines.map(\.covered) == parallel.lines.map(\.covered))
     }
 }
