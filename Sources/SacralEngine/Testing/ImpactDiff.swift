@@ -65,8 +65,9 @@ public struct ImpactDiff {
         let alerts = { (d: Decision) in Self.list(.array((d.document["alerts"]?.arrayValue ?? []).compactMap { $0["id"] })) }
         add("alerts", "alerts", alerts(a), alerts(b))
         let plan = { (d: Decision) in
+            // Steps joined by ", ": the arrow separates old from new.
             (d.document["plan"]?.arrayValue ?? []).map { "\($0["pathway"]?.stringValue ?? "")(\($0["timing"]?.stringValue ?? "-"))" }
-                .joined(separator: " → ")
+                .joined(separator: ", ")
         }
         add("plan", "plan", plan(a), plan(b))
         return out
