@@ -134,7 +134,6 @@ public struct TextReport: Sendable {
         switch value {
         case .string(let s): return s
         case .array(let items): return "[" + items.map(scalar).joined(separator: ", ") + "]"
-        case .object: return value.serialized(pretty: false)
         default: return value.serialized(pretty: false)
         }
     }
