@@ -8,8 +8,8 @@ cd "$root"
 scripts/bootstrap.sh lua-check
 
 echo "== build"
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-swift build --build-tests >/dev/null
+# One build; progress lines dropped. pipefail carries a failed build through the filter.
+swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 
 echo "== sacral check (static checks of Rules/, validation of Cases/)"
 .build/debug/sacral check Cases
@@ -22,7 +22,8 @@ echo "== sacral test Cases (JUnit: .build/sacral-junit.xml)"
 
 echo "== swift test under AddressSanitizer (build in .build-asan)"
 # lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
-swift build --build-tests --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 | grep -E 'error|warning: |Build complete' || true
+swift build --build-tests --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
+    | { grep -E 'error|warning: |Build complete' || true; }
 ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
     | awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'
 

@@ -1003,7 +1003,7 @@ function M.evaluate(c, opts)
         local ok, d = pcall(decide_pathway, p.id)
         if not ok then
             d = { id = p.id, status = "undetermined", missing = {}, detail = {},
-                reasons = { { rule = "engine", outcome = "error", error = tostring(d),
+                reasons = { { rule = "engine", outcome = "error", source = "engine", implements = { "P19" }, error = tostring(d),
                     text = "The pathway could not be decided (fail closed): " .. tostring(d), inputs = {} } } }
             pathway_memo[p.id] = d
         end
