@@ -156,3 +156,24 @@ def test_a_non_bundle_is_exit_2_with_the_path(tmp_path):
     path.write_text("{ not json")
     run = sacral("evaluate", "--fhir", str(path), "--date", DATE, check=False)
     assert run.returncode == 2 and str(path) in run.stderr and "not valid JSON" in run.stderr
+
+
+def test_a_loinc_code_edited_in_a_copy_of_the_rules_counts_without_a_rebuild(tmp_path, bundles):
+    import shutil
+
+    rules = tmp_path / "Rules"
+    shutil.copytree(ROOT / "Rules", rules)
+    mapping = rules / "fhir.lua"
+    mapping.write_text(mapping.read_text().replace('LOINC .. "|6301-6"', 'LOINC .. "|99999-9"'))
+    bundle = json.loads(next(iter(bundles.values())).read_text())
+    for entry in bundle["entry"]:
+        if entry["resource"].get("id") == "obs-labs-inr":
+            entry["resource"]["code"]["coding"][0]["code"] = "99999-9"
+    path = tmp_path / "local-inr.json"
+    path.write_text(json.dumps(bundle))
+
+    edited = json.loads(sacral("evaluate", "--fhir", str(path), "--rules", str(rules), "--format", "json").stdout)
+    assert edited["provenance"]["labs.inr"]["resource"] == "Observation/obs-labs-inr"
+    shipped = json.loads(sacral("evaluate", "--fhir", str(path), "--format", "json").stdout)
+    assert "labs.inr" not in shipped["provenance"]
+    assert any(m["field"] == "labs.inr" for m in shipped["missing"])
