@@ -395,3 +395,18 @@ import Testing
         #expect(links["cancer.primary"]?["type"]?.stringValue == "choice")
     }
 }
+
+/// One patient per evaluation: another patient's resources are never read.
+@Suite struct FHIRPatientTests {
+    @Test func resourcesOfAnotherPatientAreNotUsedAndTwoPatientsAreRefused() throws {
+        let t = try FHIRTests()
+        var other = FHIRTests.observation("someone-else", code: "6301-6", date: "2026-11-30", value: 3.5, unit: "{INR}")
+        other["subject"] = ["reference": "Patient/another"]
+        let c = try t.read(try t.baseBundle(adding: [other]))
+        #expect(t.value(c, "labs.inr") == .number(1.1))
+        #expect(c.warnings.contains { $0.contains("Observation/someone-else") && $0.contains("Patient/another") })
+
+        let second: [String: Any] = ["resourceType": "Patient", "id": "another"]
+        #expect(throws: FHIRInputError.self) { try t.read(try t.baseBundle(adding: [second])) }
+    }
+}

@@ -129,7 +129,10 @@ public struct FHIRReader: Sendable {
         if dict["resourceType"] as? String == "Bundle" {
             var out: [FHIRInputResource] = []
             for case let entry as [String: Any] in dict["entry"] as? [Any] ?? [] {
-                if let resource = entry["resource"] as? [String: Any] { out += flatten(resource, source: source) }
+                guard let resource = entry["resource"] as? [String: Any] else { continue }
+                var items = flatten(resource, source: source)
+                if items.count == 1, let fullUrl = entry["fullUrl"] as? String { items[0].fullUrl = fullUrl }
+                out += items
             }
             return out
         }
@@ -177,16 +180,27 @@ public struct FHIRReader: Sendable {
         let patients = unique.filter { if case .patient = $0.resource { return true } else { return false } }
         let patientIDs = Set(patients.map(\.reference))
         if patientIDs.count > 1 {
-            state.warn("the input holds \(patientIDs.count) Patients (\(patientIDs.sorted().joined(separator: ", "))); patient fields left unknown")
+            throw FHIRInputError(file: file, message: "the input holds \(patientIDs.count) Patients (\(patientIDs.sorted().joined(separator: ", "))); one patient per evaluation")
+        }
+        // Another patient's data is never read: a resource whose subject names someone else is dropped.
+        var ofPatient = unique
+        if let patient = patients.first {
+            let names: Set<String> = [patient.reference, patient.fullUrl].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
+            ofPatient = unique.filter { r in
+                guard let ref = r.resource.patientReference else { return true }
+                if names.contains(ref) || names.contains(where: { ref.hasSuffix("/" + $0) }) { return true }
+                state.warn("\(r.reference): its subject \(ref) is not \(patient.reference); not used")
+                return false
+            }
         }
         for map in mapping.fields {
             switch map.resource {
             case .patient: if patientIDs.count == 1 { readPatient(map, patients[0], &state) }
-            case .observation: readObservation(map, unique, &state)
-            case .condition, .allergy, .procedure: readCoded(map, unique, &state)
+            case .observation: readObservation(map, ofPatient, &state)
+            case .condition, .allergy, .procedure: readCoded(map, ofPatient, &state)
             }
         }
-        let answers = readQuestionnaire(unique, &state)
+        let answers = readQuestionnaire(ofPatient, &state)
 
         // The case id: Patient.identifier of the declared system, else Patient.id.
         var caseID = fallbackID

@@ -93,7 +93,19 @@ public enum FHIRResource: Sendable {
     /// A resource of another type (kept so that a warning can name it when it matters).
     case other(type: String, id: String?)
 
-    /// `Type/id` (or `Type/#n` when the resource has no id, n its position in the input).
+    /// The patient the resource is about (`subject`, or `patient` for AllergyIntolerance).
+    public var patientReference: String? {
+        switch self {
+        case .observation(let r): return r.subject?.reference
+        case .condition(let r): return r.subject?.reference
+        case .allergy(let r): return r.patient?.reference
+        case .procedure(let r): return r.subject?.reference
+        case .questionnaireResponse(let r): return r.subject?.reference
+        default: return nil
+        }
+    }
+
+    /// The resource type.
     public var typeName: String {
         switch self {
         case .patient: return "Patient"
@@ -143,9 +155,11 @@ public struct FHIRObservation: FHIRResourceModel {
     public var valueInteger: Int?
     /// The value[x] element present, whatever its type (`valueString`, `valueCodeableConcept` …).
     public var valueElement: String?
+    public var subject: FHIRReference?
     public var unreadable: [String] = []
 
     enum K: String, CodingKey {
+        case subject
         case id, status, code, effectiveDateTime, effectiveInstant, effectivePeriod, issued, valueQuantity, valueInteger
         case valueString, valueCodeableConcept, valueBoolean, valueRange, valueRatio, valueSampledData, valueTime
         case valueDateTime, valuePeriod
@@ -161,6 +175,7 @@ public struct FHIRObservation: FHIRResourceModel {
         issued = c.lenient(.issued, &unreadable)
         valueQuantity = c.lenient(.valueQuantity, &unreadable)
         valueInteger = c.lenient(.valueInteger, &unreadable)
+        subject = c.lenient(.subject, &unreadable)
         valueElement = [K.valueQuantity, .valueInteger, .valueString, .valueCodeableConcept, .valueBoolean, .valueRange,
                         .valueRatio, .valueSampledData, .valueTime, .valueDateTime, .valuePeriod]
             .first { c.contains($0) }?.stringValue
@@ -178,9 +193,10 @@ public struct FHIRCondition: FHIRResourceModel {
     public var bodySite: [FHIRCodeableConcept]
     public var onsetDateTime: String?
     public var recordedDate: String?
+    public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, bodySite, onsetDateTime, recordedDate }
+    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, bodySite, onsetDateTime, recordedDate, subject }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: K.self)
         id = c.lenient(.id, &unreadable)
@@ -190,6 +206,7 @@ public struct FHIRCondition: FHIRResourceModel {
         bodySite = c.lenientList(.bodySite, &unreadable)
         onsetDateTime = c.lenient(.onsetDateTime, &unreadable)
         recordedDate = c.lenient(.recordedDate, &unreadable)
+        subject = c.lenient(.subject, &unreadable)
     }
 }
 
@@ -203,9 +220,10 @@ public struct FHIRAllergyIntolerance: FHIRResourceModel {
     public var code: FHIRCodeableConcept?
     public var reaction: [Reaction]
     public var recordedDate: String?
+    public var patient: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, reaction, recordedDate }
+    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, reaction, recordedDate, patient }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: K.self)
         id = c.lenient(.id, &unreadable)
@@ -214,6 +232,7 @@ public struct FHIRAllergyIntolerance: FHIRResourceModel {
         code = c.lenient(.code, &unreadable)
         reaction = c.lenientList(.reaction, &unreadable)
         recordedDate = c.lenient(.recordedDate, &unreadable)
+        patient = c.lenient(.patient, &unreadable)
     }
 }
 
@@ -224,9 +243,10 @@ public struct FHIRProcedure: FHIRResourceModel {
     public var bodySite: [FHIRCodeableConcept]
     public var performedDateTime: String?
     public var performedPeriod: FHIRPeriod?
+    public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, status, code, bodySite, performedDateTime, performedPeriod }
+    enum K: String, CodingKey { case id, status, code, bodySite, performedDateTime, performedPeriod, subject }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: K.self)
         id = c.lenient(.id, &unreadable)
@@ -235,6 +255,7 @@ public struct FHIRProcedure: FHIRResourceModel {
         bodySite = c.lenientList(.bodySite, &unreadable)
         performedDateTime = c.lenient(.performedDateTime, &unreadable)
         performedPeriod = c.lenient(.performedPeriod, &unreadable)
+        subject = c.lenient(.subject, &unreadable)
     }
 
     var date: String? { performedDateTime ?? performedPeriod?.start }
@@ -307,9 +328,10 @@ public struct FHIRQuestionnaireResponse: FHIRResourceModel {
     public var questionnaire: String?
     public var authored: String?
     public var item: [Item]
+    public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, status, questionnaire, authored, item }
+    enum K: String, CodingKey { case id, status, questionnaire, authored, item, subject }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: K.self)
         id = c.lenient(.id, &unreadable)
@@ -317,18 +339,21 @@ public struct FHIRQuestionnaireResponse: FHIRResourceModel {
         questionnaire = c.lenient(.questionnaire, &unreadable)
         authored = c.lenient(.authored, &unreadable)
         item = c.lenientList(.item, &unreadable)
+        subject = c.lenient(.subject, &unreadable)
     }
 }
 
 /// One resource as read, with the name a warning or a provenance entry gives it.
 public struct FHIRInputResource: Sendable {
     public var resource: FHIRResource
-    /// `Observation/o-17` (or `Observation/#3` for a resource without an id).
+    /// `Observation/o-17` (`Observation/?` for a resource without an id).
     public var reference: String
     /// The file or prefetch key it came from.
     public var source: String
     /// Elements present but unreadable.
     public var unreadable: [String]
+    /// The Bundle entry's fullUrl (a transaction's `urn:uuid:` references point at it).
+    public var fullUrl: String? = nil
 }
 
 /// Decodes one resource of any type; never throws (an unreadable resource is `.other`).
