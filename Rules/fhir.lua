@@ -16,6 +16,7 @@
 --       text = { "words", ... }                     (fallback: case-insensitive words in code.text,
 --                                                    coding.display, reaction.substance; for unreliable codes)
 --       unit = "UCUM", units = { ["UCUM"] = factor to `unit` }, unitless = true (a bare number is in `unit`)
+--       answers = { ["system|code"] = number }     (an Observation coded as valueCodeableConcept)
 --       status = { ... }, clinical_status = { ... }, within_days = n   (override the defaults below)
 --       body_site = { "system|code", ... }          (only resources at this site count)
 --       ask = true                                  (also asked in the questionnaire; see below)
@@ -82,7 +83,10 @@ map { "patient.sex", resource = "Patient", element = "gender", confidence = "con
       note = "administrative gender; 'unknown' leaves the field unknown" }
 
 -- Performance status (mCODE ECOGPerformanceStatus / KarnofskyPerformanceStatus: valueInteger)
-map { "patient.ecog", resource = "Observation", codes = { LOINC .. "|89247-1" }, confidence = "confirmed" }
+map { "patient.ecog", resource = "Observation", codes = { LOINC .. "|89247-1" }, confidence = "confirmed",
+      -- Some profiles send the grade as a LOINC answer (valueCodeableConcept) instead of valueInteger.
+      answers = { [LOINC .. "|LA9622-7"] = 0, [LOINC .. "|LA9623-5"] = 1, [LOINC .. "|LA9624-3"] = 2,
+                  [LOINC .. "|LA9625-0"] = 3, [LOINC .. "|LA9626-8"] = 4 } }
 map { "patient.karnofsky", resource = "Observation", codes = { LOINC .. "|89243-0" }, confidence = "confirmed" }
 
 -- Laboratory values: a procedure decision needs recent ones.

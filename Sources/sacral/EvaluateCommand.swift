@@ -37,6 +37,7 @@ struct EvaluateCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
         if fhir && jsonl != nil { throw ValidationError("--fhir reads Bundle files, not --jsonl") }
+        if date != nil && !fhir { throw ValidationError("--date goes with --fhir (case files give the age themselves)") }
         if let date, FHIRDate(date) == nil { throw ValidationError("--date: expected YYYY-MM-DD, got '\(date)'") }
     }
 

@@ -410,3 +410,39 @@ import Testing
         #expect(throws: FHIRInputError.self) { try t.read(try t.baseBundle(adding: [second])) }
     }
 }
+
+/// Coded Observation values and CDS Hooks prefetch objects.
+@Suite struct FHIRCodedValueTests {
+    @Test func anECOGGradeSentAsALOINCAnswerIsReadAsItsNumber() throws {
+        let t = try FHIRTests()
+        var ecog = FHIRTests.observation("ecog-la", code: "89247-1", date: "2026-11-28")
+        ecog["valueCodeableConcept"] = ["coding": [["system": "http://loinc.org", "code": "LA9624-3", "display": "ECOG 2"]]]
+        let c = try t.read(try t.baseBundle(adding: [ecog]))
+        #expect(t.value(c, "patient.ecog") == .integer(2))
+        #expect(t.provenance(c, "patient.ecog")?.element == "valueCodeableConcept")
+
+        ecog["valueCodeableConcept"] = ["coding": [["system": "http://loinc.org", "code": "LA4489-6"]]]
+        let unknown = try t.read(try t.baseBundle(adding: [ecog]))
+        #expect(t.value(unknown, "patient.ecog") == .nil)
+        #expect(unknown.warnings.contains { $0.contains("Observation/ecog-la") && $0.contains("patient.ecog") })
+    }
+
+    @Test func aPrefetchObjectIsReadKeyByKey() throws {
+        let prefetch = #"""
+        {"patient": {"resourceType": "Patient", "id": "pt-42", "birthDate": "1958-04-11"},
+         "labs_platelets": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation",
+           "id": "plt", "status": "final", "subject": {"reference": "Patient/pt-42"},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-11-30",
+           "valueQuantity": {"value": 85, "system": "http://unitsofmeasure.org", "code": "10*3/uL"}}}]},
+         "allergies": null}
+        """#
+        let resources = FHIRReader.resources(ofPrefetch: Data(prefetch.utf8))
+        #expect(resources.map(\.source) == ["labs_platelets", "patient"])
+        let t = try FHIRTests()
+        var reader = t.engine.fhirReader(t.mapping)
+        reader.assumeOneLesionWhenNone = true
+        let c = try reader.read(resources, evaluationDate: FHIRTests.day, fallbackID: "x", file: "prefetch")
+        #expect(t.value(c, "labs.platelets") == .integer(85))
+        #expect(t.provenance(c, "labs.platelets")?.summary == "Observation/plt (2026-11-30, valueQuantity 85 10*3/uL)")
+    }
+}

@@ -66,6 +66,8 @@ public struct FHIRMapping: Sendable {
         public var units: [String: Double]
         /// A number without a unit is taken to be in `unit`.
         public var unitless: Bool
+        /// Coded answers of an Observation (`valueCodeableConcept`) and the number each stands for.
+        public var answers: [FHIRCode: Double]
         /// Accepted `status` (Observation, Procedure) and `clinicalStatus` (Condition, AllergyIntolerance).
         public var statuses: [String]
         public var clinicalStatuses: [String]
@@ -315,7 +317,7 @@ extension FHIRMapping {
         }
 
         let mapKeys: Set<String> = ["element", "derive", "codes", "values", "text", "unit", "units", "unitless", "status",
-                                    "clinical_status", "within_days", "body_site", "ask", "confidence", "note",
+                                    "clinical_status", "within_days", "body_site", "ask", "confidence", "note", "answers",
                                     "resource", "path", "file", "line"]
         var maps: [FieldMap] = []
         for spec in described["maps"].tableValue?.array ?? [] {
@@ -348,10 +350,18 @@ extension FHIRMapping {
                     problems.append(RuleProblem(file: place.0, line: place.1, message: "map '\(field)': units['\(unit)'] must be a positive number"))
                 }
             }
+            var answers: [FHIRCode: Double] = [:]
+            for (text, number) in spec["answers"].tableValue?.fields ?? [:] {
+                guard let code = FHIRCode(text), let n = number.doubleValue else {
+                    problems.append(RuleProblem(file: place.0, line: place.1, message: "map '\(field)': answers take [\"system|code\"] = number"))
+                    continue
+                }
+                answers[code] = n
+            }
             maps.append(FieldMap(
                 field: field, resource: resource, element: spec["element"].stringValue, derive: spec["derive"].stringValue,
                 codes: codes(spec["codes"], place, "map '\(field)'"), values: values, text: strings(spec["text"]),
-                unit: spec["unit"].stringValue, units: units, unitless: spec["unitless"].boolValue ?? false,
+                unit: spec["unit"].stringValue, units: units, unitless: spec["unitless"].boolValue ?? false, answers: answers,
                 statuses: strings(pick("status")), clinicalStatuses: strings(pick("clinical_status")),
                 withinDays: pick("within_days").intValue, bodySite: codes(spec["body_site"], place, "map '\(field)' body_site"),
                 ask: spec["ask"].boolValue ?? false, confidence: spec["confidence"].stringValue, note: spec["note"].stringValue,

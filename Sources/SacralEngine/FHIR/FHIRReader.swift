@@ -88,6 +88,20 @@ public struct FHIRReader: Sendable {
 
     // MARK: - Parsing
 
+    /// The largest Bundle file read (a patient's record, not a server dump).
+    public static let maxBundleBytes = 32 << 20
+
+    /// The resources of a CDS Hooks `prefetch` object (key → resource, searchset Bundle or null);
+    /// each resource's source is its key. Not an object: no resources.
+    public static func resources(ofPrefetch data: Data) -> [FHIRInputResource] {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        var out: [FHIRInputResource] = []
+        for key in object.keys.sorted() {
+            if let dict = object[key] as? [String: Any] { out += flatten(dict, source: key) }
+        }
+        return out
+    }
+
     /// The resources of a Bundle file's bytes (`collection`, `searchset`, `transaction`, …) and its
     /// timestamp. Malformed JSON or anything but a Bundle throws, naming the file.
     public static func resources(ofBundle data: Data, file: String) throws(FHIRInputError) -> (resources: [FHIRInputResource], timestamp: String?) {
@@ -149,6 +163,10 @@ public struct FHIRReader: Sendable {
         var resources: [FHIRInputResource] = []
         var timestamp: String?
         for file in files {
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            guard size <= Self.maxBundleBytes else {
+                throw FHIRInputError(file: file, message: "is larger than the \(Self.maxBundleBytes >> 20) MiB a Bundle file may have")
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw FHIRInputError(file: file, message: "no such file, or it cannot be read")
             }
@@ -338,6 +356,16 @@ public struct FHIRReader: Sendable {
             return nil
         }
         if let i = o.valueInteger { return (Double(i), nil, "valueInteger") }
+        if let concept = o.valueCodeableConcept, !map.answers.isEmpty {
+            let numbers = Set(concept.coding.compactMap { c in
+                map.answers.first { $0.key.system == c.system && $0.key.code == c.code }?.value
+            })
+            if numbers.count == 1, let n = numbers.first {
+                return (n, concept.coding.compactMap(\.code).joined(separator: ","), "valueCodeableConcept")
+            }
+            state.warn("\(ref): valueCodeableConcept \(concept.coding.compactMap(\.code).joined(separator: ", ")) is \(numbers.isEmpty ? "not one of the mapped answers" : "ambiguous"); not used for \(map.field)")
+            return nil
+        }
         if let element = o.valueElement {
             state.warn("\(ref): \(element)\(o.unreadable.contains(element) ? " is unreadable" : " is not a number"); not used for \(map.field)")
         } else {

@@ -153,6 +153,7 @@ public struct FHIRObservation: FHIRResourceModel {
     public var issued: String?
     public var valueQuantity: FHIRQuantity?
     public var valueInteger: Int?
+    public var valueCodeableConcept: FHIRCodeableConcept?
     /// The value[x] element present, whatever its type (`valueString`, `valueCodeableConcept` …).
     public var valueElement: String?
     public var subject: FHIRReference?
@@ -176,6 +177,7 @@ public struct FHIRObservation: FHIRResourceModel {
         valueQuantity = c.lenient(.valueQuantity, &unreadable)
         valueInteger = c.lenient(.valueInteger, &unreadable)
         subject = c.lenient(.subject, &unreadable)
+        valueCodeableConcept = c.lenient(.valueCodeableConcept, &unreadable)
         valueElement = [K.valueQuantity, .valueInteger, .valueString, .valueCodeableConcept, .valueBoolean, .valueRange,
                         .valueRatio, .valueSampledData, .valueTime, .valueDateTime, .valuePeriod]
             .first { c.contains($0) }?.stringValue
