@@ -8,7 +8,7 @@ struct FHIRCommand: ParsableCommand {
         commandName: "fhir",
         abstract: "FHIR R4: the questionnaire for what the record does not hold, and case files as Bundles.",
         discussion: "Read a Bundle with `sacral evaluate --fhir BUNDLE.json --date YYYY-MM-DD`.",
-        subcommands: [FHIRQuestionnaireCommand.self, FHIRExportCommand.self])
+        subcommands: [FHIRQuestionnaireCommand.self, FHIRExportCommand.self, FHIRPrefetchCommand.self])
 
     /// The engine and its mapping, or exit 3 when the rules have no usable mapping.
     static func load(_ ruleOptions: RuleOptions) throws -> (Engine, FHIRMapping) {
@@ -89,5 +89,26 @@ struct FHIRExportCommand: ParsableCommand {
         } else {
             Terminal.write(text)
         }
+    }
+}
+
+/// `sacral fhir prefetch`: the FHIR queries the mapping reads, as CDS Hooks prefetch templates.
+struct FHIRPrefetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prefetch",
+        abstract: "Print the FHIR queries the mapping reads (CDS Hooks prefetch templates, key -> query) and the ServiceRequest codes of the orderable pathways.")
+
+    @OptionGroup var ruleOptions: RuleOptions
+
+    func run() throws {
+        let (_, mapping) = try FHIRCommand.load(ruleOptions)
+        let document: JSONValue = .object([
+            ("prefetch", .object(mapping.queries.map { ($0.key, .string($0.template)) })),
+            ("orders", .object(mapping.orders.map { o in
+                (o.pathway, .object([("codes", .array(o.codes.map { .string($0.description) })),
+                                     ("text", .array(o.text.map(JSONValue.string)))]))
+            })),
+        ])
+        Terminal.write(document.serialized() + "\n")
     }
 }

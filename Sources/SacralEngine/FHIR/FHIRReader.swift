@@ -262,7 +262,7 @@ public struct FHIRReader: Sendable {
         }
         var provenance: [FieldProvenance] = []
         if let idProvenance { provenance.append(idProvenance) }
-        let (built, _) = assemble(id: caseID, values: values, lesions: lesions, provenance: &provenance)
+        let built = assemble(id: caseID, values: values, lesions: lesions, provenance: &provenance)
 
         // Validate; a value the dictionary refuses is a warning, and the field stays unknown.
         var current = built
@@ -351,7 +351,7 @@ public struct FHIRReader: Sendable {
             }
             if unit == map.unit { return (value, shown, "valueQuantity") }
             if let factor = map.units[unit] { return (roundConverted(value * factor), shown, "valueQuantity") }
-            let accepted = ([map.unit].compactMap { $0 } + map.units.keys.sorted()).joined(separator: ", ")
+            let accepted = ([map.unit].compactMap { $0 } + map.units.keys.sorted().filter { $0 != map.unit }).joined(separator: ", ")
             state.warn("\(ref): unit '\(unit)' cannot be converted to \(map.unit ?? "the field's unit") (accepted: \(accepted)); not used for \(map.field)")
             return nil
         }
@@ -572,7 +572,7 @@ public struct FHIRReader: Sendable {
 
     /// The case as nested objects, in dictionary order.
     private func assemble(id: String, values: [String: (CaseValue, FieldProvenance)], lesions: [(CaseValue, [FieldProvenance])],
-                          provenance: inout [FieldProvenance]) -> (CaseValue, Void) {
+                          provenance: inout [FieldProvenance]) -> CaseValue {
         var top: [(key: String, value: CaseValue)] = [("id", .string(id))]
         var groups: [String: [(key: String, value: CaseValue)]] = [:]
         var groupOrder: [String] = []
@@ -590,7 +590,7 @@ public struct FHIRReader: Sendable {
         for name in groupOrder { top.append((name, .object(groups[name]!))) }
         top.append(("lesions", .list(lesions.map(\.0))))
         for (_, provs) in lesions { provenance += provs }
-        return (.object(top), ())
+        return .object(top)
     }
 
     /// The case without the value at a shown path (`labs.inr`, `lesions[1].diameter_cm`).
