@@ -291,6 +291,11 @@ import Testing
         }
     }
 
+    @Test func aDuplicateKeyIsRefusedLikeMalformedJSON() {
+        let text = #"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","valueQuantity":{"value":1.1,"value":9.0}}}]}"#
+        #expect(throws: FHIRInputError.self) { try FHIRReader.resources(ofBundle: Data(text.utf8), file: "dup.json") }
+    }
+
     @Test func prefetchDocumentsAreReadLikeABundle() throws {
         let patient = #"{"resourceType":"Patient","id":"pt-42","gender":"female","birthDate":"1958-04-11"}"#
         let inr = #"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation","id":"o-inr","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"6301-6"}]},"effectiveDateTime":"2026-11-20T08:00:00Z","valueQuantity":{"value":1.1,"system":"http://unitsofmeasure.org","code":"{INR}"}}}]}"#

@@ -112,6 +112,10 @@ public struct FHIRReader: Sendable {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw FHIRInputError(file: file, message: "is not valid JSON: \(detail)")
         }
+        // Two values for one key ("value": 1.1, "value": 9.0): JSONSerialization keeps one silently.
+        if let (key, line) = CaseDecoder.duplicateKey(in: data) {
+            throw FHIRInputError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
+        }
         guard let dict = object as? [String: Any] else {
             throw FHIRInputError(file: file, message: "expected a FHIR Bundle (a JSON object), got a JSON \(object is [Any] ? "list" : "value")")
         }
