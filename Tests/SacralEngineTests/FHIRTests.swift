@@ -291,6 +291,28 @@ import Testing
         }
     }
 
+    @Test func aLesionAnsweredWithoutItsRequiredIdIsRefusedNamingTheField() throws {
+        let validated = try engine.load(path: try temporaryFile(caseYAML()))
+        var b = try bundle(of: validated)
+        var entries = b["entry"] as! [[String: Any]]
+        let at = entries.firstIndex { ($0["resource"] as? [String: Any])?["resourceType"] as? String == "QuestionnaireResponse" }!
+        var qr = entries[at]["resource"] as! [String: Any]
+        qr["item"] = (qr["item"] as! [[String: Any]]).map { item in
+            guard item["linkId"] as? String == "lesions" else { return item }
+            var lesion = item
+            lesion["item"] = (item["item"] as! [[String: Any]]).filter { $0["linkId"] as? String != "lesions[].id" }
+            return lesion
+        }
+        entries[at]["resource"] = qr
+        b["entry"] = entries
+        do {
+            _ = try read(try JSONSerialization.data(withJSONObject: b))
+            Issue.record("a lesion without an id was accepted")
+        } catch {
+            #expect(String(describing: error).contains("lesions[0].id"))
+        }
+    }
+
     @Test func aDuplicateKeyIsRefusedLikeMalformedJSON() {
         let text = #"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","valueQuantity":{"value":1.1,"value":9.0}}}]}"#
         #expect(throws: FHIRInputError.self) { try FHIRReader.resources(ofBundle: Data(text.utf8), file: "dup.json") }

@@ -283,8 +283,11 @@ public struct FHIRReader: Sendable {
                 for issue in error.issues {
                     let source = provenance.first { $0.field == issue.path }?.summary ?? "the input"
                     if issue.path.isEmpty || issue.path == "id" || issue.path == "lesions" { continue }
+                    // A value that is there and wrong can be dropped; a required one that is absent cannot.
+                    let without = removing(issue.path, from: current)
+                    if without == current { continue }
                     state.warn("\(issue.path) from \(source): \(issue.message); left unknown")
-                    current = removing(issue.path, from: current)
+                    current = without
                     removedFields.insert(issue.path)
                     removedAny = true
                 }
