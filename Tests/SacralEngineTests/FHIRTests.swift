@@ -473,3 +473,25 @@ import Testing
         #expect(t.provenance(c, "labs.platelets")?.summary == "Observation/plt (2026-11-30, valueQuantity 85 10*3/uL)")
     }
 }
+
+/// Several Bundle files make one patient's record.
+@Suite struct FHIRFilesTests {
+    @Test func severalBundleFilesAreOnePatientAndTheTimestampIsTheDefaultDate() throws {
+        let t = try FHIRTests()
+        let validated = try t.engine.load(path: try temporaryFile(caseYAML()))
+        let whole = try t.bundle(of: validated)
+        let entries = whole["entry"] as! [[String: Any]]
+        func isForm(_ e: [String: Any]) -> Bool { (e["resource"] as? [String: Any])?["resourceType"] as? String == "QuestionnaireResponse" }
+        var record = whole, form = whole
+        record["entry"] = entries.filter { !isForm($0) }
+        form["entry"] = entries.filter(isForm)
+        form.removeValue(forKey: "timestamp")
+        let a = try temporaryFile(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self), ext: "json")
+        let b = try temporaryFile(String(decoding: try JSONSerialization.data(withJSONObject: form), as: UTF8.self), ext: "json")
+        let c = try t.engine.fhirReader(t.mapping).read(bundleFiles: [b, a], evaluationDate: nil)
+        #expect(c.evaluationDate == FHIRTests.day)
+        #expect(FHIRTests.same(c.validated.data, validated.data))
+        // Without a date anywhere the input is refused: age and recency are never taken from the clock.
+        #expect(throws: FHIRInputError.self) { try t.engine.fhirReader(t.mapping).read(bundleFiles: [b], evaluationDate: nil) }
+    }
+}

@@ -126,6 +126,7 @@ public protocol FHIRResourceModel: Decodable, Sendable {
     var unreadable: [String] { get }
 }
 
+/// Patient: the case id (identifier, id), gender and birth date.
 public struct FHIRPatient: FHIRResourceModel {
     public var id: String?
     public var identifier: [FHIRIdentifier]
@@ -143,6 +144,7 @@ public struct FHIRPatient: FHIRResourceModel {
     }
 }
 
+/// Observation: code, status, when, and a numeric (or coded) value.
 public struct FHIRObservation: FHIRResourceModel {
     public var id: String?
     public var status: String?
@@ -187,6 +189,7 @@ public struct FHIRObservation: FHIRResourceModel {
     var date: String? { effectiveDateTime ?? effectiveInstant ?? effectivePeriod?.start ?? issued }
 }
 
+/// Condition: code, clinical and verification status, body site.
 public struct FHIRCondition: FHIRResourceModel {
     public var id: String?
     public var clinicalStatus: FHIRCodeableConcept?
@@ -212,6 +215,7 @@ public struct FHIRCondition: FHIRResourceModel {
     }
 }
 
+/// AllergyIntolerance: code or reaction substance, clinical and verification status.
 public struct FHIRAllergyIntolerance: FHIRResourceModel {
     public struct Reaction: Decodable, Sendable {
         public var substance: FHIRCodeableConcept?
@@ -238,6 +242,7 @@ public struct FHIRAllergyIntolerance: FHIRResourceModel {
     }
 }
 
+/// Procedure: code, status, body site, when performed.
 public struct FHIRProcedure: FHIRResourceModel {
     public var id: String?
     public var status: String?
@@ -263,6 +268,7 @@ public struct FHIRProcedure: FHIRResourceModel {
     var date: String? { performedDateTime ?? performedPeriod?.start }
 }
 
+/// ServiceRequest: a (draft) order, matched to a pathway by its code.
 public struct FHIRServiceRequest: FHIRResourceModel {
     public var resourceType: String?
     public var id: String?
@@ -282,6 +288,7 @@ public struct FHIRServiceRequest: FHIRResourceModel {
     }
 }
 
+/// QuestionnaireResponse: answers to the generated Questionnaire, linkId = case field path.
 public struct FHIRQuestionnaireResponse: FHIRResourceModel {
     /// One item: its linkId, answers and nested items.
     public struct Item: Decodable, Sendable {
