@@ -106,7 +106,8 @@ struct FHIRPrefetchCommand: ParsableCommand {
             ("prefetch", .object(mapping.queries.map { ($0.key, .string($0.template)) })),
             ("orders", .object(mapping.orders.map { o in
                 (o.pathway, .object([("codes", .array(o.codes.map { .string($0.description) })),
-                                     ("text", .array(o.text.map(JSONValue.string)))]))
+                                     ("text", .array(o.text.map(JSONValue.string))),
+                                     ("confidence", o.confidence.map(JSONValue.string) ?? .null)]))
             })),
         ])
         Terminal.write(document.serialized() + "\n")
