@@ -25,14 +25,16 @@
 --
 -- Choosing among several resources:
 -- - Observation: among those with an accepted `status`, the most recent (effective[x], else issued);
---   older than `within_days` before the evaluation date: not used (warning). Two different values on
---   the most recent date: ambiguous, the field stays unknown (warning). A unit that is neither `unit`
---   nor in `units`: that Observation is not used (warning).
+--   older than `within_days` before the evaluation date: not used (warning). Two different values at
+--   the same most recent time: ambiguous, the field stays unknown (warning). A unit that is neither
+--   `unit` nor in `units`, no number, or a date after the evaluation date: that Observation is not
+--   used (warning). Another status (preliminary …): not used (warning).
 -- - Condition / AllergyIntolerance: a matching resource with an accepted clinical status and a
 --   verification status other than refuted/entered-in-error says true (or its value); a refuted one
 --   says false (booleans only). Inactive/resolved ones say nothing. Disagreeing resources: unknown.
 -- - Procedure: a matching resource with an accepted status (and body site, when given) gives the value.
--- - Anything `entered-in-error` is ignored.
+-- - Anything `entered-in-error` is ignored. One patient per evaluation: a resource whose subject is
+--   another patient is not used (warning); two Patients in the input are refused.
 -- - A field with `ask = true` is also in the questionnaire. The record and the answer must agree; when
 --   they disagree the field stays unknown with a warning naming both (never a silent preference).
 -- Every field not mapped here (and every `ask` field) is an item of the generated Questionnaire
