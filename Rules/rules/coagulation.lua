@@ -62,7 +62,6 @@ rule {
             text = "Decide whether the coagulopathy can be corrected (labs.coagulopathy_correctable); if so " ..
                 "correct it, then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013)." }
         return { status = "contraindicated", strength = "relative", plan = plan, correction = plan.text,
-            missing = { "labs.coagulopathy_correctable" },
             text = base .. " Whether it can be corrected is not given (missing: " ..
                 "labs.coagulopathy_correctable): relative contraindication until that is known (P2)." }
     end,

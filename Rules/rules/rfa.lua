@@ -15,7 +15,8 @@ rule {
     implements = { "K32", "K35", "K36", "K66", "K71", "P7", "P16" },
     source = "Tian 2022; Mika & Mesfin 2018",
     summary = "RFA before cement, same session, wherever sacroplasty is recommended or an option",
-    status = "recommended",
+    -- The strongest status the computed effect can give (option ranks above recommended).
+    status = "option",
     unknown_text = "RFA follows the sacroplasty decision, which is itself undetermined",
     when = function(c)
         local s = c:status("sacroplasty")

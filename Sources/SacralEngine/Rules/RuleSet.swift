@@ -96,8 +96,13 @@ public struct RuleSet: Sendable {
         return embedded
     }
 
-    /// The engine's Lua runtime, compiled into the binary.
-    static var runtimeSource: String {
-        EmbeddedFiles.all.first { $0.path.hasSuffix("Runtime/runtime.lua") }!.text
+    /// The modules of the engine's Lua runtime, compiled into the binary: (module name, text),
+    /// sorted by name. `runtime` is the entry point.
+    static var runtimeModules: [(name: String, text: String)] {
+        EmbeddedFiles.all.compactMap { entry in
+            let prefix = "Sources/SacralEngine/Runtime/"
+            guard entry.path.hasPrefix(prefix), entry.path.hasSuffix(".lua") else { return nil }
+            return (String(entry.path.dropFirst(prefix.count).dropLast(".lua".count)), entry.text)
+        }
     }
 }
