@@ -60,6 +60,61 @@ public enum RuleChecker {
         return problems
     }
 
+    /// Warnings that do not stop the rules from loading: a number in a rule file's text that
+    /// restates a threshold instead of formatting it from `use("thresholds")` (so a changed
+    /// threshold would leave the old number in reasons and the signed catalogue).
+    public static func warnings(_ ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
+        let engine: Engine
+        do {
+            engine = try Engine(ruleSet: ruleSet, limits: limits)
+        } catch {
+            return []  // `check` reports why the rules do not load
+        }
+        var thresholds: [(name: String, value: Double)] = []
+        for (name, value) in engine.catalog.description["numbers"]["thresholds"].tableValue?.fields ?? [:] {
+            if let number = value.doubleValue { thresholds.append((name, number)) }
+        }
+        return restatedThresholds(ruleSet, thresholds: thresholds.sorted { $0.name < $1.name })
+    }
+
+    /// A number written after a comparison (`<`, `>`, `<=`, `>=`, `≤`, `≥`) or after a score's name
+    /// (`SINS 7-12`, `KPS 40`) inside a string literal, equal to a threshold's value, with a word of
+    /// that threshold's name within the same literal just before or after it ("INR > 1.50" for
+    /// inr_max, "< 3 months" for life_expectancy_min_months). Outcome figures ("VAS 9.0 -> 2.6")
+    /// and quotes with other words are not thresholds and pass.
+    static func restatedThresholds(_ ruleSet: RuleSet, thresholds: [(name: String, value: Double)]) -> [RuleProblem] {
+        let literal = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)""#)
+        let number = try! NSRegularExpression(
+            pattern: #"(?:(?<![-=])(?:<=|>=|<|>|≤|≥)\s*|\b(?:SINS|Tokuhashi|Tomita|KPS|ECOG|VAS|INR)\s+)(\d+(?:\.\d+)?)(?![\d.]*\d)"#)
+        var problems: [RuleProblem] = []
+        for file in ruleSet.luaFiles where !file.relativePath.hasSuffix("thresholds.lua") {
+            for (index, line) in file.text.components(separatedBy: "\n").enumerated() {
+                if line.trimmingCharacters(in: .whitespaces).hasPrefix("--") { continue }
+                let ns = line as NSString
+                for lit in literal.matches(in: line, range: NSRange(location: 0, length: ns.length)) {
+                    let text = ns.substring(with: lit.range(at: 1))
+                    let tns = text as NSString
+                    for m in number.matches(in: text, range: NSRange(location: 0, length: tns.length)) {
+                        guard let value = Double(tns.substring(with: m.range(at: 1))) else { continue }
+                        let start = max(0, m.range.location - 40)
+                        let end = min(tns.length, m.range.location + m.range.length + 15)
+                        let near = tns.substring(with: NSRange(location: start, length: end - start)).lowercased()
+                        let hits = thresholds.filter { t in
+                            t.value == value && t.name.split(separator: "_").contains { word in
+                                word.count >= 3 && !["min", "max", "many", "two"].contains(word) && near.contains(word)
+                            }
+                        }
+                        for t in hits {
+                            problems.append(RuleProblem(file: file.displayPath, line: index + 1, message:
+                                "'\(tns.substring(with: m.range))' restates threshold \(t.name); format it from use(\"thresholds\")"))
+                        }
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
     /// "file:line: message" back into its parts.
     static func parse(_ message: String, file: String) -> RuleProblem {
         let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)

@@ -29,8 +29,14 @@ public struct RuleSet: Sendable {
     /// SHA-256 over every file's relative path and content, in path order.
     public var sha256: String
 
-    /// The Lua rule files, in load order.
-    public var luaFiles: [File] { files.filter { $0.relativePath.hasSuffix(".lua") } }
+    /// The Lua rule files, in load order (by path; the order does not change the result).
+    public var luaFiles: [File] {
+        let lua = files.filter { $0.relativePath.hasSuffix(".lua") }
+        return loadsInReverse ? lua.reversed() : lua
+    }
+
+    /// For tests: load the files in reverse path order, which must give byte-identical output.
+    var loadsInReverse = false
 
     init(origin: String, files: [File]) {
         self.origin = origin

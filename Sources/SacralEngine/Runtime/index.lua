@@ -6,7 +6,7 @@
 local _, need = ...
 local U, S, Cb, D = need("util"), need("schema"), need("combine"), need("declarations")
 local type, ipairs, tostring, pcall, sort = type, ipairs, tostring, pcall, table.sort
-local string_byte, string_sub, string_gsub, gmatch, match = string.byte, string.sub, string.gsub, string.gmatch, string.match
+local string_byte, string_sub, string_gsub, gmatch = string.byte, string.sub, string.gsub, string.gmatch
 
 local I = {}
 
@@ -103,8 +103,8 @@ function I.finish(R, env_of)
         if settled.file then
             problem(settled.file, settled.line, settled.problem)
         else
-            local file, line, message = match(settled.message, "^(.-):(%d+): (.*)$")
-            if file then problem(file, tonumber(line), message) else problem("Rules", 0, settled.message) end
+            local file, line, message = U.split_position(settled.message)
+            if file then problem(file, line, message) else problem("Rules", 0, settled.message) end
         end
         return { ok = false, problems = problems }
     end

@@ -125,6 +125,15 @@ function O.describe(R)
             out.ruleset.alerts[#out.ruleset.alerts + 1] = { id = k, level = a.level, text = a.text }
         end
     end
+    -- The numbers of every shared table, by name (sacral check compares texts with the thresholds).
+    out.numbers = {}
+    for _, name in ipairs(U.sorted_keys(R.defined)) do
+        local numbers = {}
+        for k, v in next, R.defined[name] do
+            if type(k) == "string" and type(v) == "number" then numbers[k] = v end
+        end
+        out.numbers[name] = numbers
+    end
     local internal = { seq = true, load_path = true, order = true }
     for _, f in ipairs(R.fields) do
         local entry = {}

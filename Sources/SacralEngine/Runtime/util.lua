@@ -2,7 +2,7 @@
 -- a value the case does not give, deep copies, ordered keys, safe error messages. No state.
 local host = ...
 local setmetatable = host.setmetatable
-local error, type, next, ipairs, tostring = error, type, next, ipairs, tostring
+local error, type, next, ipairs, tostring, tonumber = error, type, next, ipairs, tostring, tonumber
 local sort, string_sub, string_byte = table.sort, string.sub, string.byte
 
 local U = {}
@@ -61,14 +61,15 @@ function U.message_text(v)
     return v
 end
 
--- Whether a message starts with Lua's "file:line:" position, like the pattern "^[^\n]-:%d+:".
--- Plain code, not string.find: the guarded pattern functions refuse long subjects, and a refusal
--- here would raise inside the runtime's own bookkeeping.
-function U.has_position(msg)
+-- Where a message's Lua "file:line:" position is, like the pattern "^([^\n]-):(%d+): ?": the
+-- first ':' followed by digits and ':' before any newline. Plain code, not string.find: the
+-- guarded pattern functions refuse long subjects, and a refusal here would raise inside the
+-- runtime's own bookkeeping. Returns the byte indexes of the two colons, or nil.
+local function position_of(msg)
     local n = #msg
     for i = 1, n do
         local b = string_byte(msg, i)
-        if b == 10 then return false end
+        if b == 10 then return nil end
         if b == 58 then  -- ':' then digits then ':'
             local j = i + 1
             while j <= n do
@@ -76,10 +77,24 @@ function U.has_position(msg)
                 if d < 48 or d > 57 then break end
                 j = j + 1
             end
-            if j > i + 1 and string_byte(msg, j) == 58 then return true end
+            if j > i + 1 and string_byte(msg, j) == 58 then return i, j end
         end
     end
-    return false
+    return nil
+end
+
+--- Whether a message starts with a "file:line:" position.
+function U.has_position(msg)
+    return position_of(msg) ~= nil
+end
+
+--- "file:line: message" -> file, line, message; nil when the message has no position.
+function U.split_position(msg)
+    local i, j = position_of(msg)
+    if not i then return nil end
+    local rest = j + 1
+    if string_byte(msg, rest) == 32 then rest = rest + 1 end
+    return string_sub(msg, 1, i - 1), tonumber(string_sub(msg, i + 1, j - 1)), string_sub(msg, rest)
 end
 
 return U
