@@ -21,7 +21,7 @@ local Precedence = {}  -- the methods of a precedence (plain fields: no metatabl
 --- The order of a ruleset's `precedence` list (strongest first) and the status of a pathway no rule
 --- spoke to. Raises when the list does not place `undetermined`.
 function C.precedence(list, default_status)
-    local p = { rank = {}, list = list, default = default_status or "not_indicated",
+    local p = { rank = {}, cache = {}, list = list, default = default_status or "not_indicated",
         key = Precedence.key, stronger = Precedence.stronger, strongest = Precedence.strongest }
     for i, key in ipairs(list) do
         p.rank[key] = i
@@ -41,12 +41,20 @@ end
 --- else the bare status; nil when the list ranks neither (the caller must treat that as an error).
 function Precedence:key(status, strength)
     if type(status) ~= "string" then return nil end
-    if strength ~= nil then
-        local k = status .. ":" .. tostring(strength)
-        if self.rank[k] then return k end
+    local by_strength = self.cache[status]
+    if by_strength == nil then by_strength = {}; self.cache[status] = by_strength end
+    local slot = strength == nil and true or strength
+    local k = by_strength[slot]
+    if k == nil then
+        k = false
+        if strength ~= nil and self.rank[status .. ":" .. tostring(strength)] then
+            k = status .. ":" .. tostring(strength)
+        elseif self.rank[status] then
+            k = status
+        end
+        by_strength[slot] = k
     end
-    if self.rank[status] then return status end
-    return nil
+    return k or nil
 end
 
 --- Whether verdict a is stronger than verdict b; anything is stronger than no verdict (nil).

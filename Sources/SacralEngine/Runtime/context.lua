@@ -3,7 +3,7 @@
 -- context records is kept out of the rule's reach (a side table keyed by the context), so a rule
 -- can neither fake its inputs nor see another rule's.
 local host, need = ...
-local setmetatable = host.setmetatable
+local setmetatable, getmetatable = host.setmetatable, host.getmetatable
 local U, logic = need("util"), need("logic")
 local UNKNOWN, copy = U.UNKNOWN, U.copy
 local error, type, next, ipairs, tonumber, pcall = error, type, next, ipairs, tonumber, pcall
@@ -115,27 +115,28 @@ end
 -- MARK: - Contexts
 
 local Context = {}
--- The metatable is not the methods table: with `Context.__index = Context`, `c.__index` would
--- hand every rule the shared, writable methods table (and with it c:get of every later case).
-local ContextMeta = { __index = Context, __metatable = false }
-local private = setmetatable({}, { __mode = "k" })  -- context -> what it records
-
+-- A context is an empty table whose metatable is its record: what it reads and misses, its
+-- evaluation. Rules have no getmetatable (sandbox), so the record is out of their reach, and the
+-- methods table is not the metatable (`c.__index` would hand a rule the shared methods table).
 local function record(c)
-    local p = private[c]
-    if not p then error("not a rule context (call methods with ':')", 3) end
+    local p = getmetatable(c)  -- false for the views of use(), the string metatable for a string
+    if not p or p.__index ~= Context then error("not a rule context (call methods with ':')", 3) end
     return p
+end
+
+local function context_of(p)
+    p.__index = Context
+    return setmetatable({}, p)
 end
 
 --- A fresh context for `owner` (a rule or score spec) in evaluation ev, for one lesion or the case.
 function X.new(ev, owner, lesion_index)
-    local c = setmetatable({}, ContextMeta)
-    private[c] = { ev = ev, owner = owner, lesion_index = lesion_index, inputs = {}, missing = {}, seen_missing = {} }
-    return c
+    return context_of({ ev = ev, owner = owner, lesion_index = lesion_index, inputs = {}, missing = {}, seen_missing = {} })
 end
 
 --- What a context recorded: { inputs = {name -> value}, missing = { {field, optional} } }.
 function X.recorded(c)
-    return private[c]
+    return getmetatable(c)
 end
 
 local function note_missing(p, path, optional)
@@ -193,10 +194,8 @@ local function lesion_views(c, fn)
     local fns = {}
     for i = 1, p.ev.nlesions do
         fns[i] = function()
-            local view = setmetatable({}, ContextMeta)
-            private[view] = { ev = p.ev, owner = p.owner, lesion_index = i, inputs = p.inputs, missing = p.missing,
-                seen_missing = p.seen_missing }
-            return fn(view)
+            return fn(context_of({ ev = p.ev, owner = p.owner, lesion_index = i, inputs = p.inputs, missing = p.missing,
+                seen_missing = p.seen_missing }))
         end
     end
     return fns
@@ -250,7 +249,7 @@ function Context:derive(name, fn)
         local sub = X.new(p.ev, p.owner, p.lesion_index)
         local ok, v = pcall(fn, sub)
         if not ok and v ~= UNKNOWN then error(v, 0) end
-        local sp = private[sub]
+        local sp = getmetatable(sub)
         d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing }
         memo[key] = d
     end

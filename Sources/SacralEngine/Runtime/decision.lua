@@ -21,8 +21,8 @@ local function combinable(R, r, pathway)
         local e = E.effect_for(r.spec, pathway)
         if type(e) == "table" and e.status then
             item.could = R.precedence:key(e.status, e.strength)
-        elseif r.spec.declared then
-            item.could = r.spec.declared
+        elseif R.declared[r.spec] then
+            item.could = R.declared[r.spec]
         end
     end
     return item

@@ -34,6 +34,17 @@ local function stamp(R, spec, level)
     spec.file, spec.line, spec.seq, spec.load_path = src, line, R.seq, R.loading_file
 end
 
+-- A second declaration of the same id: reported at whichever of the two comes later in file
+-- order (path, then position), so the message does not depend on the order files loaded in.
+local function declared_twice(R, existing, message)
+    local here = R.loading_file
+    if existing.load_path ~= here and U.bytes_less(tostring(here), tostring(existing.load_path)) then
+        R.errors[#R.errors + 1] = { file = existing.file, line = existing.line, message = message }
+    else
+        declaration_error(R, 3, message)
+    end
+end
+
 -- Schema problems of a declaration, reported at the caller's line; true when there were any.
 local function refused(R, kind, spec, what)
     local problems = S.check(kind, spec, what)
@@ -76,7 +87,7 @@ function D.helpers(R)
         if type(path) ~= "string" then declaration_error(R, 2, "field{} needs a path") return end
         if refused(R, "field", spec, "field '" .. path .. "'") then return end
         if spec.items ~= nil and refused(R, "field_items", spec.items, "field '" .. path .. "': items") then return end
-        if R.field_by_path[path] then declaration_error(R, 2, "field '" .. path .. "' declared twice") return end
+        if R.field_by_path[path] then declared_twice(R, R.field_by_path[path], "field '" .. path .. "' declared twice") return end
         spec.path, spec[1] = path, nil
         stamp(R, spec, 2)
         R.fields[#R.fields + 1] = spec
@@ -91,7 +102,7 @@ function D.helpers(R)
             return
         end
         if refused(R, "score", spec, "score '" .. spec.id .. "'") then return end
-        if R.score_by_id[spec.id] then declaration_error(R, 2, "score '" .. spec.id .. "' declared twice") return end
+        if R.score_by_id[spec.id] then declared_twice(R, R.score_by_id[spec.id], "score '" .. spec.id .. "' declared twice") return end
         stamp(R, spec, 2)
         spec.implements = U.list_of(spec.implements)
         R.scores[#R.scores + 1] = spec
@@ -104,7 +115,7 @@ function D.helpers(R)
         open("rule{}")
         if type(spec) ~= "table" or type(spec.id) ~= "string" then declaration_error(R, 2, "rule{} needs an id") return end
         if refused(R, "rule", spec, "rule '" .. spec.id .. "'") then return end
-        if R.rule_by_id[spec.id] then declaration_error(R, 2, "rule '" .. spec.id .. "' declared twice") return end
+        if R.rule_by_id[spec.id] then declared_twice(R, R.rule_by_id[spec.id], "rule '" .. spec.id .. "' declared twice") return end
         if spec.effect ~= nil and spec.effects ~= nil then
             declaration_error(R, 2, "rule '" .. spec.id .. "': give effect or effects, not both")
             return

@@ -98,8 +98,7 @@ local function apply_rule(R, spec, c)
             if type(e) == "function" then
                 e = e(c)
                 if e ~= nil then
-                    local problems = S.check_effect(e, "rule '" .. spec.id .. "': computed effect", R.vocabulary,
-                        spec.declared, true)
+                    local problems = S.check_effect(e, R.effect_name[spec], R.vocabulary, R.declared[spec], true)
                     if #problems > 0 then error(problems[1], 0) end
                 end
             end

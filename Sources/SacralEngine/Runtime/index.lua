@@ -6,22 +6,12 @@
 local _, need = ...
 local U, S, Cb, D = need("util"), need("schema"), need("combine"), need("declarations")
 local type, ipairs, tostring, pcall, sort = type, ipairs, tostring, pcall, table.sort
-local string_byte, string_sub, string_gsub, gmatch = string.byte, string.sub, string.gsub, string.gmatch
+local string_sub, string_gsub, gmatch = string.sub, string.gsub, string.gmatch
 
 local I = {}
 
--- Byte order of two strings (locale-independent, like Swift's sort of the file paths).
-local function bytes_less(a, b)
-    local n = #a < #b and #a or #b
-    for i = 1, n do
-        local x, y = string_byte(a, i), string_byte(b, i)
-        if x ~= y then return x < y end
-    end
-    return #a < #b
-end
-
 local function by_position(a, b)
-    if a.load_path ~= b.load_path then return bytes_less(tostring(a.load_path), tostring(b.load_path)) end
+    if a.load_path ~= b.load_path then return U.bytes_less(tostring(a.load_path), tostring(b.load_path)) end
     return a.seq < b.seq
 end
 
@@ -47,8 +37,8 @@ local function check_rule(R, spec, problem)
     if spec.source == nil then bad("cites no source") end
     if spec.strength ~= nil and spec.status == nil then bad("declares a strength without a status") end
     if spec.status ~= nil then
-        spec.declared = S.statuses[spec.status] and R.precedence:key(spec.status, spec.strength) or nil
-        if not spec.declared then
+        R.declared[spec] = S.statuses[spec.status] and R.precedence:key(spec.status, spec.strength) or nil
+        if not R.declared[spec] then
             bad("declares status '" .. tostring(spec.status) .. (spec.strength and (":" .. tostring(spec.strength)) or "") ..
                 "', which the precedence does not rank")
         end
@@ -73,9 +63,9 @@ local function check_rule(R, spec, problem)
         effects[1] = spec.effect
     end
     for _, e in ipairs(effects) do
-        for _, m in ipairs(S.check_effect(e, "effect", v, spec.declared, false)) do bad(m) end
-        if e.status ~= nil and spec.declared and R.precedence:key(e.status, e.strength)
-            and R.precedence:stronger(R.precedence:key(e.status, e.strength), spec.declared) then
+        for _, m in ipairs(S.check_effect(e, "effect", v, R.declared[spec], false)) do bad(m) end
+        if e.status ~= nil and R.declared[spec] and R.precedence:key(e.status, e.strength)
+            and R.precedence:stronger(R.precedence:key(e.status, e.strength), R.declared[spec]) then
             bad("gives status '" .. tostring(e.status) .. "', stronger than the status it declares")
         end
     end
@@ -136,6 +126,10 @@ function I.finish(R, env_of)
     for _, p in ipairs(meta.sequence or {}) do targets[p] = true end
     R.vocabulary = { precedence = precedence, alerts = meta.alerts or {}, plan_targets = targets }
     R.rules_by_pathway, R.free_rules = {}, {}
+    -- What the runtime derives from a rule is kept here, not on the rule's own table (which its
+    -- file can still reach): the verdict it declares, and its name in messages.
+    R.declared, R.effect_name = {}, {}
+    for _, spec in ipairs(R.rules) do R.effect_name[spec] = "rule '" .. spec.id .. "': computed effect" end
     for _, spec in ipairs(R.rules) do check_rule(R, spec, problem) end
     return { ok = #problems == 0, problems = problems }
 end

@@ -3,7 +3,9 @@
 -- an error, never ignored: a misspelt `wen` must not turn a conditional rule into one that always
 -- fires. Also checks a fired effect against the ruleset's vocabulary (statuses, strengths, alert
 -- ids, plan pathways, timings). Pure: returns messages, raises nothing.
-local type, next, ipairs, tostring, concat = type, next, ipairs, tostring, table.concat
+local host = ...
+local setmetatable = host.setmetatable
+local type, next, ipairs, tostring, concat, error = type, next, ipairs, tostring, table.concat, error
 local math_type, sort = math.type, table.sort
 local string_format = string.format
 
@@ -73,12 +75,21 @@ local function allowed(schema)
     return concat(names, ", ")
 end
 
+local NONE = setmetatable({}, { __newindex = function() error("read-only", 2) end })
+
 --- Problems of one declaration table against the schema `kind`: unknown keys and wrong types, in
---- a fixed order. `what` names it in messages ("rule 'x'", "field{}").
+--- a fixed order. `what` names it in messages ("rule 'x'", "field{}"). A table without problems
+--- gets a shared empty list (no allocation: computed effects are checked every time they fire).
 function S.check(kind, t, what)
     local schema = S.kinds[kind]
-    local problems = {}
     if type(t) ~= "table" then return { what .. " must be a table" } end
+    local clean = true
+    for k, x in next, t do
+        local want = schema[k]
+        if want == nil or not checks[want](x) then clean = false break end
+    end
+    if clean then return NONE end
+    local problems = {}
     local keys = {}
     for k in next, t do keys[#keys + 1] = k end
     sort(keys, function(a, b)
@@ -99,81 +110,109 @@ function S.check(kind, t, what)
     return problems
 end
 
--- The plan steps of an effect, as a list.
-local function steps_of(plan)
-    if type(plan) ~= "table" then return {} end
-    if plan.pathway ~= nil or plan.text ~= nil or plan.timing ~= nil then return { plan } end
-    return plan
+-- Appends one message (or every message of a list) to a problem list that may still be NONE;
+-- returns the list. No closures: this runs every time a computed effect fires.
+local function add(problems, what, m)
+    if problems == NONE then problems = {} end
+    problems[#problems + 1] = what .. ": " .. m
+    return problems
+end
+local function merge(problems, list)
+    for _, m in ipairs(list) do
+        if problems == NONE then problems = {} end
+        problems[#problems + 1] = m
+    end
+    return problems
+end
+
+-- Schema problems of a part of an effect, named only when there are some.
+local function part(problems, kind, t, what, name)
+    if S.check(kind, t, "") == NONE then return problems end
+    return merge(problems, S.check(kind, t, what .. ": " .. name))
+end
+
+local function check_status(p, e, what, v, declared, computed)
+    if e.status ~= nil then
+        local k = S.statuses[e.status] and v.precedence:key(e.status, e.strength)
+        if not S.statuses[e.status] then
+            p = add(p, what, "unknown status '" .. tostring(e.status) .. "'")
+        elseif e.strength ~= nil and e.status ~= "contraindicated" then
+            p = add(p, what, "a strength goes with status contraindicated only")
+        elseif e.status == "contraindicated" and e.strength == nil and not k then
+            p = add(p, what, "status contraindicated needs a strength the precedence ranks (absolute or relative)")
+        elseif e.strength ~= nil and not k then
+            p = add(p, what, "unknown strength '" .. tostring(e.strength) .. "'")
+        elseif not k then
+            p = add(p, what, "status '" .. tostring(e.status) .. "' is not in the ruleset's precedence")
+        elseif computed then
+            if declared == nil then
+                p = add(p, what, "gives status '" .. k .. "' but the rule declares none (declare the strongest " ..
+                    "status its computed effect can give: status =, strength =)")
+            elseif v.precedence:stronger(k, declared) then
+                p = add(p, what, "gives status '" .. k .. "', stronger than the '" .. declared .. "' it declares")
+            end
+        end
+    elseif e.strength ~= nil then
+        p = add(p, what, "a strength without a status")
+    end
+    return p
+end
+
+local function check_step(p, step, i, what, v)
+    p = part(p, "plan_step", step, what, "plan step " .. i)
+    if type(step) ~= "table" then return p end
+    if not v.plan_targets[step.pathway] then
+        p = add(p, what, "plan step for unknown pathway '" .. tostring(step.pathway) .. "'")
+    end
+    if step.timing ~= nil and not S.timings[step.timing] then
+        p = add(p, what, "plan step with unknown timing '" .. tostring(step.timing) .. "'")
+    end
+    local r = step.requires
+    if type(r) == "table" and (r.pathway ~= nil or r.status ~= nil) then
+        p = part(p, "requires", r, what, "plan step " .. i .. ": requires")
+        if r.pathway ~= nil and not v.plan_targets[r.pathway] then
+            p = add(p, what, "plan step requires unknown pathway '" .. tostring(r.pathway) .. "'")
+        end
+    end
+    local statuses = type(r) == "table" and (r.status or r) or r
+    if type(statuses) == "string" then statuses = { statuses } end
+    if type(statuses) == "table" then
+        for _, st in ipairs(statuses) do
+            if not S.statuses[st] then p = add(p, what, "plan step requires unknown status '" .. tostring(st) .. "'") end
+        end
+    end
+    return p
 end
 
 --- Problems of an effect (static, or the table a computed effect returned) against the schemas and
 --- the vocabulary `v` of the loaded ruleset: v.precedence (combine.precedence), v.alerts (declared
 --- alert ids), v.plan_targets (pathway ids and sequence entries). `declared` is the strongest
---- verdict the rule declares for a computed effect (nil: it may give no status at all).
+--- verdict the rule declares for a computed effect (nil: it may give no status at all). A clean
+--- effect gets a shared empty list.
 function S.check_effect(e, what, v, declared, computed)
-    local problems = S.check("effect", e, what)
-    local add = function(m) problems[#problems + 1] = what .. ": " .. m end
-    if type(e) ~= "table" then return problems end
-    if e.status ~= nil then
-        if not S.statuses[e.status] then
-            add("unknown status '" .. tostring(e.status) .. "'")
-        elseif e.strength ~= nil and e.status ~= "contraindicated" then
-            add("a strength goes with status contraindicated only")
-        elseif e.status == "contraindicated" and e.strength == nil
-            and not v.precedence:key("contraindicated") then
-            add("status contraindicated needs a strength the precedence ranks (" ..
-                "absolute or relative)")
-        elseif e.strength ~= nil and not v.precedence.rank["contraindicated:" .. tostring(e.strength)]
-            and not v.precedence.rank["contraindicated"] then
-            add("unknown strength '" .. tostring(e.strength) .. "'")
-        elseif not v.precedence:key(e.status, e.strength) then
-            add("status '" .. tostring(e.status) .. "' is not in the ruleset's precedence")
-        elseif computed then
-            local k = v.precedence:key(e.status, e.strength)
-            if declared == nil then
-                add("gives status '" .. k .. "' but the rule declares none (declare the strongest status " ..
-                    "its computed effect can give: status =, strength =)")
-            elseif v.precedence:stronger(k, declared) then
-                add("gives status '" .. k .. "', stronger than the '" .. declared .. "' it declares")
-            end
-        end
-    elseif e.strength ~= nil then
-        add("a strength without a status")
-    end
-    if e.alert ~= nil then
-        local a = e.alert
+    local p = merge(NONE, S.check("effect", e, what))
+    if type(e) ~= "table" then return p end
+    p = check_status(p, e, what, v, declared, computed)
+    local a = e.alert
+    if a ~= nil then
         if type(a) == "table" then
-            for _, m in ipairs(S.check("alert", a, what .. ": alert")) do problems[#problems + 1] = m end
-            if a.level ~= nil and not S.levels[a.level] then add("unknown alert level '" .. tostring(a.level) .. "'") end
+            p = part(p, "alert", a, what, "alert")
+            if a.level ~= nil and not S.levels[a.level] then
+                p = add(p, what, "unknown alert level '" .. tostring(a.level) .. "'")
+            end
             a = a.id
         end
-        if not (v.alerts and v.alerts[a]) then add("raises undeclared alert '" .. tostring(a) .. "'") end
+        if not (v.alerts and v.alerts[a]) then p = add(p, what, "raises undeclared alert '" .. tostring(a) .. "'") end
     end
-    for i, step in ipairs(steps_of(e.plan)) do
-        local sw = what .. ": plan step " .. i
-        for _, m in ipairs(S.check("plan_step", step, sw)) do problems[#problems + 1] = m end
-        if type(step) == "table" then
-            if not v.plan_targets[step.pathway] then add("plan step for unknown pathway '" .. tostring(step.pathway) .. "'") end
-            if step.timing ~= nil and not S.timings[step.timing] then
-                add("plan step with unknown timing '" .. tostring(step.timing) .. "'")
-            end
-            local r = step.requires
-            if type(r) == "table" and (r.pathway ~= nil or r.status ~= nil) then
-                for _, m in ipairs(S.check("requires", r, sw .. ": requires")) do problems[#problems + 1] = m end
-                if r.pathway ~= nil and not v.plan_targets[r.pathway] then
-                    add("plan step requires unknown pathway '" .. tostring(r.pathway) .. "'")
-                end
-            end
-            local statuses = type(r) == "table" and (r.status or r) or r
-            if type(statuses) == "string" then statuses = { statuses } end
-            if type(statuses) == "table" then
-                for _, s in ipairs(statuses) do
-                    if not S.statuses[s] then add("plan step requires unknown status '" .. tostring(s) .. "'") end
-                end
-            end
+    local plan = e.plan
+    if type(plan) == "table" then
+        if plan.pathway ~= nil or plan.text ~= nil or plan.timing ~= nil then
+            p = check_step(p, plan, 1, what, v)
+        else
+            for i, step in ipairs(plan) do p = check_step(p, step, i, what, v) end
         end
     end
-    return problems
+    return p
 end
 
 return S

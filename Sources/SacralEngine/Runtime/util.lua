@@ -32,6 +32,16 @@ function U.key_less(a, b)
     return tostring(a) < tostring(b)
 end
 
+--- Byte order of two strings (locale-independent, like Swift's sort of the file paths).
+function U.bytes_less(a, b)
+    local n = #a < #b and #a or #b
+    for i = 1, n do
+        local x, y = string_byte(a, i), string_byte(b, i)
+        if x ~= y then return x < y end
+    end
+    return #a < #b
+end
+
 function U.sorted_keys(t)
     local keys = {}
     for k in next, t do keys[#keys + 1] = k end
