@@ -59,6 +59,9 @@ import Testing
             let run = try runSacral(["evaluate", "--rules", copy, try temporaryFile(caseYAML())])
             #expect(run.status == 3)
         }
+        // sacral check sees the literal status in the source before any case does.
+        let problems = RuleChecker.check(try RuleSet.load(directory: copy))
+        #expect(problems.contains { $0.file.hasSuffix("zz_check.lua") && $0.line == 3 && $0.message.contains("does not rank") })
     }
 
     @Test func libSortingAfterRulesLoadsAndDecidesTheSame() throws {
@@ -135,6 +138,8 @@ import Testing
             "  effect = function() return { status = \"option\" } end }\n")
         let failure = try #require(try evaluateReference(copy).failures.first { $0.rule == "zz.undeclared" })
         #expect(failure.message.contains("declares none"))
+        let problems = RuleChecker.check(try RuleSet.load(directory: copy))
+        #expect(problems.contains { $0.line == 2 && $0.message.contains("declares no status") })
     }
 
     @Test func computedEffectWithAnUndeclaredAlertOrTimingIsARuleError() throws {
@@ -174,6 +179,11 @@ import Testing
         let warnings = RuleChecker.warnings(try RuleSet.load(directory: copy))
         #expect(warnings.contains { $0.file.hasSuffix("zz_check.lua") && $0.line == 3 && $0.message.contains("inr_max") })
         #expect(warnings.contains { $0.line == 4 && $0.message.contains("sins_unstable_min") })
+    }
+
+    @Test func shippedRulesPassTheStaticChecksOfComputedEffects() throws {
+        let problems = RuleChecker.check(try RuleSet.load(directory: shippedRules))
+        #expect(problems.isEmpty, "\(problems)")
     }
 
     @Test func shippedRulesRestateNoThreshold() throws {

@@ -56,6 +56,7 @@ public enum RuleChecker {
             return problems
         }
         problems += undeclaredFieldReads(ruleSet, dictionary: dictionary)
+        problems += computedEffectStatuses(ruleSet, described: described)
         problems += unclaimedCriteria(described, origin: ruleSet)
         return problems
     }
@@ -139,6 +140,57 @@ public enum RuleChecker {
                     if dictionary[normalise(path)] == nil {
                         problems.append(RuleProblem(file: file.displayPath, line: index + 1,
                                                     message: "reads '\(path)', which the field dictionary does not declare"))
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// What can be seen without running a computed effect: a literal `status = "..."` (with its
+    /// `strength`) written in the source of a rule whose effect is a function must be ranked by the
+    /// precedence and no stronger than the status the rule declares (the runtime checks every result
+    /// when it fires; this finds the literal ones before any case does). Statuses a plan step
+    /// `requires` are not effects and are skipped.
+    static func computedEffectStatuses(_ ruleSet: RuleSet, described: LuaValue) -> [RuleProblem] {
+        let precedence = (described["ruleset"]["precedence"].tableValue?.array ?? []).compactMap(\.stringValue)
+        func rank(_ status: String, _ strength: String?) -> Int? {
+            if let strength, let i = precedence.firstIndex(of: "\(status):\(strength)") { return i }
+            return precedence.firstIndex(of: status)
+        }
+        let rules = described["rules"].tableValue?.array ?? []
+        var starts: [String: [Int]] = [:]
+        // "path" is the file as the engine named it when loading (Lua shortens long "file" names).
+        for r in rules { if let f = r["path"].stringValue, let l = r["line"].intValue { starts[f, default: []].append(l) } }
+        let literal = try! NSRegularExpression(pattern: #"\bstatus\s*=\s*"(\w+)"(?:\s*,\s*strength\s*=\s*"(\w+)")?"#)
+        var problems: [RuleProblem] = []
+        for r in rules where r["computed"].boolValue == true {
+            guard let file = r["path"].stringValue, let line = r["line"].intValue, let id = r["id"].stringValue,
+                  let text = ruleSet.luaFiles.first(where: { $0.displayPath == file })?.text else { continue }
+            let lines = text.components(separatedBy: "\n")
+            let end = (starts[file] ?? []).filter { $0 > line }.min() ?? lines.count + 1
+            let declared = r["declared"].stringValue
+            for n in line..<min(end, lines.count + 1) {
+                let code = lines[n - 1].components(separatedBy: "--").first ?? ""
+                let ns = code as NSString
+                for m in literal.matches(in: code, range: NSRange(location: 0, length: ns.length)) {
+                    if ns.substring(to: m.range.location).contains("requires") { continue }
+                    let status = ns.substring(with: m.range(at: 1))
+                    let strength = m.range(at: 2).location == NSNotFound ? nil : ns.substring(with: m.range(at: 2))
+                    let shown = strength.map { "\(status):\($0)" } ?? status
+                    guard let k = rank(status, strength) else {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect gives '\(shown)', which the precedence does not rank"))
+                        continue
+                    }
+                    guard let declared, let d = precedence.firstIndex(of: declared) else {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect can give '\(shown)' but the rule declares no status"))
+                        continue
+                    }
+                    if k < d {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect can give '\(shown)', stronger than the '\(declared)' it declares"))
                     }
                 }
             }

@@ -141,8 +141,13 @@ function O.describe(R)
         out.fields[#out.fields + 1] = entry
     end
     for _, r in ipairs(R.rules) do
+        local computed = type(r.effect) == "function"
+        for _, e in next, (type(r.effects) == "table" and r.effects or {}) do
+            if type(e) == "function" then computed = true end
+        end
         out.rules[#out.rules + 1] = { id = r.id, pathways = r.pathways, implements = r.implements,
-            source = r.source, summary = r.summary, file = r.file, line = r.line, per_lesion = r.per_lesion or false }
+            source = r.source, summary = r.summary, file = r.file, line = r.line, per_lesion = r.per_lesion or false,
+            computed = computed, declared = R.declared and R.declared[r] or nil, path = r.load_path }
     end
     for _, s in ipairs(R.scores) do
         out.scores[#out.scores + 1] = { id = s.id, implements = s.implements, source = s.source,
