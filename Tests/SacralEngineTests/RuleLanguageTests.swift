@@ -91,6 +91,21 @@ import Testing
         }
     }
 
+    /// The one change of output on Cases/ (issue 7): radiation.cauda_equina_no_surgery now declares
+    /// the strongest status it can give (`recommended`); unknown, it cannot change radiation's known
+    /// `not_indicated` (P19), so it no longer holds the pathway, is not listed among its reasons, and
+    /// its fields are not reported missing for radiation (they still are where they matter).
+    @Test func anUnknownThatCannotChangeAKnownStatusIsNotListed() throws {
+        let engine = try makeEngine()
+        let decision = engine.evaluate(try engine.load(path: repositoryRoot + "/Cases/missing-data/missing-fitness-cauda-equina.yaml"))
+        let radiation = try #require(decision.document["pathways"]?["radiation"])
+        #expect(radiation["status"]?.stringValue == "not_indicated")
+        let rules = (radiation["reasons"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
+        #expect(rules.contains("radiation.cauda_equina_before_decompression"))
+        #expect(!rules.contains("radiation.cauda_equina_no_surgery"))
+        #expect(radiation["missing"]?.arrayValue?.isEmpty == true)
+    }
+
     // MARK: - Schemas and the vocabulary
 
     @Test func useOfANameNoFileDefinesNamesFileAndLine() throws {

@@ -16,7 +16,7 @@ function D.new_registry()
     return {
         meta = nil, fields = {}, field_by_path = {}, scores = {}, score_by_id = {}, rules = {}, rule_by_id = {},
         defined = {}, defined_by = {}, loading = true, loading_file = nil, seq = 0, errors = {}, pending = {},
-        window = { depth = 0 },
+        defined_at = {}, window = { depth = 0 },
     }
 end
 
@@ -132,9 +132,11 @@ function D.helpers(R)
         open("define()")
         if type(name) ~= "string" then declaration_error(R, 2, "define() needs a name (a string)") return end
         if type(value) ~= "table" then declaration_error(R, 2, "define() takes a table (put functions in a table)") return end
-        if R.defined[name] ~= nil then declaration_error(R, 2, "'" .. name .. "' defined twice") return end
+        if R.defined[name] ~= nil then declared_twice(R, R.defined_at[name], "'" .. name .. "' defined twice") return end
         R.defined[name] = value
         R.defined_by[name] = R.loading_file
+        local file, line = where(2)
+        R.defined_at[name] = { file = file, line = line, load_path = R.loading_file }
     end
     return h
 end
@@ -146,7 +148,7 @@ local function roll_back(R, path, counts)
     for i = #R.rules, counts.rules + 1, -1 do R.rule_by_id[R.rules[i].id] = nil; R.rules[i] = nil end
     for i = #R.errors, counts.errors + 1, -1 do R.errors[i] = nil end
     for _, name in ipairs(U.sorted_keys(R.defined_by)) do
-        if R.defined_by[name] == path then R.defined[name], R.defined_by[name] = nil, nil end
+        if R.defined_by[name] == path then R.defined[name], R.defined_by[name], R.defined_at[name] = nil, nil, nil end
     end
     if counts.meta == nil then R.meta = nil end
 end
