@@ -131,7 +131,8 @@ end
 
 --- A fresh context for `owner` (a rule or score spec) in evaluation ev, for one lesion or the case.
 function X.new(ev, owner, lesion_index)
-    return context_of({ ev = ev, owner = owner, lesion_index = lesion_index, inputs = {}, missing = {}, seen_missing = {} })
+    return setmetatable({}, { __index = Context, ev = ev, owner = owner, lesion_index = lesion_index, inputs = {},
+        missing = {}, seen_missing = {} })
 end
 
 --- What a context recorded: { inputs = {name -> value}, missing = { {field, optional} } }.

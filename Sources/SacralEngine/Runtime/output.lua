@@ -53,11 +53,12 @@ local function missing_fields(ev, decisions)
     return out
 end
 
--- Rule results of this evaluation in rule order, then lesion order.
-local function results_in_order(ev, keep)
+-- Rule results of this evaluation (only those with the given outcome, when one is given) in rule
+-- order, then lesion order.
+local function results_in_order(ev, outcome)
     local list = {}
     for _, r in next, ev.memo do
-        if type(r) == "table" and r.spec and keep(r) then list[#list + 1] = r end
+        if r.spec and (outcome == nil or r.outcome == outcome) then list[#list + 1] = r end
     end
     sort(list, function(a, b)
         if a.spec.order ~= b.spec.order then return a.spec.order < b.spec.order end
@@ -92,7 +93,7 @@ function O.evaluate(R, c, opts)
     out.scores = score_entries(ev)
     out.alerts, out.plan = Ex.collect(ev, decisions)
     out.missing = missing_fields(ev, decisions)
-    for _, r in ipairs(results_in_order(ev, function(r) return r.outcome == "error" end)) do
+    for _, r in ipairs(results_in_order(ev, "error")) do
         out.errors[#out.errors + 1] = { rule = r.spec.id, message = r.message, kind = r.kind,
             pathways = r.spec.pathways }
     end
@@ -100,7 +101,7 @@ function O.evaluate(R, c, opts)
     if opts and opts.trace then
         -- For coverage: every rule evaluated in this case and what came of it.
         local trace = {}
-        for _, r in ipairs(results_in_order(ev, function() return true end)) do
+        for _, r in ipairs(results_in_order(ev, nil)) do
             trace[#trace + 1] = { rule = r.spec.id, outcome = r.outcome }
         end
         out.trace = trace
