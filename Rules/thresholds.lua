@@ -47,6 +47,18 @@ define("thresholds", {
     veto_tokuhashi_max = 8,
     veto_tomita_min = 8,
     veto_kps_max = 40,
+
+    -- P6 / K27 (Tian 2019): a zone III lesion over this many sacral bodies or more takes the
+    -- interpedicular approach only (dural-sac MRI, entry below the subarachnoid space).
+    interpedicular_only_min_bodies = 2,
+})
+
+-- Clinical code sets the rules test membership of. Change them here.
+define("code_sets", {
+    -- B4 (Bilsky 2010; README "ESCC"): the grades named "high-grade" epidural disease, in order.
+    escc_high_grade = { "2", "3" },
+    -- K9 / P7 / P8: the values of symptoms.neurologic that are a neurological deficit.
+    neurological_deficits = { "radiculopathy", "motor_deficit", "cauda_equina" },
 })
 
 -- Documented counting and mapping choices that are not thresholds but settings (README "Clinical

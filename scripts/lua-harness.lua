@@ -6,7 +6,7 @@
 -- CASES.lua returns a list of case tables (already decoded). Prints a summary line per case, or
 -- with REPEAT > 1 the time per evaluation.
 local rules_dir, cases_file, repeat_count = arg[1], arg[2], tonumber(arg[3] or "1")
-local runtime_path = arg[0]:gsub("scripts/lua%-harness%.lua$", "") .. "Sources/SacralEngine/Runtime/runtime.lua"
+local runtime_dir = arg[0]:gsub("scripts/lua%-harness%.lua$", "") .. "Sources/SacralEngine/Runtime/"
 
 local function read(path)
     local f = assert(io.open(path, "rb"))
@@ -30,7 +30,17 @@ local host = {
     work_tripped = function() return false end,
     active_lines = function() return {} end,
 }
-local runtime = assert(load(read(runtime_path), "=sacral-runtime", "t"))(host)
+-- The runtime's modules, as the engine loads them: the entry point, then provide() each module.
+local runtime = assert(load(read(runtime_dir .. "runtime.lua"), "=sacral-runtime/runtime", "t"))(host)
+local p = io.popen('ls "' .. runtime_dir .. '"')
+for name in p:lines() do
+    local module = name:match("^(.+)%.lua$")
+    if module and module ~= "runtime" then
+        runtime.provide(module, assert(load(read(runtime_dir .. name), "=sacral-runtime/" .. module, "t")))
+    end
+end
+p:close()
+runtime.start()
 
 local files = {}
 local p = io.popen('find "' .. rules_dir .. '" -name "*.lua" | LC_ALL=C sort')

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs, builds, runs the Swift tests,
-# the rule checks, luacheck over Rules/, the case corpus (JUnit XML kept in .build/), the Swift
+# the rule checks, luacheck over Rules/ and the runtime, the combiner's tests, the case corpus (JUnit XML kept in .build/), the Swift
 # tests under AddressSanitizer, and a short fuzz pass (SACRAL_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/bootstrap.sh lua-check
+scripts/bootstrap.sh lua-check lua5.4
 
 echo "== build"
 # One build; progress lines dropped. pipefail carries a failed build through the filter.
@@ -14,8 +14,12 @@ swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 echo "== sacral check (static checks of Rules/, validation of Cases/)"
 .build/debug/sacral check Cases
 
-echo "== luacheck Rules/"
+echo "== luacheck Rules/ and the runtime"
 luacheck --no-color --quiet --config Rules/.luacheckrc Rules
+luacheck --no-color --quiet --config Sources/SacralEngine/Runtime/.luacheckrc Sources/SacralEngine/Runtime
+
+echo "== the P19 combiner on synthetic results (no clinical rules)"
+lua5.4 Tests/lua/combine_test.lua
 
 echo "== sacral test Cases (JUnit: .build/sacral-junit.xml)"
 .build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25

@@ -89,8 +89,18 @@ end
 function F.any_epidural(c) return F.any_lesion(c, F.epidural) end
 function F.any_compressive(c) return F.any_lesion(c, F.compressive) end
 
-local DEFICITS = { radiculopathy = true, motor_deficit = true, cauda_equina = true }
-function F.deficit(c) return DEFICITS[c:get("symptoms.neurologic")] == true end
+local codes = use("code_sets")
+function F.deficit(c)
+    local n = c:get("symptoms.neurologic")
+    for _, d in ipairs(codes.neurological_deficits) do if n == d then return true end end
+    return false
+end
+
+--- Whether an ESCC grade is high-grade (thresholds.lua code_sets.escc_high_grade).
+function F.escc_high_grade(grade)
+    for _, g in ipairs(codes.escc_high_grade) do if grade == g then return true end end
+    return false
+end
 
 function F.ces(c)
     return any_of(

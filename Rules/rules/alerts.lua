@@ -80,7 +80,8 @@ local function outside_points(c)
         points[#points + 1] = "neurological deficit (Tian 2019 and Tian 2020 enrolled only patients without deficit)"
     end
     if c:opt("patient.age") == t.age_min_years then
-        points[#points + 1] = "age exactly 18 (Tian 2022 entry criterion: older than 18 years)"
+        points[#points + 1] = string.format("age exactly %d (Tian 2022 entry criterion: older than 18 years)",
+            t.age_min_years)
     end
     return points
 end

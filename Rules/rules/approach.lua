@@ -7,6 +7,7 @@
 -- A lesion over several zones gets the approaches common to all its zones; when there is none, the
 -- union, with a note that more than one needle path will be needed.
 local F = use("facts")
+local t = use("thresholds")
 
 local ZONE_APPROACHES = {
     [1] = { "short_axis", "long_axis", "transiliac", "anterior_oblique" },
@@ -40,7 +41,7 @@ rule {
         local zones = c:get("lesion.zones")
         table.sort(zones)
         local bodies = c:has("lesion.levels") and F.sacral_bodies(c) or 0
-        local multi = F.has_zone(c, 3) and bodies >= 2
+        local multi = F.has_zone(c, 3) and bodies >= t.interpedicular_only_min_bodies
         local lists = {}
         for _, z in ipairs(zones) do
             lists[#lists + 1] = (z == 3 and multi) and { "interpedicular" } or ZONE_APPROACHES[z]

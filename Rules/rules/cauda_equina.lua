@@ -57,6 +57,7 @@ rule {
     when = function(c)
         return F.ces(c) and known(function() return F.unfit_or_declines(c) end) ~= true
     end,
+    status = "not_indicated",
     effect = function(c)
         local noms = ""
         if radiosensitive(c) then
@@ -86,6 +87,7 @@ rule {
     when = function(c)
         return all_of(function() return F.ces(c) end, function() return F.unfit_or_declines(c) end)
     end,
+    status = "recommended",
     effect = function(c)
         local modality = known(function() return F.radiosensitivity(c) end) == "resistant" and "stereotactic" or "conventional"
         return {

@@ -32,9 +32,10 @@ rule {
     pathways = { "sacroplasty", "rfa" },
     implements = { "K13", "P2", "P15" },
     source = "Tian 2022; Kortman 2013",
-    summary = "INR > 1.50 or platelets < 90 x10^9/L excludes sacroplasty and RFA unless corrected",
-    unknown_text = "Coagulation not known: an INR and a platelet count are needed before sacroplasty or RFA " ..
-        "(Tian 2022 excludes INR > 1.50 or platelets < 90 x10^9/L unless corrected)",
+    summary = string.format("INR > %.2f or platelets < %d x10^9/L excludes sacroplasty and RFA unless corrected",
+        t.inr_max, t.platelets_min),
+    unknown_text = string.format("Coagulation not known: an INR and a platelet count are needed before sacroplasty " ..
+        "or RFA (Tian 2022 excludes INR > %.2f or platelets < %d x10^9/L unless corrected)", t.inr_max, t.platelets_min),
     -- The strongest status the computed effect can give (for the combiner when INR/platelets are unknown).
     status = "contraindicated", strength = "absolute",
     when = deranged,
@@ -62,7 +63,6 @@ rule {
             text = "Decide whether the coagulopathy can be corrected (labs.coagulopathy_correctable); if so " ..
                 "correct it, then re-evaluate for sacroplasty/RFA (Tian 2022; Kortman 2013)." }
         return { status = "contraindicated", strength = "relative", plan = plan, correction = plan.text,
-            missing = { "labs.coagulopathy_correctable" },
             text = base .. " Whether it can be corrected is not given (missing: " ..
                 "labs.coagulopathy_correctable): relative contraindication until that is known (P2)." }
     end,

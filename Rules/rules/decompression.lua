@@ -59,10 +59,12 @@ rule {
                     "2018), but without a deficit or instability the percutaneous and radiation pathways come first."
             end
             local high = known(function()
-                return F.any_lesion(c, function(l) local g = l:get("lesion.epidural"); return g == "2" or g == "3" end)
+                return F.any_lesion(c, function(l) return F.escc_high_grade(l:get("lesion.epidural")) end)
             end)
             if high then
-                parts[#parts + 1] = "High-grade epidural disease (ESCC 2-3) without a deficit: NOMS would " ..
+                local grades = use("code_sets").escc_high_grade
+                parts[#parts + 1] = "High-grade epidural disease (ESCC " .. grades[1] .. "-" .. grades[#grades] ..
+                    ") without a deficit: NOMS would " ..
                     "consider separation surgery for radioresistant histology (Laufer 2013); the ESCC cord " ..
                     "grades do not apply literally below the conus, and the seeds operate on the sacrum for " ..
                     "neural compression, not for the grade (Bilsky 2010; knowledge base B4)."

@@ -36,8 +36,10 @@ rule {
     pathways = { "fixation" },
     implements = { "K43", "K44", "K47", "K48", "K50", "P10" },
     source = "Mika & Mesfin 2018; Fisher 2010 (SINS); Laufer 2013 (NOMS)",
-    summary = "Unstable sacrum (SINS 13-18 or pelvic/sacroiliac instability): lumbopelvic fixation recommended",
-    unknown_text = "Stability cannot be judged: SINS items are missing and could put a lesion in the unstable band (13-18)",
+    summary = string.format("Unstable sacrum (SINS %d-18 or pelvic/sacroiliac instability): lumbopelvic fixation " ..
+        "recommended", t.sins_unstable_min),
+    unknown_text = string.format("Stability cannot be judged: SINS items are missing and could put a lesion in the " ..
+        "unstable band (%d-18)", t.sins_unstable_min),
     status = "recommended",
     when = function(c) return F.unstable(c) end,
     effect = function(c)
@@ -47,7 +49,8 @@ rule {
                 why[#why + 1] = string.format("pelvic ring / sacroiliac instability at lesion %s", tostring(l:lesion_id()))
             elseif known(function() return F.sins_ge(l, t.sins_unstable_min) end) then
                 local r = S.sins(l)
-                why[#why + 1] = string.format("SINS %d at lesion %s (13-18: unstable)", r.total or r.min, tostring(l:lesion_id()))
+                why[#why + 1] = string.format("SINS %d at lesion %s (%d-18: unstable)", r.total or r.min, tostring(l:lesion_id()),
+                    t.sins_unstable_min)
             end
         end
         return extent_effect(c, "recommended", string.format(
@@ -64,7 +67,8 @@ rule {
     pathways = { "fixation" },
     implements = { "K46", "K50", "P10" },
     source = "Mika & Mesfin 2018; Fisher 2010 (SINS)",
-    summary = "Impending instability (SINS 7-12) with neural compression: lumbopelvic fixation with laminectomy recommended",
+    summary = string.format("Impending instability (SINS %d-%d) with neural compression: lumbopelvic fixation with " ..
+        "laminectomy recommended", t.sins_impending_min, t.sins_unstable_min - 1),
     unknown_text = "Impending instability with neural compression cannot be ruled out (SINS items, " ..
         "neurological status or epidural grade missing)",
     status = "recommended",
@@ -73,9 +77,9 @@ rule {
     end,
     effect = function(c)
         return extent_effect(c, "recommended", string.format(
-            "Impending instability (%s, 7-12) with nerve root compression: 'lumbopelvic instrumentation " ..
+            "Impending instability (%s, %d-%d) with nerve root compression: 'lumbopelvic instrumentation " ..
             "(lumbar pedicle screws and iliac screws) along with a laminectomy is performed' (Mika & Mesfin 2018, Fig 2).",
-            worst_sins_text(c)))
+            worst_sins_text(c), t.sins_impending_min, t.sins_unstable_min - 1))
     end,
 }
 
@@ -92,11 +96,11 @@ rule {
         status = "not_indicated",
         text = function(c)
             return string.format(
-                "Impending instability (%s, 7-12) without neural compression: no seed rule calls for fixation " ..
+                "Impending instability (%s, %d-%d) without neural compression: no seed rule calls for fixation " ..
                 "here (Mika & Mesfin 2018 instrument impending instability only 'with concurrent nerve root " ..
-                "compression'; a gap in the sources). Not indicated now; SINS 7-18 warrants a surgical " ..
+                "compression'; a gap in the sources). Not indicated now; SINS %d-18 warrants a surgical " ..
                 "consultation (Fisher 2010), raised as an alert.",
-                worst_sins_text(c))
+                worst_sins_text(c), t.sins_impending_min, t.sins_unstable_min - 1, t.sins_impending_min)
         end,
     },
 }

@@ -3,13 +3,14 @@
 -- referred for stabilisation (fixation). SINS 7-18 warrants surgical consultation (Fisher 2010).
 local F = use("facts")
 local S = use("scoring")
+local t = use("thresholds")
 
 rule {
     id = "alert.surgical_consultation",
     pathways = {},
     implements = { "K20", "K50", "P5", "P10", "P18" },
     source = "Fisher 2010 (SINS); Mika & Mesfin 2018",
-    summary = "SINS 7-18 or pelvic instability: surgical consultation alert",
+    summary = string.format("SINS %d-18 or pelvic instability: surgical consultation alert", t.sins_impending_min),
     when = function(c)
         return any_of(function() return F.unstable(c) end, function() return F.impending(c) end)
     end,
@@ -26,7 +27,8 @@ rule {
                 "surgical stabilisation (Fisher 2010; Mika & Mesfin 2018).", sins) } }
         end
         return { alert = { id = "surgical_consultation", text = string.format(
-            "Impending instability (%s, 7-12): ask for a spine surgical consultation. It does not block " ..
-            "sacroplasty (knowledge base P5; Mika & Mesfin 2018 do not say whether SINS 7-12 counts as 'instability').", sins) } }
+            "Impending instability (%s, %d-%d): ask for a spine surgical consultation. It does not block " ..
+            "sacroplasty (knowledge base P5; Mika & Mesfin 2018 do not say whether SINS %d-%d counts as 'instability').",
+            sins, t.sins_impending_min, t.sins_unstable_min - 1, t.sins_impending_min, t.sins_unstable_min - 1) } }
     end,
 }

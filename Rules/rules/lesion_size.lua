@@ -10,7 +10,7 @@ rule {
     per_lesion = true,
     implements = { "K3", "P3" },
     source = "Tian 2022",
-    summary = "Diameter > 3.0 cm is outside the Tian 2022 cohort: at most option",
+    summary = string.format("Diameter > %.1f cm is outside the Tian 2022 cohort: at most option", t.diameter_max_cm),
     status = "option",
     on_unknown = "ignore",
     effect = function(c)

@@ -11,10 +11,12 @@ rule {
     pathways = { "sacroplasty", "rfa" },
     implements = { "K6", "P4", "K50" },
     source = "Tian 2022; Tian 2020; Tokuhashi 2005",
-    summary = "Life expectancy >= 3 months (Tian 2022 entry criterion): the clinicians' estimate, else revised Tokuhashi >= 9",
-    unknown_text = "Life expectancy >= 3 months (Tian 2022 entry criterion) cannot be confirmed: there is no " ..
-        "clinicians' estimate, and the revised Tokuhashi score is <= 8 or cannot be computed (its 0-8 band " ..
-        "covers everything under 6 months, so it cannot decide a 3-month rule)",
+    summary = string.format("Life expectancy >= %d months (Tian 2022 entry criterion): the clinicians' estimate, else " ..
+        "revised Tokuhashi >= %d", t.life_expectancy_min_months, t.tokuhashi_6_months_min),
+    unknown_text = string.format("Life expectancy >= %d months (Tian 2022 entry criterion) cannot be confirmed: there " ..
+        "is no clinicians' estimate, and the revised Tokuhashi score is <= %d or cannot be computed (its 0-%d band " ..
+        "covers everything under 6 months, so it cannot decide a %d-month rule)", t.life_expectancy_min_months,
+        t.tokuhashi_6_months_min - 1, t.tokuhashi_6_months_min - 1, t.life_expectancy_min_months),
     status = "not_indicated",
     when = function(c)
         if c:has("patient.life_expectancy_months") then return true end
@@ -29,13 +31,14 @@ rule {
             if m < t.life_expectancy_min_months then
                 return { status = "not_indicated", text = string.format(
                     "Clinicians' estimated life expectancy %s months is below %d months: Tian 2022 and Tian " ..
-                    "2020 entry criterion not met ('life expectancy >= 3 months'); not indicated.",
-                    tostring(m), t.life_expectancy_min_months) }
+                    "2020 entry criterion not met ('life expectancy >= %d months'); not indicated.",
+                    tostring(m), t.life_expectancy_min_months, t.life_expectancy_min_months) }
             end
             return { text = string.format(
                 "Clinicians' estimated life expectancy %s months meets the Tian 2022 / Tian 2020 entry " ..
-                "criterion (>= %d months). (No seed says how it is estimated; Tian 2019 only observed survival > 3 months after the fact.)",
-                tostring(m), t.life_expectancy_min_months) }
+                "criterion (>= %d months). (No seed says how it is estimated; Tian 2019 only observed survival > %d " ..
+                "months after the fact.)",
+                tostring(m), t.life_expectancy_min_months, t.life_expectancy_min_months) }
         end
         local r = S.tokuhashi(c)
         return { text = string.format(

@@ -8,6 +8,7 @@
 --     foraminal erosion are excluded in rules/exclusions.lua)
 -- The shared exclusions (P1, P2), size (P3), life expectancy (P4), age and pain rules also speak to rfa.
 local F = use("facts")
+local t = use("thresholds")
 
 rule {
     id = "rfa.with_sacroplasty",
@@ -15,7 +16,8 @@ rule {
     implements = { "K32", "K35", "K36", "K66", "K71", "P7", "P16" },
     source = "Tian 2022; Mika & Mesfin 2018",
     summary = "RFA before cement, same session, wherever sacroplasty is recommended or an option",
-    status = "recommended",
+    -- The strongest status the computed effect can give (option ranks above recommended).
+    status = "option",
     unknown_text = "RFA follows the sacroplasty decision, which is itself undetermined",
     when = function(c)
         local s = c:status("sacroplasty")
@@ -73,7 +75,7 @@ rule {
     effect = {
         status = "contraindicated", strength = "relative",
         text = function(c)
-            return string.format("Lesion %s is unstable (SINS 13-18 or pelvic instability): 'spinal " ..
+            return string.format("Lesion %s is unstable (SINS " .. t.sins_unstable_min .. "-18 or pelvic instability): 'spinal " ..
                 "instability is also a relative contraindication for radiofrequency ablation' (Mika & Mesfin 2018). Stabilise first.",
                 tostring(c:lesion_id()))
         end,

@@ -133,7 +133,8 @@ rule {
     pathways = { "sacroplasty", "rfa" },
     implements = { "K1", "P5", "P16" },
     source = "Tian 2022; Tian 2020",
-    summary = "Age < 18 not indicated; exactly 18 option (the entry criteria disagree)",
+    summary = string.format("Age < %d not indicated; exactly %d option (the entry criteria disagree)", t.age_min_years,
+        t.age_min_years),
     status = "not_indicated",
     on_unknown = "ignore",
     effect = function(c)
@@ -165,7 +166,8 @@ rule {
     pathways = { "sacroplasty", "rfa" },
     implements = { "K2", "P5" },
     source = "Tian 2022; Kortman 2013; Mika & Mesfin 2018",
-    summary = "Painless lesion not indicated; VAS < 7 outside the studied cohorts (at most option)",
+    summary = string.format("Painless lesion not indicated; VAS < %d outside the studied cohorts (at most option)",
+        t.pain_vas_severe),
     status = "not_indicated",
     on_unknown = "ignore",
     effect = function(c)
@@ -248,8 +250,10 @@ rule {
     per_lesion = true,
     implements = { "K10", "K20", "K50", "P5" },
     source = "Mika & Mesfin 2018; Fisher 2010 (SINS); Laufer 2013 (NOMS)",
-    summary = "Unstable lesion (SINS 13-18 or pelvic instability): sacroplasty not indicated, refer for stabilisation",
-    unknown_text = "The lesion's stability cannot be judged: SINS items are missing and could put it in the unstable band (13-18)",
+    summary = string.format("Unstable lesion (SINS %d-18 or pelvic instability): sacroplasty not indicated, refer for " ..
+        "stabilisation", t.sins_unstable_min),
+    unknown_text = string.format("The lesion's stability cannot be judged: SINS items are missing and could put it in " ..
+        "the unstable band (%d-18)", t.sins_unstable_min),
     when = function(c) return F.lesion_unstable(c) end,
     effect = {
         status = "not_indicated",
@@ -258,7 +262,7 @@ rule {
             if F.pelvic_instability(c) then
                 why = "the clinicians judge the pelvic ring / sacroiliac joint unstable"
             else
-                why = string.format("SINS %d (13-18: unstable)", S.sins(c).total or S.sins(c).min)
+                why = string.format("SINS %d (%d-18: unstable)", S.sins(c).total or S.sins(c).min, t.sins_unstable_min)
             end
             return string.format(
                 "Lesion %s is unstable (%s): Mika & Mesfin 2018 limit sacroplasty to lesions 'without " ..

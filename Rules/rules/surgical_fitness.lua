@@ -15,7 +15,8 @@ local SURGERY = {  -- a list: rule order must not depend on hash order
         Name = "Decompression (sacral laminectomy)", indication = "neural compression" },
     { pathway = "fixation", indicated = F.fixation_indicated, name = "lumbopelvic fixation",
         Name = "Lumbopelvic fixation",
-        indication = "instability (SINS 13-18 or pelvic instability, or SINS 7-12 with neural compression)" },
+        indication = string.format("instability (SINS %d-18 or pelvic instability, or SINS %d-%d with neural compression)",
+            t.sins_unstable_min, t.sins_impending_min, t.sins_unstable_min - 1) },
 }
 
 local function need_names(r)
@@ -105,8 +106,9 @@ for _, s in ipairs(SURGERY) do
         pathways = { pathway },
         implements = { "K49", "K50", "K51", "K53", "P11" },
         source = "Mika & Mesfin 2018; Tokuhashi 2005; Tomita 2001; Laufer 2013 (NOMS)",
-        summary = "Systemic veto of indicated non-emergency " .. s.name .. ": estimate < 3 months, or " ..
-            "Tokuhashi <= 8 with Tomita >= 8 or KPS <= 40",
+        summary = string.format("Systemic veto of indicated non-emergency %s: estimate < %d months, or " ..
+            "Tokuhashi <= %d with Tomita >= %d or KPS <= %d", s.name, t.life_expectancy_min_months, t.veto_tokuhashi_max,
+            t.veto_tomita_min, t.veto_kps_max),
         status = "not_indicated",
         when = function(c)
             if pathway == "decompression" and known(function() return F.ces(c) end) == true then return false end

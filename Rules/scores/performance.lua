@@ -7,8 +7,10 @@ score {
     id = "performance",
     implements = { "P17" },
     source = "Oken 1982 (ECOG)",
-    summary = "KPS and ECOG as given; the other one converted by the conventional table, with a warning; " ..
-        "total = KPS, band = Tokuhashi general condition (poor 10-40, moderate 50-70, good 80-100)",
+    summary = string.format("KPS and ECOG as given; the other one converted by the conventional table, with a " ..
+        "warning; total = KPS, band = Tokuhashi general condition (poor 10-%d, moderate %d-%d, good %d-100)",
+        t.tokuhashi_kps_moderate_min - 10, t.tokuhashi_kps_moderate_min, t.tokuhashi_kps_good_min - 10,
+        t.tokuhashi_kps_good_min),
     compute = function(c)
         local kps, kps_converted = S.kps(c)
         local ecog, ecog_converted = S.ecog(c)

@@ -1,5 +1,6 @@
 -- B2 / P17: revised Tokuhashi score (0-15).
 local S = use("scoring")
+local t = use("thresholds")
 
 score {
     id = "tokuhashi",
@@ -9,9 +10,11 @@ score {
     compute = function(c)
         local r = S.tokuhashi(c)
         if not r.total then S.raise_unknown(r.need) end
-        local notes = { "Bands: 0-8 under 6 months (conservative/palliative treatment), 9-11 6 months or more " ..
-            "(palliative surgery), 12-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi " ..
-            "cannot decide the 3-month life-expectancy criterion on its own (knowledge base B2).",
+        local notes = { string.format("Bands: 0-%d under 6 months (conservative/palliative treatment), %d-%d 6 months " ..
+            "or more (palliative surgery), %d-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi " ..
+            "cannot decide the %d-month life-expectancy criterion on its own (knowledge base B2).",
+            t.tokuhashi_6_months_min - 1, t.tokuhashi_6_months_min, t.tokuhashi_1_year_min - 1, t.tokuhashi_1_year_min,
+            t.life_expectancy_min_months),
                         "Vertebral metastases counted as given in the case (cancer.vertebral_metastases); the " ..
                         "knowledge base convention counts each involved sacral segment as one vertebral body " ..
                         "and the ilium as extraspinal." }

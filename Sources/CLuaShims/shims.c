@@ -73,7 +73,7 @@ void clua_close(lua_State *L) {
 
 static int in_trusted_code(lua_State *L, lua_Debug *ar) {
     if (!lua_getinfo(L, "S", ar)) return 0;
-    return strcmp(ar->source, CLUA_TRUSTED_CHUNK) == 0;
+    return strncmp(ar->source, CLUA_TRUSTED_CHUNK_PREFIX, sizeof(CLUA_TRUSTED_CHUNK_PREFIX) - 1) == 0;
 }
 
 static int line_mask(clua_limits *lim) { return lim->line_coverage ? LUA_MASKLINE : 0; }

@@ -6,12 +6,15 @@ import CLuaShims
 /// Only base, table, string, math and utf8 are open; `load`, `dofile`, `require`, raw access,
 /// metatables, `collectgarbage`, `print`, `string.dump` and randomness are gone, and chunks are
 /// compiled from text only. Memory is capped and instructions are counted in windows that the
-/// trusted runtime (loaded with ``trustedChunkName``) opens around each untrusted call.
+/// trusted runtime (chunks named with ``trustedChunkPrefix``) opens around each untrusted call.
 ///
 /// Not `Sendable`: a state needs serialized access, so one owner (an actor or a single task) keeps it.
 public final class LuaState {
-    /// The chunk name that marks the one trusted chunk: its functions are never stopped by the budget.
-    public static let trustedChunkName = CLUA_TRUSTED_CHUNK
+    /// The chunk-name prefix that marks the trusted runtime's modules: their functions are never
+    /// stopped by the budget.
+    public static let trustedChunkPrefix = CLUA_TRUSTED_CHUNK_PREFIX
+    /// The chunk name of the runtime's entry point (a trusted name).
+    public static let trustedChunkName = CLUA_TRUSTED_CHUNK_PREFIX + "runtime"
 
     let L: OpaquePointer
     public let limits: LuaLimits

@@ -9,7 +9,8 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Reports, with file and line: syntax errors, duplicate rule ids, rules that read fields the \
             dictionary does not declare, effects naming unknown pathways, statuses or alerts, reasons \
-            without a known source, and criteria (K/P numbers) that no rule claims. Case files given as \
+            without a known source, unknown or misspelt keys, and criteria (K/P numbers) that no rule \
+            claims; it warns on a threshold restated as a number in a rule's text. Case files given as \
             arguments are validated against the field dictionary with the messages of `evaluate`. \
             Exit status: 0 clean, 3 rule problems, 2 bad case files.
             """)
@@ -33,6 +34,7 @@ struct CheckCommand: ParsableCommand {
             Terminal.write("\(ruleSet.origin): \(problems.count) problem\(problems.count == 1 ? "" : "s")\n")
             throw ExitCode(3)
         }
+        for w in RuleChecker.warnings(ruleSet, limits: ruleOptions.limits) { Terminal.write("\(w.file):\(w.line): warning: \(w.message)\n") }
         Terminal.write("\(ruleSet.origin): \(ruleSet.luaFiles.count) rule files OK (sha256 \(ruleSet.sha256.prefix(12))…)\n")
         guard !paths.isEmpty else { return }
         let engine = try ruleOptions.engine()

@@ -190,6 +190,26 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
         #expect(result["err"] == .string("rules/spin.lua:1: instruction limit exceeded"))
     }
 
+    /// Every runtime module is trusted by its name prefix; a name that only resembles it is not.
+    @Test(arguments: [("=sacral-runtime/combine", true), ("=sacral-runtime/context", true),
+                      ("=sacral-runtime", false), ("=sacral-runtimes/x", false), ("@sacral-runtime/x", false)])
+    func trustIsByChunkNamePrefix(name: String, trusted: Bool) throws {
+        let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
+        let rule = try state.compile("while true do end", chunkName: "@rules/spin.lua")
+        let module = try state.compile("""
+            local host, rule = ...
+            host.arm()
+            pcall(rule)
+            host.disarm()
+            return { back = true }
+            """, chunkName: name)
+        if trusted {
+            #expect(try state.call(module, [state.hostTable, .ref(rule)])["back"] == .boolean(true))
+        } else {
+            #expect { try state.call(module, [state.hostTable, .ref(rule)]) } throws: { ($0 as! LuaError).kind == .instructionLimit }
+        }
+    }
+
     @Test func stateStaysUsableAfterAnError() throws {
         let state = try LuaState()
         let bad = try state.compile("error('boom')", chunkName: "@rules/boom.lua")

@@ -33,9 +33,10 @@ typedef struct clua_limits {
 /// a small instruction budget.
 #define CLUA_WORK_PER_INSTRUCTION 64
 
-/// The chunk name the trusted runtime is loaded with. The count hook never raises inside
-/// functions of this chunk, so the runtime can regain control after a rule ran out of budget.
-#define CLUA_TRUSTED_CHUNK "=sacral-runtime"
+/// The chunk-name prefix of the trusted runtime's modules ("=sacral-runtime/runtime", ...). The
+/// count hook never raises inside functions of these chunks, so the runtime can regain control
+/// after a rule ran out of budget. Rule files are compiled as "@path" and cannot load chunks.
+#define CLUA_TRUSTED_CHUNK_PREFIX "=sacral-runtime/"
 
 /// A new state with the capped allocator. Returns NULL when no memory at all could be had.
 lua_State *clua_newstate(size_t mem_limit, long budget);

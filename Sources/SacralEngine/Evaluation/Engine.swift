@@ -74,10 +74,20 @@ public final class Engine {
 
     /// A sandboxed state with the trusted runtime loaded and no rules yet.
     static func startRuntime(limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
+        let modules = RuleSet.runtimeModules
+        guard let entry = modules.first(where: { $0.name == "runtime" }) else {
+            throw RuleSetError(message: "the engine's Lua runtime has no entry point (runtime.lua)")
+        }
         do {
             let state = try LuaState(limits: limits)
-            let chunk = try state.compile(RuleSet.runtimeSource, chunkName: LuaState.trustedChunkName)
-            return (state, try state.callKeepingResult(chunk, [state.hostTable]))
+            let entryChunk = try state.compile(entry.text, chunkName: LuaState.trustedChunkPrefix + entry.name)
+            let runtime = try state.callKeepingResult(entryChunk, [state.hostTable])
+            for module in modules where module.name != "runtime" {
+                let chunk = try state.compile(module.text, chunkName: LuaState.trustedChunkPrefix + module.name)
+                _ = try state.call(runtime, "provide", [.value(.string(module.name)), .ref(chunk)])
+            }
+            _ = try state.call(runtime, "start")
+            return (state, runtime)
         } catch {
             throw RuleSetError(message: "the engine's Lua runtime failed to start: \(error.message)")
         }

@@ -56,10 +56,66 @@ public enum RuleChecker {
             return problems
         }
         problems += undeclaredFieldReads(ruleSet, dictionary: dictionary)
+        problems += computedEffectStatuses(ruleSet, described: described)
         problems += unclaimedCriteria(described, origin: ruleSet)
         problems += FHIRMapping.check(ruleSet, dictionary: dictionary,
                                       pathways: (described["ruleset"]["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
                                       limits: limits)
+        return problems
+    }
+
+    /// Warnings that do not stop the rules from loading: a number in a rule file's text that
+    /// restates a threshold instead of formatting it from `use("thresholds")` (so a changed
+    /// threshold would leave the old number in reasons and the signed catalogue).
+    public static func warnings(_ ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
+        let engine: Engine
+        do {
+            engine = try Engine(ruleSet: ruleSet, limits: limits)
+        } catch {
+            return []  // `check` reports why the rules do not load
+        }
+        var thresholds: [(name: String, value: Double)] = []
+        for (name, value) in engine.catalog.description["numbers"]["thresholds"].tableValue?.fields ?? [:] {
+            if let number = value.doubleValue { thresholds.append((name, number)) }
+        }
+        return restatedThresholds(ruleSet, thresholds: thresholds.sorted { $0.name < $1.name })
+    }
+
+    /// A number written after a comparison (`<`, `>`, `<=`, `>=`, `≤`, `≥`) or after a score's name
+    /// (`SINS 7-12`, `KPS 40`) inside a string literal, equal to a threshold's value, with a word of
+    /// that threshold's name within the same literal just before or after it ("INR > 1.50" for
+    /// inr_max, "< 3 months" for life_expectancy_min_months). Outcome figures ("VAS 9.0 -> 2.6")
+    /// and quotes with other words are not thresholds and pass.
+    static func restatedThresholds(_ ruleSet: RuleSet, thresholds: [(name: String, value: Double)]) -> [RuleProblem] {
+        let literal = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)""#)
+        let number = try! NSRegularExpression(
+            pattern: #"(?:(?<![-=])(?:<=|>=|<|>|≤|≥)\s*|\b(?:SINS|Tokuhashi|Tomita|KPS|ECOG|VAS|INR)\s+)(\d+(?:\.\d+)?)(?![\d.]*\d)"#)
+        var problems: [RuleProblem] = []
+        for file in ruleSet.luaFiles where !file.relativePath.hasSuffix("thresholds.lua") {
+            for (index, line) in file.text.components(separatedBy: "\n").enumerated() {
+                if line.trimmingCharacters(in: .whitespaces).hasPrefix("--") { continue }
+                let ns = line as NSString
+                for lit in literal.matches(in: line, range: NSRange(location: 0, length: ns.length)) {
+                    let text = ns.substring(with: lit.range(at: 1))
+                    let tns = text as NSString
+                    for m in number.matches(in: text, range: NSRange(location: 0, length: tns.length)) {
+                        guard let value = Double(tns.substring(with: m.range(at: 1))) else { continue }
+                        let start = max(0, m.range.location - 40)
+                        let end = min(tns.length, m.range.location + m.range.length + 15)
+                        let near = tns.substring(with: NSRange(location: start, length: end - start)).lowercased()
+                        let hits = thresholds.filter { t in
+                            t.value == value && t.name.split(separator: "_").contains { word in
+                                word.count >= 3 && !["min", "max", "many", "two"].contains(word) && near.contains(word)
+                            }
+                        }
+                        for t in hits {
+                            problems.append(RuleProblem(file: file.displayPath, line: index + 1, message:
+                                "'\(tns.substring(with: m.range))' restates threshold \(t.name); format it from use(\"thresholds\")"))
+                        }
+                    }
+                }
+            }
+        }
         return problems
     }
 
@@ -87,6 +143,57 @@ public enum RuleChecker {
                     if dictionary[normalise(path)] == nil {
                         problems.append(RuleProblem(file: file.displayPath, line: index + 1,
                                                     message: "reads '\(path)', which the field dictionary does not declare"))
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// What can be seen without running a computed effect: a literal `status = "..."` (with its
+    /// `strength`) written in the source of a rule whose effect is a function must be ranked by the
+    /// precedence and no stronger than the status the rule declares (the runtime checks every result
+    /// when it fires; this finds the literal ones before any case does). Statuses a plan step
+    /// `requires` are not effects and are skipped.
+    static func computedEffectStatuses(_ ruleSet: RuleSet, described: LuaValue) -> [RuleProblem] {
+        let precedence = (described["ruleset"]["precedence"].tableValue?.array ?? []).compactMap(\.stringValue)
+        func rank(_ status: String, _ strength: String?) -> Int? {
+            if let strength, let i = precedence.firstIndex(of: "\(status):\(strength)") { return i }
+            return precedence.firstIndex(of: status)
+        }
+        let rules = described["rules"].tableValue?.array ?? []
+        var starts: [String: [Int]] = [:]
+        // "path" is the file as the engine named it when loading (Lua shortens long "file" names).
+        for r in rules { if let f = r["path"].stringValue, let l = r["line"].intValue { starts[f, default: []].append(l) } }
+        let literal = try! NSRegularExpression(pattern: #"\bstatus\s*=\s*"(\w+)"(?:\s*,\s*strength\s*=\s*"(\w+)")?"#)
+        var problems: [RuleProblem] = []
+        for r in rules where r["computed"].boolValue == true {
+            guard let file = r["path"].stringValue, let line = r["line"].intValue, let id = r["id"].stringValue,
+                  let text = ruleSet.luaFiles.first(where: { $0.displayPath == file })?.text else { continue }
+            let lines = text.components(separatedBy: "\n")
+            let end = (starts[file] ?? []).filter { $0 > line }.min() ?? lines.count + 1
+            let declared = r["declared"].stringValue
+            for n in line..<min(end, lines.count + 1) {
+                let code = lines[n - 1].components(separatedBy: "--").first ?? ""
+                let ns = code as NSString
+                for m in literal.matches(in: code, range: NSRange(location: 0, length: ns.length)) {
+                    if ns.substring(to: m.range.location).contains("requires") { continue }
+                    let status = ns.substring(with: m.range(at: 1))
+                    let strength = m.range(at: 2).location == NSNotFound ? nil : ns.substring(with: m.range(at: 2))
+                    let shown = strength.map { "\(status):\($0)" } ?? status
+                    guard let k = rank(status, strength) else {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect gives '\(shown)', which the precedence does not rank"))
+                        continue
+                    }
+                    guard let declared, let d = precedence.firstIndex(of: declared) else {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect can give '\(shown)' but the rule declares no status"))
+                        continue
+                    }
+                    if k < d {
+                        problems.append(RuleProblem(file: file, line: n, message:
+                            "rule '\(id)': computed effect can give '\(shown)', stronger than the '\(declared)' it declares"))
                     }
                 }
             }

@@ -29,11 +29,15 @@ public struct RuleSet: Sendable {
     /// SHA-256 over every file's relative path and content, in path order.
     public var sha256: String
 
-    /// The Lua rule files, in load order. The FHIR mapping (fhir.lua) is data for its own loader
-    /// (``FHIRMapping``), not a rule file.
+    /// The Lua rule files, in load order (by path; the order does not change the result). The FHIR
+    /// mapping (fhir.lua) is data for its own loader (``FHIRMapping``), not a rule file.
     public var luaFiles: [File] {
-        files.filter { $0.relativePath.hasSuffix(".lua") && $0.relativePath != FHIRMapping.fileName }
+        let lua = files.filter { $0.relativePath.hasSuffix(".lua") && $0.relativePath != FHIRMapping.fileName }
+        return loadsInReverse ? lua.reversed() : lua
     }
+
+    /// For tests: load the files in reverse path order, which must give byte-identical output.
+    var loadsInReverse = false
 
     init(origin: String, files: [File]) {
         self.origin = origin
@@ -99,8 +103,13 @@ public struct RuleSet: Sendable {
         return embedded
     }
 
-    /// The engine's Lua runtime, compiled into the binary.
-    static var runtimeSource: String {
-        EmbeddedFiles.all.first { $0.path.hasSuffix("Runtime/runtime.lua") }!.text
+    /// The modules of the engine's Lua runtime, compiled into the binary: (module name, text),
+    /// sorted by name. `runtime` is the entry point.
+    static var runtimeModules: [(name: String, text: String)] {
+        EmbeddedFiles.all.compactMap { entry in
+            let prefix = "Sources/SacralEngine/Runtime/"
+            guard entry.path.hasPrefix(prefix), entry.path.hasSuffix(".lua") else { return nil }
+            return (String(entry.path.dropFirst(prefix.count).dropLast(".lua".count)), entry.text)
+        }
     }
 }

@@ -1,0 +1,288 @@
+-- The context `c` a rule, score or derived value sees: field reads by path (c:get, c:opt, c:has),
+-- what it read and what it missed, lesion views, scores, other pathways' statuses, derive. What the
+-- context records is kept out of the rule's reach (a side table keyed by the context), so a rule
+-- can neither fake its inputs nor see another rule's.
+local host, need = ...
+local setmetatable, getmetatable = host.setmetatable, host.getmetatable
+local U, logic = need("util"), need("logic")
+local UNKNOWN, copy = U.UNKNOWN, U.copy
+local error, type, next, ipairs, tonumber, pcall = error, type, next, ipairs, tonumber, pcall
+local string_sub, string_format, concat = string.sub, string.format, table.concat
+local gmatch, match = string.gmatch, string.match
+
+local X = {}
+
+-- MARK: - Paths and the flattened case
+
+local path_cache = {}  -- path string -> { segs, lesion = bool, normal = "...", declared = bool }
+
+local function parse_path(path)
+    local parsed = path_cache[path]
+    if parsed then return parsed end
+    parsed = { segs = {} }
+    local normal = {}
+    local rest = path
+    if string_sub(rest, 1, 7) == "lesion." then
+        parsed.lesion = true
+        rest = string_sub(rest, 8)
+        normal[1] = "lesions[]"
+    end
+    for part in gmatch(rest, "[^%.]+") do
+        local name, index = match(part, "^([%w_]+)%[(%d+)%]$")
+        if name then
+            parsed.segs[#parsed.segs + 1] = name
+            parsed.segs[#parsed.segs + 1] = tonumber(index) + 1
+            normal[#normal + 1] = name .. "[]"
+        else
+            parsed.segs[#parsed.segs + 1] = part
+            normal[#normal + 1] = part
+        end
+    end
+    parsed.normal = concat(normal, ".")
+    path_cache[path] = parsed
+    return parsed
+end
+
+-- The field path as the output names it: lesion-relative paths become lesions[i]....
+local function concrete_path(path, lesion_index)
+    local parsed = path_cache[path] or parse_path(path)
+    if parsed.lesion then
+        local names = parsed.concrete
+        if not names then names = {}; parsed.concrete = names end
+        local name = names[lesion_index]
+        if not name then
+            name = string_format("lesions[%d].%s", lesion_index - 1, string_sub(path, 8))
+            names[lesion_index] = name
+        end
+        return name
+    end
+    return path
+end
+
+local function flatten(t, prefix, into)
+    for k, v in next, t do
+        if type(k) == "string" then
+            local path = prefix and (prefix .. "." .. k) or k
+            into[path] = v
+            if type(v) == "table" then
+                if v[1] ~= nil and type(v[1]) == "table" then
+                    for i = 1, #v do
+                        into[path .. "[" .. (i - 1) .. "]"] = v[i]
+                        flatten(v[i], path .. "[" .. (i - 1) .. "]", into)
+                    end
+                elseif v[1] == nil then
+                    flatten(v, path, into)
+                end
+            end
+        end
+    end
+end
+
+--- The case flattened once per evaluation into ev.flat ("labs.inr" -> value) and, per lesion,
+--- ev.flat_lesion[i] ("lesion.epidural" -> value): a read is then one table index.
+function X.flatten_case(ev)
+    local c = ev.case
+    ev.flat, ev.flat_lesion = {}, {}
+    flatten(c, nil, ev.flat)
+    for i = 1, ev.nlesions do
+        local into = {}
+        flatten(c.lesions[i], "lesion", into)
+        ev.flat_lesion[i] = into
+    end
+end
+
+-- level: the stack level of the rule code that asked (for the message's file and line).
+local function lookup(ev, path, lesion_index, level)
+    local v
+    if lesion_index then
+        v = ev.flat_lesion[lesion_index][path]
+        if v == nil then v = ev.flat[path] end
+    else
+        v = ev.flat[path]
+    end
+    if v ~= nil then return v end
+    local parsed = path_cache[path] or parse_path(path)
+    if not parsed.declared then
+        if not ev.R.field_by_path[parsed.normal] then
+            error("field '" .. path .. "' is not in the field dictionary", level)
+        end
+        parsed.declared = true
+    end
+    if parsed.lesion and not lesion_index then error("'" .. path .. "' needs a per-lesion rule", level) end
+    return nil
+end
+
+-- MARK: - Contexts
+
+local Context = {}
+-- A context is an empty table whose metatable is its record: what it reads and misses, its
+-- evaluation. Rules have no getmetatable (sandbox), so the record is out of their reach, and the
+-- methods table is not the metatable (`c.__index` would hand a rule the shared methods table).
+local function record(c)
+    local p = getmetatable(c)  -- false for the views of use(), the string metatable for a string
+    if not p or p.__index ~= Context then error("not a rule context (call methods with ':')", 3) end
+    return p
+end
+
+local function context_of(p)
+    p.__index = Context
+    return setmetatable({}, p)
+end
+
+--- A fresh context for `owner` (a rule or score spec) in evaluation ev, for one lesion or the case.
+function X.new(ev, owner, lesion_index)
+    return setmetatable({}, { __index = Context, ev = ev, owner = owner, lesion_index = lesion_index, inputs = {},
+        missing = {}, seen_missing = {} })
+end
+
+--- What a context recorded: { inputs = {name -> value}, missing = { {field, optional} } }.
+function X.recorded(c)
+    return getmetatable(c)
+end
+
+local function note_missing(p, path, optional)
+    local seen = p.seen_missing[path]
+    if seen then
+        -- Read with c:opt first and c:get later: the field is needed after all.
+        if not optional then seen.optional = nil end
+        return
+    end
+    local m = { field = path, optional = optional or nil }
+    p.seen_missing[path] = m
+    p.missing[#p.missing + 1] = m
+end
+
+local function read(p, path, optional)
+    local v = lookup(p.ev, path, p.lesion_index, 4)
+    local name = concrete_path(path, p.lesion_index)
+    if v == nil then
+        note_missing(p, name, optional)
+        if optional then return nil end
+        error(UNKNOWN, 0)
+    end
+    if type(v) == "table" then v = copy(v) end
+    p.inputs[name] = v
+    return v
+end
+
+-- The three reads below inline record(): they are the hottest calls a rule makes.
+
+--- c:get(path): the value, or stop the rule as unknown (the field is reported missing).
+function Context:get(path)
+    local p = getmetatable(self)
+    if not p or p.__index ~= Context then record(self) end
+    return read(p, path, false)
+end
+
+--- c:opt(path): the value or nil; the rule decides what an unknown value means.
+function Context:opt(path)
+    local p = getmetatable(self)
+    if not p or p.__index ~= Context then record(self) end
+    return read(p, path, true)
+end
+
+--- c:has(path): whether the case gives the field.
+function Context:has(path)
+    local p = getmetatable(self)
+    if not p or p.__index ~= Context then record(self) end
+    return lookup(p.ev, path, p.lesion_index, 3) ~= nil
+end
+
+--- c:lesion_id(): the id of the lesion a per-lesion rule is looking at.
+function Context:lesion_id()
+    local p = record(self)
+    local l = p.lesion_index and p.ev.case.lesions[p.lesion_index]
+    return l and l.id
+end
+
+--- c:lesion_count()
+function Context:lesion_count()
+    return record(self).ev.nlesions
+end
+
+-- fn(l) for each lesion, l a per-lesion view recording into the same inputs and missing fields.
+local function lesion_views(c, fn)
+    local p = record(c)
+    local fns = {}
+    for i = 1, p.ev.nlesions do
+        fns[i] = function()
+            return fn(context_of({ ev = p.ev, owner = p.owner, lesion_index = i, inputs = p.inputs, missing = p.missing,
+                seen_missing = p.seen_missing }))
+        end
+    end
+    return fns
+end
+
+--- c:any_lesion(fn) / c:all_lesions(fn): three-valued like any_of / all_of.
+function Context:any_lesion(fn) return logic.three_valued(lesion_views(self, fn), true) end
+function Context:all_lesions(fn) return logic.three_valued(lesion_views(self, fn), false) end
+
+local function score_of(c, id, optional)
+    local p = record(c)
+    local s = need("execution").compute_score(p.ev, id)
+    if s.error then error("score '" .. id .. "' failed: " .. s.error, 0) end
+    if s.missing then
+        for _, m in ipairs(s.missing) do note_missing(p, m.field, optional) end
+        if optional then return nil end
+        error(UNKNOWN, 0)
+    end
+    if s.value.total ~= nil then p.inputs[id .. ".total"] = s.value.total end
+    if not optional and s.value.band ~= nil then p.inputs[id .. ".band"] = s.value.band end
+    return copy(s.value)
+end
+
+--- c:score(id): the score's result table (total, band, items, ...); unknown if not computable.
+function Context:score(id) return score_of(self, id, false) end
+
+--- c:score_opt(id): the score's result, or nil when it cannot be computed (nothing blocks).
+function Context:score_opt(id) return score_of(self, id, true) end
+
+--- c:status(pathway): another pathway's final status and strength; unknown when that pathway is
+--- undetermined.
+function Context:status(pathway)
+    local p = record(self)
+    local d = need("decision").decide(p.ev, pathway)
+    p.inputs["pathways." .. pathway] = d.strength and (d.status .. ":" .. d.strength) or d.status
+    if d.status == "undetermined" then
+        for _, f in ipairs(d.missing) do note_missing(p, f) end
+        error(UNKNOWN, 0)
+    end
+    return d.status, d.strength
+end
+
+--- c:derive(name, fn): fn(c) computed once per case (and per lesion, in a per-lesion context);
+--- every context that asks gets the same value, the fields it read, and the same unknown.
+function Context:derive(name, fn)
+    local p = record(self)
+    local key = p.lesion_index and (name .. "#" .. p.lesion_index) or name
+    local memo = p.ev.derive_memo
+    local d = memo[key]
+    if d == nil then
+        local sub = X.new(p.ev, p.owner, p.lesion_index)
+        local ok, v = pcall(fn, sub)
+        if not ok and v ~= UNKNOWN then error(v, 0) end
+        local sp = getmetatable(sub)
+        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing }
+        memo[key] = d
+    end
+    local inputs = p.inputs
+    for k, v in next, d.inputs do inputs[k] = v end
+    for _, m in ipairs(d.missing) do note_missing(p, m.field, m.optional) end
+    if not d.ok then error(UNKNOWN, 0) end
+    return d.value
+end
+
+--- c:warn(text): a warning in the output (a conversion made, a mapping defaulted).
+function Context:warn(text)
+    local ev = record(self).ev
+    if type(text) ~= "string" or ev.warning_seen[text] then return end
+    ev.warning_seen[text] = true
+    ev.warnings[#ev.warnings + 1] = text
+end
+
+--- c:input(name, value): record a derived value the rule reasoned with.
+function Context:input(name, value)
+    record(self).inputs[name] = value
+end
+
+return X

@@ -1,0 +1,153 @@
+-- Running untrusted code: one budget window helper for every call into a rule file (a file's
+-- top-level code, a score, a rule's condition and effects), scores and rules memoised per
+-- evaluation, and the check of every computed effect when it fires (a status, strength, alert,
+-- plan pathway or timing outside the ruleset's vocabulary is a rule error, never dropped).
+local host, need = ...
+local arm, disarm, collect = host.arm, host.disarm, host.collect
+local memory_tripped, work_tripped = host.memory_tripped, host.work_tripped
+local U, S, X = need("util"), need("schema"), need("context")
+local UNKNOWN, copy = U.UNKNOWN, U.copy
+local pcall, error, type = pcall, error, type
+
+local E = {}
+
+local WORK_MESSAGE = "instruction limit exceeded (the rule allocated more memory or made library " ..
+    "functions do more work than its instruction budget allows)"
+
+--- What an allocation failure means: the rule's work budget, or the state's memory cap.
+function E.allocation_failure(work)
+    collect()
+    if work then return WORK_MESSAGE, "instruction_limit" end
+    return "not enough memory (memory cap reached)", "memory"
+end
+
+--- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
+--- of a file): a window opened inside another re-arms the outer one when it closes. Returns true
+--- and fn's first two results, or false, a message (or UNKNOWN / NOT_YET) and a kind: "unknown",
+--- "not_yet", "error", "instruction_limit" or "memory".
+function E.window(w, fn, ...)
+    w.depth = w.depth + 1
+    arm()
+    local ok, a, b = pcall(fn, ...)
+    local tripped = disarm()
+    local work = work_tripped()
+    w.depth = w.depth - 1
+    if w.depth > 0 then arm() end
+    if ok then return true, a, b end
+    if a == UNKNOWN then return false, UNKNOWN, "unknown" end
+    if a == U.NOT_YET then return false, a, "not_yet" end
+    if (work or memory_tripped()) and a == "not enough memory" then
+        local msg, kind = E.allocation_failure(work)
+        return false, msg, kind
+    end
+    a = U.message_text(a)
+    if tripped then return false, a, "instruction_limit" end
+    return false, a, "error"
+end
+
+-- MARK: - Scores
+
+--- A score of this evaluation: { value = }, { missing = }, or { error =, kind = }.
+function E.compute_score(ev, id)
+    local memo = ev.score_memo
+    local s = memo[id]
+    if s then
+        if s.busy then return { error = "score '" .. id .. "' depends on itself" } end
+        return s
+    end
+    local spec = ev.R.score_by_id[id]
+    if not spec then error("no score '" .. tostring(id) .. "'", 4) end
+    memo[id] = { busy = true }
+    local c = X.new(ev, spec, nil)
+    local ok, v, kind = E.window(ev, spec.compute, c)
+    if ok and type(v) ~= "table" then ok, v, kind = false, "compute must return a table", "error" end
+    local rec = X.recorded(c)
+    if ok then
+        s = { value = v, inputs = rec.inputs }
+    elseif kind == "unknown" then
+        local missing = {}
+        for _, m in ipairs(rec.missing) do if not m.optional then missing[#missing + 1] = m end end
+        s = { missing = missing }
+    else
+        s = { error = v, kind = kind }
+    end
+    memo[id] = s
+    return s
+end
+
+-- MARK: - Rules
+
+--- The effect a rule declares for a pathway (a table, a function or nil).
+function E.effect_for(spec, pathway)
+    if spec.effects then return spec.effects[pathway] end
+    return spec.effect
+end
+
+-- The rule's condition and effects, in one window: false when it does not fire, else the effect
+-- of each pathway it speaks to (an effect shared by several pathways is computed once).
+local function apply_rule(R, spec, c)
+    if spec.when and not spec.when(c) then return false end
+    local effects, done = {}, {}
+    local targets = #spec.pathways > 0 and spec.pathways or { false }
+    for i = 1, #targets do
+        local p = targets[i]
+        local declared = E.effect_for(spec, p or nil)
+        local e = done[declared or false]
+        if e == nil then
+            e = declared
+            if type(e) == "function" then
+                e = e(c)
+                if e ~= nil then
+                    local problems = S.check_effect(e, R.effect_name[spec], R.vocabulary, R.declared[spec], true)
+                    if #problems > 0 then error(problems[1], 0) end
+                end
+            end
+            if e and type(e.text) == "function" then
+                local text = e.text(c)
+                e = copy(e)
+                e.text = text
+            end
+            if declared ~= nil then done[declared] = e or false end
+        end
+        effects[p or "_"] = e or nil
+    end
+    return true, effects
+end
+
+--- A rule's result in this evaluation (once per case, or once per lesion for per-lesion rules):
+--- { spec, lesion, outcome = "fired"|"false"|"unknown"|"error", effects, inputs, missing, kind, message }.
+function E.run_rule(ev, spec, lesion_index)
+    local key = lesion_index and (spec.id .. "#" .. lesion_index) or spec.id
+    local memo = ev.memo
+    local r = memo[key]
+    if r then
+        if r.busy then
+            return { outcome = "error", kind = "error", inputs = {}, missing = {},
+                message = spec.file .. ":" .. spec.line .. ": rule '" .. spec.id .. "' depends on itself (cycle)" }
+        end
+        return r
+    end
+    memo[key] = { busy = true }
+    local c = X.new(ev, spec, lesion_index)
+    local rec = X.recorded(c)
+    r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = rec.missing }
+    local ok, fired, effects = E.window(ev, apply_rule, ev.R, spec, c)
+    if ok then
+        if fired then
+            r.outcome, r.effects = "fired", effects
+        else
+            r.outcome = "false"
+        end
+    elseif effects == "unknown" then
+        r.outcome = "unknown"
+    else
+        local msg = fired
+        if type(msg) ~= "string" then msg = "(error object is a table value)" end
+        if not U.has_position(msg) then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
+        r.outcome, r.kind, r.message = "error", effects == "not_yet" and "error" or effects, msg
+    end
+    memo[key] = r
+    return r
+end
+
+return E

@@ -1,0 +1,165 @@
+-- What an evaluation returns to the host, and what the host can ask about the loaded rules. It
+-- owns the per-evaluation state table `ev` (created here, passed along to every module, dropped
+-- at the end) and the shape of the result table Swift reads (Decision.swift): pathways, scores,
+-- alerts, plan, missing, errors, warnings, trace.
+local host, need = ...
+local U, X, E, Dn, Ex = need("util"), need("context"), need("execution"), need("decision"), need("extras")
+local type, next, ipairs, pcall, tostring, sort = type, next, ipairs, pcall, tostring, table.sort
+
+local O = {}
+
+--- A fresh evaluation of case c with the registry R: everything that lives for one case.
+local function new_evaluation(R, c)
+    return { R = R, case = c, nlesions = c.lesions and #c.lesions or 0, memo = {}, score_memo = {},
+        pathway_memo = {}, in_progress = {}, derive_memo = {}, warnings = {}, warning_seen = {}, depth = 0 }
+end
+
+local function score_entries(ev)
+    local out = {}
+    for _, s in ipairs(ev.R.scores) do
+        if s.output ~= false then
+            local r = E.compute_score(ev, s.id)
+            local entry = { id = s.id }
+            if r.value then
+                entry.value = r.value
+            elseif r.missing then
+                local names = {}
+                for _, m in ipairs(r.missing) do names[#names + 1] = m.field end
+                entry.missing = U.unique_sorted(names)
+            else
+                entry.error = r.error
+            end
+            out[#out + 1] = entry
+        end
+    end
+    return out
+end
+
+-- Missing fields and the undetermined pathways they hold, by field.
+local function missing_fields(ev, decisions)
+    local affects, fields_seen = {}, {}
+    for _, p in ipairs(ev.R.meta.pathways) do
+        local d = decisions[p.id]
+        if d.status == "undetermined" then
+            for _, f in ipairs(d.missing) do
+                if not affects[f] then affects[f] = {}; fields_seen[#fields_seen + 1] = f end
+                affects[f][#affects[f] + 1] = p.id
+            end
+        end
+    end
+    sort(fields_seen)
+    local out = {}
+    for _, f in ipairs(fields_seen) do out[#out + 1] = { field = f, affects = affects[f] } end
+    return out
+end
+
+-- Rule results of this evaluation (only those with the given outcome, when one is given) in rule
+-- order, then lesion order.
+local function results_in_order(ev, outcome)
+    local list = {}
+    for _, r in next, ev.memo do
+        if r.spec and (outcome == nil or r.outcome == outcome) then list[#list + 1] = r end
+    end
+    sort(list, function(a, b)
+        if a.spec.order ~= b.spec.order then return a.spec.order < b.spec.order end
+        return (a.lesion or 0) < (b.lesion or 0)
+    end)
+    return list
+end
+
+--- Evaluates one case (a validated table) and returns the decision as plain data.
+function O.evaluate(R, c, opts)
+    local ev = new_evaluation(R, c)
+    X.flatten_case(ev)
+    local out = { pathways = {}, errors = {} }
+    local decisions = {}
+    for _, p in ipairs(R.meta.pathways) do
+        local ok, d = pcall(Dn.decide, ev, p.id)
+        if not ok then
+            d = Dn.failed(p.id, tostring(d))
+            ev.pathway_memo[p.id] = d
+        end
+        decisions[p.id] = d
+    end
+    -- Rules that speak to no pathway (alerts, warnings, plan steps only).
+    for _, spec in ipairs(R.free_rules) do
+        if spec.per_lesion then
+            for i = 1, ev.nlesions do E.run_rule(ev, spec, i) end
+        else
+            E.run_rule(ev, spec, nil)
+        end
+    end
+    for _, p in ipairs(R.meta.pathways) do out.pathways[#out.pathways + 1] = decisions[p.id] end
+    out.scores = score_entries(ev)
+    out.alerts, out.plan = Ex.collect(ev, decisions)
+    out.missing = missing_fields(ev, decisions)
+    for _, r in ipairs(results_in_order(ev, "error")) do
+        out.errors[#out.errors + 1] = { rule = r.spec.id, message = r.message, kind = r.kind,
+            pathways = r.spec.pathways }
+    end
+    out.warnings = ev.warnings
+    if opts and opts.trace then
+        -- For coverage: every rule evaluated in this case and what came of it.
+        local trace = {}
+        for _, r in ipairs(results_in_order(ev, nil)) do
+            trace[#trace + 1] = { rule = r.spec.id, outcome = r.outcome }
+        end
+        out.trace = trace
+    end
+    return out
+end
+
+--- Everything the host needs to know about the loaded rules: metadata, the field dictionary, the
+--- catalogue of rules and scores.
+function O.describe(R)
+    local meta = R.meta
+    local out = { ruleset = {}, fields = {}, rules = {}, scores = {} }
+    if meta then
+        out.ruleset = { name = meta.name, version = meta.version, pathways = {}, alerts = {},
+            precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria }
+        for _, p in ipairs(meta.pathways) do
+            out.ruleset.pathways[#out.ruleset.pathways + 1] = type(p) == "table" and
+                { id = p.id, title = p.title, per_lesion = p.per_lesion or false } or { id = p }
+        end
+        for _, k in ipairs(U.sorted_keys(meta.alerts or {})) do
+            local a = meta.alerts[k]
+            out.ruleset.alerts[#out.ruleset.alerts + 1] = { id = k, level = a.level, text = a.text }
+        end
+    end
+    -- The numbers of every shared table, by name (sacral check compares texts with the thresholds).
+    out.numbers = {}
+    for _, name in ipairs(U.sorted_keys(R.defined)) do
+        local numbers = {}
+        for k, v in next, R.defined[name] do
+            if type(k) == "string" and type(v) == "number" then numbers[k] = v end
+        end
+        out.numbers[name] = numbers
+    end
+    local internal = { seq = true, load_path = true, order = true }
+    for _, f in ipairs(R.fields) do
+        local entry = {}
+        for k, v in next, f do if type(v) ~= "function" and not internal[k] then entry[k] = v end end
+        out.fields[#out.fields + 1] = entry
+    end
+    for _, r in ipairs(R.rules) do
+        local computed = type(r.effect) == "function"
+        for _, e in next, (type(r.effects) == "table" and r.effects or {}) do
+            if type(e) == "function" then computed = true end
+        end
+        out.rules[#out.rules + 1] = { id = r.id, pathways = r.pathways, implements = r.implements,
+            source = r.source, summary = r.summary, file = r.file, line = r.line, per_lesion = r.per_lesion or false,
+            computed = computed, declared = R.declared and R.declared[r] or nil, path = r.load_path }
+    end
+    for _, s in ipairs(R.scores) do
+        out.scores[#out.scores + 1] = { id = s.id, implements = s.implements, source = s.source,
+            summary = s.summary, file = s.file, line = s.line }
+    end
+    return out
+end
+
+--- The lines of the rule files that can run (for line coverage).
+function O.active_lines(R)
+    return host.active_lines({ R.rules, R.scores, R.defined, R.meta })
+end
+
+return O

@@ -1,0 +1,117 @@
+-- What rule files see: read-only views of the standard libraries and of every table shared with
+-- define()/use(), and the environment each rule file runs in. Nothing a rule can reach from here
+-- lets it change what another rule, or the next case, sees.
+local host, need = ...
+local setmetatable, rawset = host.setmetatable, host.rawset
+local where = host.where
+local error, type, next, ipairs, pairs, tostring = error, type, next, ipairs, pairs, tostring
+local string_format = string.format
+local U = need("util")
+
+local Sb = {}
+
+local function readonly(t, name)
+    return setmetatable({}, {
+        __index = t,
+        __newindex = function(_, k)
+            error(string_format("'%s' is read-only (tried to set %s.%s)", name, name, tostring(k)), 2)
+        end,
+        -- The iterator keeps the real table to itself: returning `next, t` would hand a rule the
+        -- writable library table as the loop's state (`local _, raw = pairs(string)`).
+        __pairs = function() return function(_, k) return next(t, k) end, nil, nil end,
+        __metatable = false,
+    })
+end
+
+--- The views of one registry (the loaded rule set): use(name) and the environment of a rule file.
+function Sb.new(R)
+    local views = {}    -- shared table -> its read-only view (weak: tables of a past case go)
+    setmetatable(views, { __mode = "k" })
+    local deep_view
+
+    -- A read-only view of the table resolve() returns; nested tables come out as views too.
+    local function view_of(resolve, name)
+        return setmetatable({}, {
+            __index = function(_, k)
+                local x = resolve()[k]
+                if type(x) == "table" then return deep_view(x, name) end
+                return x
+            end,
+            __newindex = function(_, k)
+                error(string_format("'%s' is read-only (tried to set %s)", tostring(name), tostring(k)), 2)
+            end,
+            __len = function() return #resolve() end,
+            __pairs = function()
+                local t = resolve()
+                return function(_, k)
+                    local nk, nv = next(t, k)
+                    if type(nv) == "table" then nv = deep_view(nv, name) end
+                    return nk, nv
+                end, nil, nil  -- not `t`: the state pairs() returns would be the writable table
+            end,
+            __metatable = false,
+        })
+    end
+
+    deep_view = function(t, name)
+        local v = views[t]
+        if v then return v end
+        v = view_of(function() return t end, name)
+        views[t] = v
+        return v
+    end
+
+    local lazy = {}
+    --- use(name): what a file defined under that name (a table), read-only, resolved on access: a
+    --- file may use() what a file loaded later defines. Read at load time before it is defined, the
+    --- file is set aside and loaded again once the others have loaded (U.NOT_YET).
+    local function use(name)
+        local v = lazy[name]
+        if v then return v end
+        v = view_of(function()
+            local t = R.defined[name]
+            if t ~= nil then return t end
+            local src, line = where(3)
+            local message = string_format("%s:%d: nothing is defined under '%s'", tostring(src), line or 0, tostring(name))
+            if R.loading then
+                R.not_yet = { file = tostring(src), line = line or 0, message = message,
+                    problem = "nothing is defined under '" .. tostring(name) .. "'" }
+                error(U.NOT_YET, 0)
+            end
+            error(message, 0)
+        end, name)
+        lazy[name] = v
+        return v
+    end
+
+    local base = {}
+    for _, name in ipairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
+        "tostring", "type", "xpcall", "_VERSION" }) do
+        base[name] = _ENV[name]
+    end
+    base.string = readonly(string, "string")
+    base.table = readonly(table, "table")
+    base.math = readonly(math, "math")
+    base.utf8 = readonly(utf8, "utf8")
+    base.use = use
+    local logic = need("logic")
+    base.any_of, base.all_of, base.known = logic.any_of, logic.all_of, logic.known
+    for name, fn in pairs(need("declarations").helpers(R)) do base[name] = fn end
+
+    --- A fresh environment for one rule file: the helper library, and globals of its own that it
+    --- may set only while it loads.
+    local function environment()
+        return setmetatable({}, {
+            __index = base,
+            __newindex = function(t, k, v)
+                if R.loading then rawset(t, k, v) return end
+                error(string_format("rules may not set the global '%s' while evaluating (use a local)", tostring(k)), 2)
+            end,
+            __metatable = false,
+        })
+    end
+
+    return { use = use, environment = environment }
+end
+
+return Sb
