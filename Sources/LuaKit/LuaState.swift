@@ -53,12 +53,11 @@ public final class LuaState {
     }
 
     /// The lines run so far, by chunk name (without the "@").
-    public func coveredLines() -> [String: Set<Int>] {
+    public func coveredLines() throws(LuaError) -> [String: Set<Int>] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         clua_push_covered_lines(L)
-        guard let value = try? value(at: -1) else { return [:] }
-        return LuaState.lineSets(value)
+        return LuaState.lineSets(try value(at: -1))
     }
 
     /// Converts chunk name -> { [line] = true } into sets of lines.

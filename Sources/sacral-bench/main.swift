@@ -34,7 +34,7 @@ struct Generate: ParsableCommand {
             if let out {
                 var withExpect = value
                 if case .object(var pairs) = value {
-                    pairs.append(("expect", .object([("radiation", .list(["recommended", "option", "not_indicated", "contraindicated", "undetermined"].map(CaseValue.string)))])))
+                    pairs.append(("expect", .object([("radiation", .array(PathwayStatus.allCases.map { JSONValue.string($0.rawValue) }))])))
                     withExpect = .object(pairs)
                 }
                 try (withExpect.json + "\n").write(toFile: "\(out)/\(id).json", atomically: false, encoding: .utf8)

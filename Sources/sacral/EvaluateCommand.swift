@@ -10,8 +10,9 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated one by one; \
             a bad file is reported (file, field path, what was expected) and the others are still \
-            evaluated. With --format json each case prints one JSON object (decision-output.md); a bad \
-            file prints an object with its errors instead, so no input goes unaccounted for.
+            evaluated. With --format json one file prints one JSON object (decision-output.md) and \
+            several files print one JSON array of them, in argument order; a bad file stands as an \
+            object with its errors, so no input goes unaccounted for. --jsonl prints JSON Lines.
             """)
 
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
@@ -38,6 +39,18 @@ struct EvaluateCommand: ParsableCommand {
         let report = TextReport(color: Terminal.useColor(color))
         var badInput = false
         var ruleFailed = false
+        // Several files make one JSON document: an array, written member by member.
+        let array = format == .json && files.count > 1
+        var written = 0
+        func writeJSON(_ document: JSONValue) {
+            if array {
+                Terminal.write((written == 0 ? "[\n  " : ",\n  ") + document.serialized(nestedAt: 1))
+            } else {
+                Terminal.write(document.serialized() + "\n")
+            }
+            written += 1
+        }
+        defer { if array { Terminal.write(written == 0 ? "[]\n" : "\n]\n") } }
         for (index, file) in files.enumerated() {
             let validated: ValidatedCase
             do {
@@ -47,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
                 for issue in error.issues {
                     Terminal.error(issue.path.isEmpty ? "\(file): \(issue.message)" : "\(file): \(issue.path): \(issue.message)")
                 }
-                if format == .json { Terminal.write(Self.errorDocument(error).serialized() + "\n") }
+                if format == .json { writeJSON(Self.errorDocument(error)) }
                 continue
             }
             let decision = engine.evaluate(validated)
@@ -56,7 +69,7 @@ struct EvaluateCommand: ParsableCommand {
                 for failure in decision.failures { Terminal.error("\(file): \(failure)") }
             }
             switch format {
-            case .json: Terminal.write(decision.document.serialized() + "\n")
+            case .json: writeJSON(decision.document)
             case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision))
             }
         }

@@ -184,11 +184,11 @@ struct BatchTests {
             #expect(!stdout.contains("batch-invalid"))
             return
         }
-        // JSON: one document per file, in order; the bad files' documents name them and their errors.
-        let documents = stdout.components(separatedBy: "\n}\n").filter { !$0.isEmpty }.map { $0 + "\n}" }
-        #expect(documents.count == 4, "\(documents.count) documents")
-        let objects = documents.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
-        #expect(objects.count == 4, "not every document parses")
+        // JSON: one document, an array with an object per file, in order; the bad files' objects
+        // name them and their errors.
+        let parsed = try JSONSerialization.jsonObject(with: run.stdout)
+        let objects = try #require(parsed as? [[String: Any]], "not one JSON array of objects")
+        #expect(objects.count == 4, "\(objects.count) objects")
         guard objects.count == 4 else { return }
         #expect(objects[0]["case"] as? String == "batch-first")
         #expect(objects[1]["file"] as? String == malformed)
@@ -196,5 +196,23 @@ struct BatchTests {
         #expect(objects[2]["file"] as? String == invalid)
         #expect(((objects[2]["errors"] as? [[String: Any]])?.first?["path"]) as? String == "labs.inr")
         #expect(objects[3]["case"] as? String == "batch-last")
+    }
+
+    @Test func oneFilePrintsOneObjectAndSeveralPrintOneArray() throws {
+        let a = try temporaryFile(caseYAML(id: "json-a"))
+        let b = try temporaryFile(caseYAML(id: "json-b"))
+        let one = try runSacral(["evaluate", "--rules", shippedRules, "--format", "json", a])
+        defer { try? FileManager.default.removeItem(atPath: one.stdoutPath) }
+        let object = try #require(try JSONSerialization.jsonObject(with: one.stdout) as? [String: Any])
+        #expect(object["case"] as? String == "json-a")
+
+        let two = try runSacral(["evaluate", "--rules", shippedRules, "--format", "json", a, b])
+        defer { try? FileManager.default.removeItem(atPath: two.stdoutPath) }
+        let array = try #require(try JSONSerialization.jsonObject(with: two.stdout) as? [[String: Any]])
+        #expect(array.map { $0["case"] as? String } == ["json-a", "json-b"])
+        // Each member is the single-file document, only indented one level deeper.
+        let single = String(decoding: one.stdout, as: UTF8.self)
+        let indented = single.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        #expect(String(decoding: two.stdout, as: UTF8.self).hasPrefix("[\n" + indented + ",\n"))
     }
 }

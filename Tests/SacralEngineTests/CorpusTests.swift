@@ -73,9 +73,9 @@ import Testing
     @Test func workersGiveTheSameResultsAndCoverageAsOneThread() throws {
         let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
         let ruleSet = try RuleSet.load(directory: shippedRules)
-        let serial = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 1,
+        let serial = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: EngineLimits(), workers: 1,
                                             coverage: true, stopOnFailure: false)
-        let parallel = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 4,
+        let parallel = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: EngineLimits(), workers: 4,
                                               coverage: true, stopOnFailure: false)
         #expect(serial.results.map(\.file) == parallel.results.map(\.file))
         #expect(serial.results.map(\.status) == parallel.results.map(\.status))

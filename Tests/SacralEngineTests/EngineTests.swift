@@ -19,7 +19,7 @@ import Testing
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
         let legal: Set<String> = ["recommended", "option", "not_indicated", "contraindicated", "undetermined"]
         for p in ["radiation", "sacroplasty", "rfa", "decompression", "fixation", "embolization"] {
-            #expect(legal.contains(d.status(of: p) ?? "absent"), "pathway \(p)")
+            #expect(legal.contains(d.status(of: p)?.rawValue ?? "absent"), "pathway \(p)")
         }
     }
 
@@ -27,7 +27,7 @@ import Testing
         let yaml = caseYAML(["labs": "labs: { inr: 1.8, platelets: 210, coagulopathy_correctable: false }"])
         let path = try temporaryFile(yaml)
         let shipped = try makeEngine()
-        #expect(shipped.evaluate(try shipped.load(path: path)).status(of: "sacroplasty") == "contraindicated")
+        #expect(shipped.evaluate(try shipped.load(path: path)).status(of: "sacroplasty") == .contraindicated)
 
         let copy = try copyOfRules()
         let thresholds = copy + "/thresholds.lua"
@@ -35,7 +35,7 @@ import Testing
         text = text.replacingOccurrences(of: "inr_max = 1.50", with: "inr_max = 2.00")
         try text.write(toFile: thresholds, atomically: true, encoding: .utf8)
         let changed = try makeEngine(rules: copy)
-        #expect(changed.evaluate(try changed.load(path: path)).status(of: "sacroplasty") != "contraindicated")
+        #expect(changed.evaluate(try changed.load(path: path)).status(of: "sacroplasty") != .contraindicated)
     }
 
     @Test func syntaxErrorInARuleFileNamesFileAndLine() throws {
@@ -61,11 +61,11 @@ import Testing
                 effect = { status = "recommended", text = "never" },
             }
             """.write(toFile: copy + "/rules/zz_spin.lua", atomically: true, encoding: .utf8)
-        let engine = try makeEngine(rules: copy, limits: LuaLimits(instructionsPerWindow: 100_000))
+        let engine = try makeEngine(rules: copy, limits: EngineLimits(instructionsPerWindow: 100_000))
         let path = try temporaryFile(caseYAML())
         let d = engine.evaluate(try engine.load(path: path))
-        #expect(d.status(of: "sacroplasty") != "recommended")
-        #expect(d.status(of: "sacroplasty") != "option")
+        #expect(d.status(of: "sacroplasty") != .recommended)
+        #expect(d.status(of: "sacroplasty") != .option)
         let failure = try #require(d.failures.first { $0.rule == "zz.spin" })
         #expect(failure.kind == "instruction_limit")
         #expect(failure.message.contains("rules/zz_spin.lua:5:"))
@@ -86,7 +86,7 @@ import Testing
             """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
-        #expect(d.status(of: "radiation") != "recommended")
+        #expect(d.status(of: "radiation") != .recommended)
         #expect(d.failures.first?.message.contains("rules/zz_error.lua:3:") == true)
     }
 

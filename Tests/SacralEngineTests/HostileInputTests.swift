@@ -157,11 +157,11 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
         #expect(loaded.data["lesions"].tableValue?.array.count == 2)
     }
 
-    @Test func duplicateKeyScanFindsOnlyRealDuplicates() {
-        #expect(CaseDecoder.duplicateKey(in: Data(#"{"a": 1, "b": {"a": 2}, "c": ["a", "a"]}"#.utf8)) == nil)
-        #expect(CaseDecoder.duplicateKey(in: Data(#"[{"a": 1}, {"a": 2}]"#.utf8)) == nil)
-        #expect(CaseDecoder.duplicateKey(in: Data(#"{"a\"b": 1, "a\"b": 2}"#.utf8))?.0 == "a\"b")
-        #expect(CaseDecoder.duplicateKey(in: Data("{\n\"x\": {\"a\": 1,\n \"a\": 2}}".utf8))?.1 == 3)
+    @Test func duplicateKeyScanFindsOnlyRealDuplicates() throws {
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"a": 1, "b": {"a": 2}, "c": ["a", "a"]}"#.utf8)) == nil)
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"[{"a": 1}, {"a": 2}]"#.utf8)) == nil)
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"a\"b": 1, "a\"b": 2}"#.utf8))?.0 == "a\"b")
+        #expect(try CaseDecoder.duplicateKey(in: Data("{\n\"x\": {\"a\": 1,\n \"a\": 2}}".utf8))?.1 == 3)
     }
 }
 

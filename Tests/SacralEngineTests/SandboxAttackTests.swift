@@ -71,7 +71,7 @@ let probeRuleFile = """
     """
 
 /// Small limits keep the attacks fast; the shipped rules run well within them.
-let attackLimits = LuaLimits(memoryBytes: 8 << 20, instructionsPerWindow: 200_000)
+let attackLimits = EngineLimits(memoryBytes: 8 << 20, instructionsPerWindow: 200_000)
 
 /// The first line where two documents differ, for messages that do not print both whole.
 func firstDifference(_ a: String, _ b: String) -> String {
@@ -193,7 +193,7 @@ func rulesWithAttack(_ attackFile: String) throws -> String {
         let decision = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML(id: "attacked"))))
 
         let status = decision.status(of: "sacroplasty")
-        #expect(status != nil && status != "recommended" && status != "option", "sacroplasty is \(status ?? "absent")")
+        #expect(status != nil && status != .recommended && status != .option, "sacroplasty is \(status?.rawValue ?? "absent")")
         let failure = try #require(decision.failures.first { $0.rule == "zz.attack" }, "no failure: \(decision.failures)")
         #expect(failure.pathways == ["sacroplasty"])
         #expect(failure.message.contains("rules/zz_attack.lua:"), "\(failure.message)")
@@ -279,7 +279,7 @@ func rulesWithAttack(_ attackFile: String) throws -> String {
         #expect(failure.message.contains("rules/zz_attack.lua:\(line): "), "\(failure.message)")
         #expect(failure.message.contains(text), "\(failure.message)")
         let status = decision.status(of: "sacroplasty")
-        #expect(status != "recommended" && status != "option")
+        #expect(status != .recommended && status != .option)
     }
 
     /// The probe reports what it sees; in a clean state that is the shipped values.

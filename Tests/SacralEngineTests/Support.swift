@@ -12,7 +12,7 @@ let repositoryRoot: String = {
 let shippedRules = repositoryRoot + "/Rules"
 
 /// An engine over the shipped rules (or a copy).
-func makeEngine(rules: String = shippedRules, limits: LuaLimits = LuaLimits()) throws -> Engine {
+func makeEngine(rules: String = shippedRules, limits: EngineLimits = EngineLimits()) throws -> Engine {
     try Engine(ruleSet: RuleSet.load(directory: rules), limits: limits)
 }
 

@@ -20,10 +20,10 @@ public struct ValidatedCase: Sendable {
     public var title: String?
     /// Where it came from (a path, or `stdin:LINE`).
     public var file: String
-    /// The fields the rules see (unknown keys and `expect` removed).
-    public var data: LuaValue
+    /// The fields the rules see (unknown keys and `expect` removed), ready for the Lua state.
+    var data: LuaValue
     /// The `expect:` block, if any, for `sacral test`.
-    public var expect: CaseValue?
+    public var expect: JSONValue?
     /// Unknown keys and other things the reader should know.
     public var warnings: [String]
 }
@@ -49,7 +49,7 @@ public struct CaseValidator: Sendable {
         self.dictionary = dictionary
     }
 
-    public func validate(_ value: CaseValue, file: String) throws(CaseInvalid) -> ValidatedCase {
+    public func validate(_ value: JSONValue, file: String) throws(CaseInvalid) -> ValidatedCase {
         var issues: [ValidationIssue] = []
         var warnings: [String] = []
         guard case .object = value else {
@@ -67,7 +67,7 @@ public struct CaseValidator: Sendable {
 
     private func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : parent + "." + key }
 
-    private func convertObject(_ value: CaseValue, normal: String, shown: String,
+    private func convertObject(_ value: JSONValue, normal: String, shown: String,
                                issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
         guard case .object(let pairs) = value else { return .nil }
         var fields: [String: LuaValue] = [:]
@@ -94,7 +94,7 @@ public struct CaseValidator: Sendable {
         return .table(LuaTable(fields: fields))
     }
 
-    private func convert(_ value: CaseValue, field: FieldDictionary.Field, normal: String, shown: String,
+    private func convert(_ value: JSONValue, field: FieldDictionary.Field, normal: String, shown: String,
                          issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
         switch field.kind {
         case .object:
@@ -104,7 +104,7 @@ public struct CaseValidator: Sendable {
             }
             return convertObject(value, normal: normal, shown: shown, issues: &issues, warnings: &warnings)
         case .list:
-            guard case .list(let items) = value else {
+            guard case .array(let items) = value else {
                 issues.append(ValidationIssue(path: shown, message: "expected a list\(field.itemKind.map { " of " + plural($0, field.itemEnumeration) } ?? ""), got \(value.shortDescription)"))
                 return .nil
             }
@@ -161,7 +161,7 @@ public struct CaseValidator: Sendable {
         }
     }
 
-    private func scalar(_ value: CaseValue, kind: FieldDictionary.Field.Kind, enumeration: [LuaValue]?,
+    private func scalar(_ value: JSONValue, kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?,
                         minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
                         issues: inout [ValidationIssue]) -> LuaValue? {
         let expected = describe(kind, enumeration, minimum: minimum, maximum: maximum, multipleOf: multipleOf)
@@ -180,15 +180,15 @@ public struct CaseValidator: Sendable {
         switch (kind, value) {
         case (.string, .string(let s)): converted = .string(s)
         case (.boolean, .bool(let b)): converted = .boolean(b)
-        case (.integer, .int(let i)): converted = .integer(Int64(i)); number = Double(i)
+        case (.integer, .int(let i)): converted = .integer(i); number = Double(i)
         case (.integer, .double(let d)) where d.isFinite && d.rounded() == d && abs(d) < 9e15:
             converted = .integer(Int64(d)); number = d
-        case (.number, .int(let i)): converted = .integer(Int64(i)); number = Double(i)
+        case (.number, .int(let i)): converted = .integer(i); number = Double(i)
         case (.number, .double(let d)) where d.isFinite: converted = .number(d); number = d
         case (.any, _): return LuaValue(value)
         default: return fail()
         }
-        if let enumeration, !enumeration.contains(where: { LuaValue.sameScalar($0, converted) }) { return fail() }
+        if let enumeration, !enumeration.contains(where: { JSONValue.sameScalar($0, value) }) { return fail() }
         if let number {
             if let minimum, number < minimum { return fail() }
             if let maximum, number > maximum { return fail() }
@@ -197,7 +197,7 @@ public struct CaseValidator: Sendable {
         return converted
     }
 
-    private func plural(_ kind: FieldDictionary.Field.Kind, _ enumeration: [LuaValue]?) -> String {
+    private func plural(_ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?) -> String {
         if let enumeration { return "values from " + enumeration.map(\.literal).joined(separator: ", ") }
         switch kind {
         case .integer: return "integers"
@@ -210,7 +210,7 @@ public struct CaseValidator: Sendable {
         }
     }
 
-    private func describe(_ kind: FieldDictionary.Field.Kind, _ enumeration: [LuaValue]?, minimum: Double? = nil,
+    private func describe(_ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?, minimum: Double? = nil,
                           maximum: Double? = nil, multipleOf: Double? = nil) -> String {
         if let enumeration { return "one of " + enumeration.map(\.literal).joined(separator: ", ") }
         var text: String
@@ -238,7 +238,7 @@ extension Double {
     }
 }
 
-extension CaseValue {
+extension JSONValue {
     var isNumber: Bool {
         switch self {
         case .int, .double: return true
@@ -247,36 +247,25 @@ extension CaseValue {
     }
 }
 
-extension LuaValue {
-    /// Builds a Lua value from case data without checking it against the dictionary.
-    init(_ value: CaseValue) {
-        switch value {
-        case .null: self = .nil
-        case .bool(let b): self = .boolean(b)
-        case .int(let i): self = .integer(Int64(i))
-        case .double(let d): self = .number(d)
-        case .string(let s): self = .string(s)
-        case .list(let items): self = .list(items.map(LuaValue.init))
-        case .object(let pairs):
-            var fields: [String: LuaValue] = [:]
-            for (k, v) in pairs { fields[k] = LuaValue(v) }
-            self = .record(fields)
+extension JSONValue {
+    /// Equality of scalars across integer and float representations (an enumeration of 1, 2, 3
+    /// matches 2.0).
+    static func sameScalar(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.int, .int), (.int, .double), (.double, .int), (.double, .double): return a == b
+        case (.string(let x), .string(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        default: return false
         }
-    }
-
-    /// Equality across integer and float representations (an enumeration of 1, 2, 3 matches 2.0).
-    static func sameScalar(_ a: LuaValue, _ b: LuaValue) -> Bool {
-        if let x = a.doubleValue, let y = b.doubleValue { return x == y }
-        return a == b
     }
 
     /// How the value is written in a message: "0" for strings, 3 for numbers.
     var literal: String {
         switch self {
         case .string(let s): return "\"\(s)\""
-        case .integer(let i): return String(i)
-        case .number(let d): return d.compact
-        case .boolean(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.compact
+        case .bool(let b): return b ? "true" : "false"
         default: return "?"
         }
     }

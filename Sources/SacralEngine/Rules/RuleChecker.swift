@@ -1,39 +1,22 @@
 import Foundation
 import LuaKit
 
-/// One problem `sacral check` found in a rule set.
-public struct RuleProblem: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var message: String
-
-    public var description: String { "\(file):\(line): \(message)" }
-}
-
 /// Static checks of a rule set, without evaluating a case (the model is `opa check`): every file
 /// compiles and loads, declarations fit together (duplicate ids, unknown pathways, statuses and
 /// alerts, reasons without a source), rules read only declared fields, and every numbered
 /// criterion the ruleset lists is claimed by some rule or score.
 public enum RuleChecker {
-    public static func check(_ ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
+    public static func check(_ ruleSet: RuleSet, limits: EngineLimits = EngineLimits()) -> [RuleProblem] {
         var problems: [RuleProblem] = []
         let state: LuaState
         let runtime: LuaRef
         do {
-            (state, runtime) = try Engine.startRuntime(limits: limits)
+            (state, runtime) = try Engine.startRuntime(limits: limits.lua)
         } catch {
-            return [RuleProblem(file: "engine", line: 0, message: error.message)]
+            return error.problems
         }
         for file in ruleSet.luaFiles {
-            do {
-                let chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
-                let loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
-                if loaded["ok"].boolValue != true {
-                    problems.append(parse(loaded["message"].stringValue ?? "failed to load", file: file.displayPath))
-                }
-            } catch {
-                problems.append(parse(error.message, file: file.displayPath))
-            }
+            if let problem = Engine.loadFile(file, state: state, runtime: runtime) { problems.append(problem) }
         }
         let finished: LuaValue
         let described: LuaValue
@@ -41,32 +24,20 @@ public enum RuleChecker {
             finished = try state.call(runtime, "finish_loading")
             described = try state.call(runtime, "describe")
         } catch {
-            problems.append(RuleProblem(file: ruleSet.origin, line: 0, message: error.message))
+            problems.append(Engine.problem(error.message, file: ruleSet.origin))
             return problems
         }
-        for p in finished["problems"].tableValue?.array ?? [] {
-            problems.append(RuleProblem(file: p["file"].stringValue ?? ruleSet.origin, line: p["line"].intValue ?? 0,
-                                        message: p["message"].stringValue ?? ""))
-        }
+        problems += Engine.problems(finished, origin: ruleSet.origin)
         let dictionary: FieldDictionary
         do {
             dictionary = try FieldDictionary(described: described["fields"])
         } catch {
-            problems.append(parse(error.message, file: "fields"))
+            problems += error.problems
             return problems
         }
         problems += undeclaredFieldReads(ruleSet, dictionary: dictionary)
-        problems += unclaimedCriteria(described, origin: ruleSet)
+        problems += unclaimedCriteria(Catalog(described: described), origin: ruleSet)
         return problems
-    }
-
-    /// "file:line: message" back into its parts.
-    static func parse(_ message: String, file: String) -> RuleProblem {
-        let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        if parts.count == 3, let line = Int(parts[1]) {
-            return RuleProblem(file: String(parts[0]), line: line, message: parts[2].trimmingCharacters(in: .whitespaces))
-        }
-        return RuleProblem(file: file, line: 0, message: message)
     }
 
     /// Literal field paths given to c:get / c:opt / c:has that the dictionary does not declare.
@@ -99,14 +70,9 @@ public enum RuleChecker {
     }
 
     /// Criteria (K1-K74, P1-P19, ...) that no rule or score lists in `implements`.
-    static func unclaimedCriteria(_ described: LuaValue, origin: RuleSet) -> [RuleProblem] {
-        let ranges = (described["ruleset"]["criteria"].tableValue?.array ?? []).compactMap(\.stringValue)
-        var claimed = Set<String>()
-        for kind in ["rules", "scores"] {
-            for entry in described[kind].tableValue?.array ?? [] {
-                for id in entry["implements"].tableValue?.array ?? [] { if let s = id.stringValue { claimed.insert(s) } }
-            }
-        }
+    static func unclaimedCriteria(_ catalog: Catalog, origin: RuleSet) -> [RuleProblem] {
+        let ranges = catalog.criteria
+        let claimed = Set((catalog.rules + catalog.scores).flatMap(\.implements))
         let ruleset = origin.files.first { $0.relativePath == "ruleset.lua" }
         let rulesetFile = ruleset?.displayPath ?? origin.origin
         let line = (ruleset?.text.components(separatedBy: "\n").firstIndex { $0.contains("criteria =") }).map { $0 + 1 } ?? 0

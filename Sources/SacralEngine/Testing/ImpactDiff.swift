@@ -51,46 +51,46 @@ public struct ImpactDiff {
         }
         let pathways = a.pathwayIDs + b.pathwayIDs.filter { !a.pathwayIDs.contains($0) }
         for p in pathways {
-            let pa = a.document["pathways"]?[p], pb = b.document["pathways"]?[p]
-            add(p, "status", Self.status(pa), Self.status(pb))
-            let lesions = (pa?["lesions"]?.objectValue ?? []).map(\.0) + (pb?["lesions"]?.objectValue ?? []).map(\.0)
+            let pa = a.pathway(p), pb = b.pathway(p)
+            add(p, "status", Self.status(pa?.status, pa?.strength), Self.status(pb?.status, pb?.strength))
+            let lesions = (pa?.lesions ?? []).map(\.id) + (pb?.lesions ?? []).map(\.id)
             var seen = Set<String>()
             for l in lesions where seen.insert(l).inserted {
-                add(p, "lesion \(l)", Self.status(pa?["lesions"]?[l]), Self.status(pb?["lesions"]?[l]))
-                add(p, "approach \(l)", Self.list(pa?["lesions"]?[l]?["approach"]), Self.list(pb?["lesions"]?[l]?["approach"]))
+                let la = pa?.lesion(l), lb = pb?.lesion(l)
+                add(p, "lesion \(l)", Self.status(la?.status, la?.strength), Self.status(lb?.status, lb?.strength))
+                add(p, "approach \(l)", Self.list(la?.approach), Self.list(lb?.approach))
             }
-            add(p, "detail", pa?["detail"]?.serialized(pretty: false) ?? "", pb?["detail"]?.serialized(pretty: false) ?? "")
+            let detail = { (x: Decision.Pathway?) in x.map { JSONValue.object($0.detail).serialized(pretty: false) } ?? "" }
+            add(p, "detail", detail(pa), detail(pb))
             add(p, "reasons", Self.reasons(pa), Self.reasons(pb))
         }
-        let alerts = { (d: Decision) in Self.list(.array((d.document["alerts"]?.arrayValue ?? []).compactMap { $0["id"] })) }
-        add("alerts", "alerts", alerts(a), alerts(b))
+        add("alerts", "alerts", Self.list(a.alerts.map(\.id)), Self.list(b.alerts.map(\.id)))
         let plan = { (d: Decision) in
             // Steps joined by ", ": the arrow separates old from new.
-            (d.document["plan"]?.arrayValue ?? []).map { "\($0["pathway"]?.stringValue ?? "")(\($0["timing"]?.stringValue ?? "-"))" }
-                .joined(separator: ", ")
+            d.plan.map { "\($0.pathway)(\($0.timing ?? "-"))" }.joined(separator: ", ")
         }
         add("plan", "plan", plan(a), plan(b))
         return out
     }
 
-    private static func status(_ node: JSONValue?) -> String {
-        guard let node, let s = node["status"]?.stringValue else { return "(absent)" }
-        if let strength = node["strength"]?.stringValue { return "\(s) (\(strength))" }
-        return s
+    private static func status(_ status: PathwayStatus?, _ strength: String?) -> String {
+        guard let status else { return "(absent)" }
+        if let strength { return "\(status) (\(strength))" }
+        return status.rawValue
     }
 
-    private static func list(_ node: JSONValue?) -> String {
-        "[" + (node?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") + "]"
+    private static func list(_ items: [String]?) -> String {
+        "[" + (items ?? []).joined(separator: ", ") + "]"
     }
 
     /// The rules that spoke, with what they said: a change of wording does not count, a change of
     /// rule, status or outcome does.
-    private static func reasons(_ node: JSONValue?) -> String {
-        (node?["reasons"]?.arrayValue ?? []).map { r in
-            var s = r["rule"]?.stringValue ?? "?"
-            if let l = r["lesion"]?.stringValue { s += "@\(l)" }
-            if let st = r["status"]?.stringValue { s += ":\(st)" }
-            if let o = r["outcome"]?.stringValue, o != "fired" { s += "(\(o))" }
+    private static func reasons(_ pathway: Decision.Pathway?) -> String {
+        (pathway?.reasons ?? []).map { r in
+            var s = r.rule
+            if let l = r.lesion { s += "@\(l)" }
+            if let st = r.status { s += ":\(st)" }
+            if r.outcome != .fired { s += "(\(r.outcome.rawValue))" }
             return s
         }.sorted().joined(separator: ", ")
     }

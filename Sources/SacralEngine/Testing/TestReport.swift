@@ -39,15 +39,15 @@ public struct TestReport {
                 out += "FAIL \(r.file)" + (r.caseID.map { " (\($0))" } ?? "") + "\n"
                 for m in r.messages { out += "     rule failure: \(m)\n" }
                 for c in r.failedChecks {
-                    out += "     \(c.key): expected \(c.expected), got \(c.actual)\n"
-                    if let pathway = c.pathway, let reasons = r.decision?.document["pathways"]?[pathway]?["reasons"]?.arrayValue {
+                    out += "     \(c.failureText)\n"
+                    if let pathway = c.pathway, let decided = r.decision?.pathway(pathway) {
                         out += "       because (\(pathway)):\n"
-                        for reason in reasons {
-                            var tag = reason["status"]?.stringValue ?? reason["outcome"]?.stringValue ?? "note"
-                            if let s = reason["strength"]?.stringValue { tag += " \(s)" }
-                            out += "         • \(reason["rule"]?.stringValue ?? "?") [\(tag)]: \(reason["text"]?.stringValue ?? "")\n"
-                            if let inputs = reason["inputs"]?.objectValue, !inputs.isEmpty {
-                                out += "           inputs: " + inputs.map { "\($0.0)=\(ExpectationChecker.text($0.1))" }.joined(separator: ", ") + "\n"
+                        for reason in decided.reasons {
+                            var tag = reason.status?.rawValue ?? reason.outcome.rawValue
+                            if let s = reason.strength { tag += " \(s)" }
+                            out += "         • \(reason.rule) [\(tag)]: \(reason.text ?? "")\n"
+                            if !reason.inputs.isEmpty {
+                                out += "           inputs: " + reason.inputs.map { "\($0.key)=\($0.value.inlineText)" }.joined(separator: ", ") + "\n"
                             }
                         }
                     }
@@ -93,18 +93,22 @@ public struct TestReport {
     }
 
     public func json() -> JSONValue {
-        var doc: [(String, JSONValue)] = [
+        var doc: [(key: String, value: JSONValue)] = [
             ("summary", .object([
                 ("passed", .int(Int64(count(.passed)))), ("failed", .int(Int64(count(.failed)))),
                 ("skipped", .int(Int64(count(.skipped)))), ("bad_input", .int(Int64(count(.badInput)))),
             ])),
             ("results", .array(results.map { r in
-                var fields: [(String, JSONValue)] = [("file", .string(r.file))]
+                var fields: [(key: String, value: JSONValue)] = [("file", .string(r.file))]
                 if let id = r.caseID { fields.append(("case", .string(id))) }
                 fields.append(("status", .string(r.status.rawValue)))
                 fields.append(("checks", .array(r.checks.map { c in
-                    .object([("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
-                             ("passed", .bool(c.passed))])
+                    var check: [(key: String, value: JSONValue)] = [
+                        ("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
+                        ("passed", .bool(c.passed)),
+                    ]
+                    if let problem = c.problem { check.append(("problem", .string(problem))) }
+                    return .object(check)
                 })))
                 if !r.messages.isEmpty { fields.append(("messages", .array(r.messages.map(JSONValue.string)))) }
                 return .object(fields)
@@ -145,7 +149,7 @@ public struct TestReport {
             case .badInput:
                 xml += ">\n      <error message=\"\(escape(r.messages.first ?? "bad input"))\">\(escape(r.messages.joined(separator: "\n")))</error>\n    </testcase>\n"
             case .failed:
-                let lines = r.messages.map { "rule failure: \($0)" } + r.failedChecks.map { "\($0.key): expected \($0.expected), got \($0.actual)" }
+                let lines = r.messages.map { "rule failure: \($0)" } + r.failedChecks.map(\.failureText)
                 xml += ">\n      <failure message=\"\(escape(lines.first ?? "failed"))\">\(escape(lines.joined(separator: "\n")))</failure>\n    </testcase>\n"
             }
         }
