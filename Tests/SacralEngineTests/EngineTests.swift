@@ -90,6 +90,72 @@ import Testing
         #expect(d.failures.first?.message.contains("rules/zz_error.lua:3:") == true)
     }
 
+    @Test func loadErrorsCarryFileAndLineAsData() throws {
+        let copy = try copyOfRules()
+        try "rule {\n  id = 'broken',\n  when = function(c) return c:get('labs.inr') > end,\n}\n"
+            .write(toFile: copy + "/rules/zz_broken.lua", atomically: true, encoding: .utf8)
+        do {
+            _ = try makeEngine(rules: copy)
+            Issue.record("the rules loaded")
+        } catch let error as RuleSetError {
+            let problem = try #require(error.problems.first)
+            #expect(problem.file.hasSuffix("rules/zz_broken.lua"))
+            #expect(problem.line == 3)
+            #expect(!problem.message.contains("zz_broken.lua:3"), "the position is data, not text: \(problem.message)")
+        }
+    }
+
+    @Test func ruleFailuresCarryTheirLocationAsData() throws {
+        let copy = try copyOfRules()
+        try """
+            rule {
+                id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+                when = function(c) local t = nil; return t.x end,
+                effect = { status = "recommended", text = "never" },
+            }
+            """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: copy)
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        let failure = try #require(d.failures.first { $0.rule == "zz.error" })
+        #expect(failure.location?.file.hasSuffix("rules/zz_error.lua") == true)
+        #expect(failure.location?.line == 3)
+        #expect(failure.kind == .error)
+    }
+
+    /// The typed model holds the contract's statuses only: a rule whose computed effect returns
+    /// another word does not slip through as text; the case is decided fail-closed and says why.
+    @Test func aStatusOutsideTheContractFailsTheCaseClosed() throws {
+        let copy = try copyOfRules()
+        try """
+            rule {
+                id = "zz.maybe", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                when = function(c) return true end,
+                effect = function(c) return { status = "maybe", text = "computed" } end,
+            }
+            """.write(toFile: copy + "/rules/zz_maybe.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: copy)
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        #expect(d.pathways.allSatisfy { $0.status == .undetermined })
+        let failure = try #require(d.failures.first)
+        #expect(failure.rule == "engine")
+        #expect(failure.message.contains("zz.maybe") && failure.message.contains("'maybe'"), "\(failure.message)")
+        #expect(d.document.serialized().contains("fail closed"))
+    }
+
+    @Test func theTypedModelAndItsDocumentAgree() throws {
+        let engine = try makeEngine()
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        let document = d.document
+        #expect(document["pathways"]?.objectValue?.map(\.key) == d.pathwayIDs)
+        for p in d.pathways {
+            #expect(document["pathways"]?[p.id]?["status"]?.stringValue == p.status.rawValue)
+            #expect(document["pathways"]?[p.id]?["reasons"]?.arrayValue?.count == p.reasons.count)
+        }
+        #expect(document["scores"]?["sins"]?["total"] == d.score("sins")?.total)
+        #expect(document["alerts"]?.arrayValue?.count == d.alerts.count)
+        #expect(document["plan"]?.arrayValue?.compactMap { $0["pathway"]?.stringValue } == d.plan.map(\.pathway))
+    }
+
     @Test func embeddedRulesMatchTheShippedDirectory() throws {
         let embedded = RuleSet.embedded
         let disk = try RuleSet.load(directory: shippedRules)
