@@ -13,11 +13,14 @@ public final class LuaState {
     /// The chunk name that marks the one trusted chunk: its functions are never stopped by the budget.
     public static let trustedChunkName = CLUA_TRUSTED_CHUNK
 
+    // `L`, as the Lua manual and lauxlib.c name the state.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     let L: OpaquePointer
     public let limits: LuaLimits
 
     /// Creates a state and opens the sandbox.
     public init(limits: LuaLimits = LuaLimits()) throws(LuaError) {
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         guard let L = clua_newstate(limits.memoryBytes, limits.instructionsPerWindow) else {
             throw LuaError(.setup, "could not create a Lua state")
         }
@@ -271,7 +274,10 @@ public final class LuaState {
             var array: [LuaValue] = []
             if !indexed.isEmpty {
                 var i: Int64 = 1
-                while let item = indexed[i] { array.append(item); i += 1 }
+                while let item = indexed[i] {
+                    array.append(item)
+                    i += 1
+                }
                 // Keys past the sequence 1…n are kept as fields, by their decimal text.
                 if array.count != indexed.count {
                     for (k, v) in indexed where k < 1 || k > Int64(array.count) { fields[String(k)] = v }

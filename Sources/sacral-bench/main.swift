@@ -43,7 +43,9 @@ struct Generate: ParsableCommand {
             if lua != nil { luaItems.append(value.luaLiteral) }
         }
         if let jsonl { try (lines.joined(separator: "\n") + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8) }
-        if let lua { try ("return {\n" + luaItems.joined(separator: ",\n") + "\n}\n").write(toFile: lua, atomically: true, encoding: .utf8) }
+        if let lua {
+            try ("return {\n" + luaItems.joined(separator: ",\n") + "\n}\n").write(toFile: lua, atomically: true, encoding: .utf8)
+        }
     }
 }
 
@@ -72,7 +74,9 @@ struct Warm: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             best = min(best, seconds)
         }
-        print(String(format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
-                     cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
+        print(
+            String(
+                format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
+                cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
     }
 }

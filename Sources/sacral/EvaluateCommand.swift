@@ -18,7 +18,11 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
     var files: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.",
+            valueName: "file"))
     var jsonl: String?
 
     @Option(name: .long, help: "Output format.")
@@ -91,7 +95,8 @@ struct EvaluateCommand: ParsableCommand {
         }
         let name = source == "-" ? "stdin" : source
         let decoder = CaseDecoder()
-        var badInput = false, ruleFailed = false
+        var badInput = false
+        var ruleFailed = false
         var lineNumber = 0
         var pending = Data()
         func handleLine(_ bytes: Data) {
@@ -145,9 +150,13 @@ struct EvaluateCommand: ParsableCommand {
     static func errorDocument(_ error: CaseLoadError) -> JSONValue {
         .object([
             ("file", .string(error.file)),
-            ("errors", .array(error.issues.map { issue in
-                .object([("path", .string(issue.path)), ("message", .string(issue.message))])
-            })),
+            (
+                "errors",
+                .array(
+                    error.issues.map { issue in
+                        .object([("path", .string(issue.path)), ("message", .string(issue.message))])
+                    })
+            ),
         ])
     }
 }

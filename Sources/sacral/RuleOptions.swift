@@ -4,7 +4,9 @@ import SacralEngine
 
 /// Options every command that runs rules shares.
 struct RuleOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The rules directory (default: ./Rules when present, else the rules built into sacral).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The rules directory (default: ./Rules when present, else the rules built into sacral).", valueName: "dir"))
     var rules: String?
 
     @Option(name: .long, help: "Instructions one rule call may run before it is stopped.")

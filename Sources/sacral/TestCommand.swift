@@ -55,9 +55,10 @@ struct TestCommand: ParsableCommand {
         }
         let run: CaseTestRun
         do {
-            run = try CaseTestRunner.run(files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
-                                                      workers: jobs, coverage: coverage || threshold != nil,
-                                                      stopOnFailure: stopOnFailure)
+            run = try CaseTestRunner.run(
+                files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
+                workers: jobs, coverage: coverage || threshold != nil,
+                stopOnFailure: stopOnFailure)
         } catch {
             Terminal.error("rules failed to load:\n\(error.message)")
             throw ExitCode(3)

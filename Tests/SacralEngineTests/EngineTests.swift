@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 @Suite struct EngineTests {
@@ -52,15 +53,15 @@ import Testing
     @Test func ruleThatLoopsForeverIsStoppedAndFailsClosed() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.spin", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
-                status = "recommended",
-                when = function(c)
-                    while true do end
-                end,
-                effect = { status = "recommended", text = "never" },
-            }
-            """.write(toFile: copy + "/rules/zz_spin.lua", atomically: true, encoding: .utf8)
+        rule {
+            id = "zz.spin", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+            status = "recommended",
+            when = function(c)
+                while true do end
+            end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_spin.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy, limits: EngineLimits(instructionsPerWindow: 100_000))
         let path = try temporaryFile(caseYAML())
         let d = engine.evaluate(try engine.load(path: path))
@@ -78,12 +79,12 @@ import Testing
     @Test func ruleThatErrorsFailsClosedWithItsLocation() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
-                when = function(c) local t = nil; return t.x end,
-                effect = { status = "recommended", text = "never" },
-            }
-            """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
+        rule {
+            id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+            when = function(c) local t = nil; return t.x end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
         #expect(d.status(of: "radiation") != .recommended)
@@ -108,12 +109,12 @@ import Testing
     @Test func ruleFailuresCarryTheirLocationAsData() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
-                when = function(c) local t = nil; return t.x end,
-                effect = { status = "recommended", text = "never" },
-            }
-            """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
+        rule {
+            id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+            when = function(c) local t = nil; return t.x end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
         let failure = try #require(d.failures.first { $0.rule == "zz.error" })
@@ -127,12 +128,12 @@ import Testing
     @Test func aStatusOutsideTheContractFailsTheCaseClosed() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.maybe", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
-                when = function(c) return true end,
-                effect = function(c) return { status = "maybe", text = "computed" } end,
-            }
-            """.write(toFile: copy + "/rules/zz_maybe.lua", atomically: true, encoding: .utf8)
+        rule {
+            id = "zz.maybe", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+            when = function(c) return true end,
+            effect = function(c) return { status = "maybe", text = "computed" } end,
+        }
+        """.write(toFile: copy + "/rules/zz_maybe.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
         #expect(d.pathways.allSatisfy { $0.status == .undetermined })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SacralEngine
 
 /// An expectation that names something the rules or the case do not have fails its case with the
@@ -17,7 +18,8 @@ import Testing
     @Test func misspeltStatusInANegativeExpectationFailsTheCase() throws {
         let result = try run("  not.sacroplasty: [contraindicted]\n")
         #expect(result.status == .failed)
-        #expect(problems(result).contains { $0.contains("no status 'contraindicted'") && $0.contains("contraindicated") }, "\(result.checks)")
+        #expect(
+            problems(result).contains { $0.contains("no status 'contraindicted'") && $0.contains("contraindicated") }, "\(result.checks)")
         let report = TestReport(results: [result], coverage: []).text(verbose: false)
         #expect(report.contains("FAIL \(result.file)"))
         #expect(report.contains("not.sacroplasty: no status 'contraindicted' in the ruleset"), "\(report)")
@@ -86,7 +88,8 @@ import Testing
         let copy = try copyOfRules()
         let ruleset = copy + "/ruleset.lua"
         var text = try String(contentsOfFile: ruleset, encoding: .utf8)
-        text = text.replacingOccurrences(of: "    alerts = {\n", with: "    alerts = {\n        zz_added_alert = { level = \"info\", text = \"Added in a copy.\" },\n")
+        text = text.replacingOccurrences(
+            of: "    alerts = {\n", with: "    alerts = {\n        zz_added_alert = { level = \"info\", text = \"Added in a copy.\" },\n")
         try text.write(toFile: ruleset, atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let vocabulary = ExpectationVocabulary(catalog: engine.catalog, dictionary: engine.dictionary)

@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 /// Two thousand generated valid cases, evaluated once (forwards, in one engine) and shared by the
@@ -56,7 +57,8 @@ struct GeneratedCorpus: Sendable {
         var seeds: [CaseValue] = []
         for path in paths {
             guard let value = try? CaseDecoder().read(path: path),
-                  let validated = try? engine.validator.validate(value, file: path) else { continue }
+                let validated = try? engine.validator.validate(value, file: path)
+            else { continue }
             let d = engine.evaluate(validated)
             if d.status(of: "sacroplasty") == .recommended || d.status(of: "rfa") == .recommended {
                 seeds.append(value.setting(["expect"], to: nil))
@@ -165,8 +167,9 @@ extension CaseValue {
                 guard let absolute else { continue }
                 exercised += 1
                 let status = d.status(of: p)
-                #expect(status != .recommended && status != .option,
-                        "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute["rule"]?.stringValue ?? "?") fired")
+                #expect(
+                    status != .recommended && status != .option,
+                    "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute["rule"]?.stringValue ?? "?") fired")
             }
         }
         #expect(exercised >= 50, "absolute contraindications fired only \(exercised) times")
@@ -195,7 +198,8 @@ extension CaseValue {
             if before.status(of: "sacroplasty") == .recommended || before.status(of: "rfa") == .recommended {
                 recommendedBefore += 1
             }
-            let variants: [(String, CaseValue)] = i % 2 == 0
+            let variants: [(String, CaseValue)] =
+                i % 2 == 0
                 ? [("labs.inr removed", value.setting(["labs", "inr"], to: nil))]
                 : [("lesions[].epidural null", value.withLesionField("epidural", setTo: .null))]
             for (what, variant) in variants {

@@ -204,16 +204,25 @@ public struct CaseDecoder: Sendable {
         while i < bytes.count {
             switch bytes[i] {
             case UInt8(ascii: "\n"): line += 1
-            case UInt8(ascii: "{"): objects.append([]); expectKey = true
-            case UInt8(ascii: "["): objects.append(nil); expectKey = false
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
+            case UInt8(ascii: "{"):
+                objects.append([])
+                expectKey = true
+            case UInt8(ascii: "["):
+                objects.append(nil)
+                expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = objects.popLast()
+                expectKey = false
             case UInt8(ascii: ","): expectKey = (objects.last ?? nil) != nil
             case UInt8(ascii: "\""):
                 let start = i
                 var escaped = false
                 i += 1
                 while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
-                    if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 1 }
+                    if bytes[i] == UInt8(ascii: "\\") {
+                        escaped = true
+                        i += 1
+                    }
                     i += 1
                 }
                 if expectKey, let last = objects.indices.last, objects[last] != nil {

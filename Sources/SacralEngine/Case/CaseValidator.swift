@@ -53,7 +53,9 @@ public struct CaseValidator: Sendable {
         var issues: [ValidationIssue] = []
         var warnings: [String] = []
         guard case .object = value else {
-            throw CaseInvalid(file: file, issues: [ValidationIssue(path: "", message: "expected an object of case fields at the top level, got \(value.kindName)")])
+            throw CaseInvalid(
+                file: file,
+                issues: [ValidationIssue(path: "", message: "expected an object of case fields at the top level, got \(value.kindName)")])
         }
         let data = convertObject(value, normal: "", shown: "", issues: &issues, warnings: &warnings)
         if !issues.isEmpty { throw CaseInvalid(file: file, issues: issues) }
@@ -67,8 +69,10 @@ public struct CaseValidator: Sendable {
 
     private func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : parent + "." + key }
 
-    private func convertObject(_ value: JSONValue, normal: String, shown: String,
-                               issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
+    private func convertObject(
+        _ value: JSONValue, normal: String, shown: String,
+        issues: inout [ValidationIssue], warnings: inout [String]
+    ) -> LuaValue {
         guard case .object(let pairs) = value else { return .nil }
         var fields: [String: LuaValue] = [:]
         var present = Set<String>()
@@ -88,14 +92,18 @@ public struct CaseValidator: Sendable {
         for field in dictionary.required(under: normal) {
             let key = String(field.path.split(separator: ".").last ?? "")
             if !present.contains(key) {
-                issues.append(ValidationIssue(path: join(shown, key), message: "required field is missing (expected \(describe(field.kind, field.enumeration)))"))
+                issues.append(
+                    ValidationIssue(
+                        path: join(shown, key), message: "required field is missing (expected \(describe(field.kind, field.enumeration)))"))
             }
         }
         return .table(LuaTable(fields: fields))
     }
 
-    private func convert(_ value: JSONValue, field: FieldDictionary.Field, normal: String, shown: String,
-                         issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
+    private func convert(
+        _ value: JSONValue, field: FieldDictionary.Field, normal: String, shown: String,
+        issues: inout [ValidationIssue], warnings: inout [String]
+    ) -> LuaValue {
         switch field.kind {
         case .object:
             guard case .object = value else {
@@ -105,11 +113,18 @@ public struct CaseValidator: Sendable {
             return convertObject(value, normal: normal, shown: shown, issues: &issues, warnings: &warnings)
         case .list:
             guard case .array(let items) = value else {
-                issues.append(ValidationIssue(path: shown, message: "expected a list\(field.itemKind.map { " of " + plural($0, field.itemEnumeration) } ?? ""), got \(value.shortDescription)"))
+                issues.append(
+                    ValidationIssue(
+                        path: shown,
+                        message:
+                            "expected a list\(field.itemKind.map { " of " + plural($0, field.itemEnumeration) } ?? ""), got \(value.shortDescription)"
+                    ))
                 return .nil
             }
             if let minItems = field.minItems, items.count < minItems {
-                issues.append(ValidationIssue(path: shown, message: "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(items.count)"))
+                issues.append(
+                    ValidationIssue(
+                        path: shown, message: "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(items.count)"))
             }
             var out: [LuaValue] = []
             var seen = Set<LuaValue>()
@@ -127,13 +142,17 @@ public struct CaseValidator: Sendable {
                     }
                     converted = convertObject(item, normal: normal + "[]", shown: itemShown, issues: &issues, warnings: &warnings)
                 } else {
-                    guard let scalar = scalar(item, kind: field.itemKind ?? .any, enumeration: field.itemEnumeration,
-                                              minimum: nil, maximum: nil, multipleOf: nil, shown: itemShown, issues: &issues) else { continue }
+                    guard
+                        let scalar = scalar(
+                            item, kind: field.itemKind ?? .any, enumeration: field.itemEnumeration,
+                            minimum: nil, maximum: nil, multipleOf: nil, shown: itemShown, issues: &issues)
+                    else { continue }
                     converted = scalar
                 }
                 if field.unique && field.itemKind != .object {
                     if seen.contains(converted) {
-                        issues.append(ValidationIssue(path: itemShown, message: "repeats \(item.shortDescription); the items must be distinct"))
+                        issues.append(
+                            ValidationIssue(path: itemShown, message: "repeats \(item.shortDescription); the items must be distinct"))
                     }
                     seen.insert(converted)
                 }
@@ -145,7 +164,10 @@ public struct CaseValidator: Sendable {
                 for (i, item) in items.enumerated() {
                     if case .string(let id)? = item["id"] {
                         if let first = ids[id] {
-                            issues.append(ValidationIssue(path: "\(shown)[\(i)].id", message: "repeats the id \"\(id)\" of \(shown)[\(first)]; ids must be unique"))
+                            issues.append(
+                                ValidationIssue(
+                                    path: "\(shown)[\(i)].id", message: "repeats the id \"\(id)\" of \(shown)[\(first)]; ids must be unique"
+                                ))
                         } else {
                             ids[id] = i
                         }
@@ -156,14 +178,17 @@ public struct CaseValidator: Sendable {
         case .any:
             return LuaValue(value)
         default:
-            return scalar(value, kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
-                          maximum: field.maximum, multipleOf: field.multipleOf, shown: shown, issues: &issues) ?? .nil
+            return scalar(
+                value, kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
+                maximum: field.maximum, multipleOf: field.multipleOf, shown: shown, issues: &issues) ?? .nil
         }
     }
 
-    private func scalar(_ value: JSONValue, kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?,
-                        minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
-                        issues: inout [ValidationIssue]) -> LuaValue? {
+    private func scalar(
+        _ value: JSONValue, kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?,
+        minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
+        issues: inout [ValidationIssue]
+    ) -> LuaValue? {
         let expected = describe(kind, enumeration, minimum: minimum, maximum: maximum, multipleOf: multipleOf)
         func fail() -> LuaValue? {
             var hint = ""
@@ -180,11 +205,18 @@ public struct CaseValidator: Sendable {
         switch (kind, value) {
         case (.string, .string(let s)): converted = .string(s)
         case (.boolean, .bool(let b)): converted = .boolean(b)
-        case (.integer, .int(let i)): converted = .integer(i); number = Double(i)
+        case (.integer, .int(let i)):
+            converted = .integer(i)
+            number = Double(i)
         case (.integer, .double(let d)) where d.isFinite && d.rounded() == d && abs(d) < 9e15:
-            converted = .integer(Int64(d)); number = d
-        case (.number, .int(let i)): converted = .integer(i); number = Double(i)
-        case (.number, .double(let d)) where d.isFinite: converted = .number(d); number = d
+            converted = .integer(Int64(d))
+            number = d
+        case (.number, .int(let i)):
+            converted = .integer(i)
+            number = Double(i)
+        case (.number, .double(let d)) where d.isFinite:
+            converted = .number(d)
+            number = d
         case (.any, _): return LuaValue(value)
         default: return fail()
         }
@@ -210,8 +242,10 @@ public struct CaseValidator: Sendable {
         }
     }
 
-    private func describe(_ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?, minimum: Double? = nil,
-                          maximum: Double? = nil, multipleOf: Double? = nil) -> String {
+    private func describe(
+        _ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?, minimum: Double? = nil,
+        maximum: Double? = nil, multipleOf: Double? = nil
+    ) -> String {
         if let enumeration { return "one of " + enumeration.map(\.literal).joined(separator: ", ") }
         var text: String
         switch kind {
@@ -223,9 +257,13 @@ public struct CaseValidator: Sendable {
         case .string: text = "a string"
         case .any: text = "a value"
         }
-        if let minimum, let maximum { text += " from \(minimum.compact) to \(maximum.compact)" }
-        else if let minimum { text += " of at least \(minimum.compact)" }
-        else if let maximum { text += " of at most \(maximum.compact)" }
+        if let minimum, let maximum {
+            text += " from \(minimum.compact) to \(maximum.compact)"
+        } else if let minimum {
+            text += " of at least \(minimum.compact)"
+        } else if let maximum {
+            text += " of at most \(maximum.compact)"
+        }
         if let multipleOf { text += ", a multiple of \(multipleOf.compact)" }
         return text
     }

@@ -221,7 +221,9 @@ public struct LineCoverage: Sendable {
         var i = 0
         while i < missed.count {
             var j = i
-            while j + 1 < missed.count && missed[j + 1] <= missed[j] + 3 && executable.filter({ $0 > missed[j] && $0 < missed[j + 1] }).isEmpty { j += 1 }
+            while j + 1 < missed.count && missed[j + 1] <= missed[j] + 3
+                && executable.filter({ $0 > missed[j] && $0 < missed[j + 1] }).isEmpty
+            { j += 1 }
             parts.append(i == j ? "\(missed[i])" : "\(missed[i])-\(missed[j])")
             i = j + 1
         }

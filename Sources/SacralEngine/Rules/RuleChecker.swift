@@ -53,8 +53,10 @@ public enum RuleChecker {
                     guard let r = Range(match.range(at: 1), in: code) else { continue }
                     let path = String(code[r])
                     if dictionary[normalise(path)] == nil {
-                        problems.append(RuleProblem(file: file.displayPath, line: index + 1,
-                                                    message: "reads '\(path)', which the field dictionary does not declare"))
+                        problems.append(
+                            RuleProblem(
+                                file: file.displayPath, line: index + 1,
+                                message: "reads '\(path)', which the field dictionary does not declare"))
                     }
                 }
             }
@@ -89,8 +91,9 @@ public enum RuleChecker {
     public static func expand(_ range: String) -> [String] {
         let parts = range.split(separator: "-").map(String.init)
         guard parts.count == 2,
-              let prefix = parts[0].first.map(String.init),
-              let from = Int(parts[0].dropFirst()), let to = Int(parts[1].drop { !$0.isNumber }), from <= to else {
+            let prefix = parts[0].first.map(String.init),
+            let from = Int(parts[0].dropFirst()), let to = Int(parts[1].drop { !$0.isNumber }), from <= to
+        else {
             return [range]
         }
         return (from...to).map { "\(prefix)\($0)" }

@@ -81,8 +81,11 @@ public struct RuleSet: Sendable {
             throw RuleSetError(file: directory, message: "no such rules directory")
         }
         let root = URL(fileURLWithPath: directory).standardizedFileURL
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
-                                                          options: [.skipsHiddenFiles]) else {
+        guard
+            let walker = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                options: [.skipsHiddenFiles])
+        else {
             throw RuleSetError(file: directory, message: "cannot be read")
         }
         var files: [File] = []

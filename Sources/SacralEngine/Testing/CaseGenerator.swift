@@ -63,17 +63,21 @@ public struct CaseGenerator {
             }
             return .array(chosen)
         default:
-            return scalar(kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
-                          maximum: field.maximum, multipleOf: field.multipleOf, path: field.path)
+            return scalar(
+                kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
+                maximum: field.maximum, multipleOf: field.multipleOf, path: field.path)
         }
     }
 
-    private mutating func scalar(kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?, minimum: Double?,
-                                 maximum: Double?, multipleOf: Double?, path: String) -> JSONValue {
+    private mutating func scalar(
+        kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?, minimum: Double?,
+        maximum: Double?, multipleOf: Double?, path: String
+    ) -> JSONValue {
         if let enumeration, !enumeration.isEmpty {
             return enumeration[rng.below(enumeration.count)]
         }
-        let lo = minimum ?? 0, hi = maximum ?? 100
+        let lo = minimum ?? 0
+        let hi = maximum ?? 100
         switch kind {
         case .boolean: return .bool(rng.chance(0.5))
         case .integer:

@@ -2,7 +2,10 @@ import Foundation
 
 /// The outcome of one case file under `sacral test`.
 public struct CaseTestResult: Sendable {
-    public enum Status: String, Sendable { case passed, failed, skipped, badInput = "bad_input" }
+    public enum Status: String, Sendable {
+        case passed, failed, skipped
+        case badInput = "bad_input"
+    }
 
     public var file: String
     public var caseID: String?
@@ -51,8 +54,10 @@ public struct CaseTestRunner {
     /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`. With
     /// coverage, rule coverage comes from the decisions' traces and line coverage from each
     /// worker's Lua line hook, merged.
-    public static func run(files: [String], ruleSet: RuleSet, limits: EngineLimits, workers: Int, coverage: Bool,
-                           stopOnFailure: Bool) throws(RuleSetError) -> CaseTestRun {
+    public static func run(
+        files: [String], ruleSet: RuleSet, limits: EngineLimits, workers: Int, coverage: Bool,
+        stopOnFailure: Bool
+    ) throws(RuleSetError) -> CaseTestRun {
         let first = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
         let workers = stopOnFailure ? 1 : max(1, min(workers, files.count / 50 + 1))
         if workers == 1 {
@@ -77,17 +82,20 @@ public struct CaseTestRunner {
         let results = collector.results.enumerated().map { i, r in
             r ?? CaseTestResult(file: files[i], status: .failed, messages: ["the worker evaluating this file failed"])
         }
-        return CaseTestRun(results: results,
-                           coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
-                           lines: collector.lines)
+        return CaseTestRun(
+            results: results,
+            coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
+            lines: collector.lines)
     }
 
     /// Rule coverage from the traces of the decisions.
     static func coverage(of results: [CaseTestResult], catalog: Catalog) -> [RuleCoverage] {
-        var evaluated: [String: Int] = [:], fired: [String: Int] = [:]
+        var evaluated: [String: Int] = [:]
+        var fired: [String: Int] = [:]
         for r in results {
             guard let trace = r.decision?.trace else { continue }
-            var seen = Set<String>(), seenFired = Set<String>()
+            var seen = Set<String>()
+            var seenFired = Set<String>()
             for t in trace {
                 if seen.insert(t.rule).inserted { evaluated[t.rule, default: 0] += 1 }
                 if t.outcome == "fired", seenFired.insert(t.rule).inserted { fired[t.rule, default: 0] += 1 }

@@ -38,7 +38,8 @@ extension ExpectationChecker {
         return try e.names().map { text in
             ExpectationResult(
                 key: e.key, expected: (absent ? "no warning containing" : "a warning containing") + " \"\(text)\"",
-                actual: have.isEmpty ? "(no warnings)" : have.joined(separator: " | "), passed: have.contains { $0.contains(text) } != absent)
+                actual: have.isEmpty ? "(no warnings)" : have.joined(separator: " | "),
+                passed: have.contains { $0.contains(text) } != absent)
         }
     }
 
@@ -129,7 +130,9 @@ extension ExpectationChecker {
             node = navigate(e.document["scores"], path)
         } else {
             if e.decision.pathway(area) == nil { return [.unknown(e.key, area, unknownPathway(area))] }
-            if let problem = unknownLesion(in: area, path: path, decision: e.decision) { return [.unknown(e.key, path[1], problem, pathway: area)] }
+            if let problem = unknownLesion(in: area, path: path, decision: e.decision) {
+                return [.unknown(e.key, path[1], problem, pathway: area)]
+            }
             node = navigate(e.document["pathways"]?[area], path)
         }
         let wanted: [JSONValue]
@@ -200,7 +203,10 @@ extension ExpectationChecker {
             if words.contains(name) {
                 known.append(name)
             } else {
-                unknown.append(.unknown(e.key, name, "no \(what) '\(name)' in the ruleset (its \(what == "status" ? "statuses" : "strengths"): \(list(words)))"))
+                unknown.append(
+                    .unknown(
+                        e.key, name,
+                        "no \(what) '\(name)' in the ruleset (its \(what == "status" ? "statuses" : "strengths"): \(list(words)))"))
             }
         }
         return (known, unknown)

@@ -34,11 +34,15 @@ public struct ImpactDiff {
             case (.failure, .failure):
                 continue  // bad under both: not a change the rules made
             case (.success(let ca), .failure(let e)):
-                changes.append(ImpactChange(file: file, caseID: ca.id, area: "case", aspect: "input",
-                                            old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
+                changes.append(
+                    ImpactChange(
+                        file: file, caseID: ca.id, area: "case", aspect: "input",
+                        old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
             case (.failure(let e), .success(let cb)):
-                changes.append(ImpactChange(file: file, caseID: cb.id, area: "case", aspect: "input",
-                                            old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
+                changes.append(
+                    ImpactChange(
+                        file: file, caseID: cb.id, area: "case", aspect: "input",
+                        old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
             }
         }
         return (changes, files.count)
@@ -51,12 +55,14 @@ public struct ImpactDiff {
         }
         let pathways = a.pathwayIDs + b.pathwayIDs.filter { !a.pathwayIDs.contains($0) }
         for p in pathways {
-            let pa = a.pathway(p), pb = b.pathway(p)
+            let pa = a.pathway(p)
+            let pb = b.pathway(p)
             add(p, "status", Self.status(pa?.status, pa?.strength), Self.status(pb?.status, pb?.strength))
             let lesions = (pa?.lesions ?? []).map(\.id) + (pb?.lesions ?? []).map(\.id)
             var seen = Set<String>()
             for l in lesions where seen.insert(l).inserted {
-                let la = pa?.lesion(l), lb = pb?.lesion(l)
+                let la = pa?.lesion(l)
+                let lb = pb?.lesion(l)
                 add(p, "lesion \(l)", Self.status(la?.status, la?.strength), Self.status(lb?.status, lb?.strength))
                 add(p, "approach \(l)", Self.list(la?.approach), Self.list(lb?.approach))
             }
@@ -125,12 +131,23 @@ public struct ImpactDiff {
         .object([
             ("old", .object([("origin", .string(old.ruleSet.origin)), ("sha256", .string(old.ruleSet.sha256))])),
             ("new", .object([("origin", .string(new.ruleSet.origin)), ("sha256", .string(new.ruleSet.sha256))])),
-            ("summary", .object([("cases", .int(Int64(cases))), ("changed_cases", .int(Int64(Set(changes.map(\.file)).count))),
-                                 ("changes", .int(Int64(changes.count)))])),
-            ("changes", .array(changes.map { c in
-                .object([("file", .string(c.file)), ("case", .string(c.caseID)), ("area", .string(c.area)),
-                         ("aspect", .string(c.aspect)), ("old", .string(c.old)), ("new", .string(c.new))])
-            })),
+            (
+                "summary",
+                .object([
+                    ("cases", .int(Int64(cases))), ("changed_cases", .int(Int64(Set(changes.map(\.file)).count))),
+                    ("changes", .int(Int64(changes.count))),
+                ])
+            ),
+            (
+                "changes",
+                .array(
+                    changes.map { c in
+                        .object([
+                            ("file", .string(c.file)), ("case", .string(c.caseID)), ("area", .string(c.area)),
+                            ("aspect", .string(c.aspect)), ("old", .string(c.old)), ("new", .string(c.new)),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -47,7 +47,9 @@ public struct TestReport {
                             if let s = reason.strength { tag += " \(s)" }
                             out += "         • \(reason.rule) [\(tag)]: \(reason.text ?? "")\n"
                             if !reason.inputs.isEmpty {
-                                out += "           inputs: " + reason.inputs.map { "\($0.key)=\($0.value.inlineText)" }.joined(separator: ", ") + "\n"
+                                out +=
+                                    "           inputs: " + reason.inputs.map { "\($0.key)=\($0.value.inlineText)" }.joined(separator: ", ")
+                                    + "\n"
                             }
                         }
                     }
@@ -81,7 +83,8 @@ public struct TestReport {
                 if l.covered.count < l.executable.count { out += "  never run: \(l.missedRanges)" }
                 out += "\n"
             }
-            let total = lines.reduce(0) { $0 + $1.executable.count }, run = lines.reduce(0) { $0 + $1.covered.count }
+            let total = lines.reduce(0) { $0 + $1.executable.count }
+            let run = lines.reduce(0) { $0 + $1.covered.count }
             out += String(format: "Lines: %.1f%% of %d\n", total == 0 ? 100 : Double(run) * 100 / Double(total), total)
         }
         return out
@@ -94,38 +97,67 @@ public struct TestReport {
 
     public func json() -> JSONValue {
         var doc: [(key: String, value: JSONValue)] = [
-            ("summary", .object([
-                ("passed", .int(Int64(count(.passed)))), ("failed", .int(Int64(count(.failed)))),
-                ("skipped", .int(Int64(count(.skipped)))), ("bad_input", .int(Int64(count(.badInput)))),
-            ])),
-            ("results", .array(results.map { r in
-                var fields: [(key: String, value: JSONValue)] = [("file", .string(r.file))]
-                if let id = r.caseID { fields.append(("case", .string(id))) }
-                fields.append(("status", .string(r.status.rawValue)))
-                fields.append(("checks", .array(r.checks.map { c in
-                    var check: [(key: String, value: JSONValue)] = [
-                        ("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
-                        ("passed", .bool(c.passed)),
-                    ]
-                    if let problem = c.problem { check.append(("problem", .string(problem))) }
-                    return .object(check)
-                })))
-                if !r.messages.isEmpty { fields.append(("messages", .array(r.messages.map(JSONValue.string)))) }
-                return .object(fields)
-            })),
+            (
+                "summary",
+                .object([
+                    ("passed", .int(Int64(count(.passed)))), ("failed", .int(Int64(count(.failed)))),
+                    ("skipped", .int(Int64(count(.skipped)))), ("bad_input", .int(Int64(count(.badInput)))),
+                ])
+            ),
+            (
+                "results",
+                .array(
+                    results.map { r in
+                        var fields: [(key: String, value: JSONValue)] = [("file", .string(r.file))]
+                        if let id = r.caseID { fields.append(("case", .string(id))) }
+                        fields.append(("status", .string(r.status.rawValue)))
+                        fields.append(
+                            (
+                                "checks",
+                                .array(
+                                    r.checks.map { c in
+                                        var check: [(key: String, value: JSONValue)] = [
+                                            ("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
+                                            ("passed", .bool(c.passed)),
+                                        ]
+                                        if let problem = c.problem { check.append(("problem", .string(problem))) }
+                                        return .object(check)
+                                    })
+                            ))
+                        if !r.messages.isEmpty { fields.append(("messages", .array(r.messages.map(JSONValue.string)))) }
+                        return .object(fields)
+                    })
+            ),
         ]
         if !coverage.isEmpty {
-            doc.append(("coverage", .object([
-                ("fired_percent", .double((firedPercent * 10).rounded() / 10)),
-                ("lines", .array(lines.map { l in
-                    .object([("file", .string(l.file)), ("executable", .int(Int64(l.executable.count))),
-                             ("covered", .int(Int64(l.covered.count))),
-                             ("never_run", .array(l.executable.subtracting(l.covered).sorted().map { .int(Int64($0)) }))])
-                })),
-                ("rules", .array(coverage.map { c in
-                    .object([("rule", .string(c.rule.id)), ("evaluated", .int(Int64(c.evaluated))), ("fired", .int(Int64(c.fired)))])
-                })),
-            ])))
+            doc.append(
+                (
+                    "coverage",
+                    .object([
+                        ("fired_percent", .double((firedPercent * 10).rounded() / 10)),
+                        (
+                            "lines",
+                            .array(
+                                lines.map { l in
+                                    .object([
+                                        ("file", .string(l.file)), ("executable", .int(Int64(l.executable.count))),
+                                        ("covered", .int(Int64(l.covered.count))),
+                                        ("never_run", .array(l.executable.subtracting(l.covered).sorted().map { .int(Int64($0)) })),
+                                    ])
+                                })
+                        ),
+                        (
+                            "rules",
+                            .array(
+                                coverage.map { c in
+                                    .object([
+                                        ("rule", .string(c.rule.id)), ("evaluated", .int(Int64(c.evaluated))),
+                                        ("fired", .int(Int64(c.fired))),
+                                    ])
+                                })
+                        ),
+                    ])
+                ))
         }
         return .object(doc)
     }
@@ -135,22 +167,27 @@ public struct TestReport {
     public func junit(suiteName: String = "sacral") -> String {
         let total = results.reduce(0) { $0 + $1.seconds }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
-        xml += "  <testsuite name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml +=
+            "<testsuites name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml +=
+            "  <testsuite name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
         for r in results {
             let classname = (r.file as NSString).deletingLastPathComponent
             let name = r.caseID ?? (r.file as NSString).lastPathComponent
-            xml += "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(name))\" file=\"\(escape(r.file))\" time=\"\(String(format: "%.4f", r.seconds))\""
+            xml +=
+                "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(name))\" file=\"\(escape(r.file))\" time=\"\(String(format: "%.4f", r.seconds))\""
             switch r.status {
             case .passed:
                 xml += "/>\n"
             case .skipped:
                 xml += ">\n      <skipped message=\"no expect: block\"/>\n    </testcase>\n"
             case .badInput:
-                xml += ">\n      <error message=\"\(escape(r.messages.first ?? "bad input"))\">\(escape(r.messages.joined(separator: "\n")))</error>\n    </testcase>\n"
+                xml +=
+                    ">\n      <error message=\"\(escape(r.messages.first ?? "bad input"))\">\(escape(r.messages.joined(separator: "\n")))</error>\n    </testcase>\n"
             case .failed:
                 let lines = r.messages.map { "rule failure: \($0)" } + r.failedChecks.map(\.failureText)
-                xml += ">\n      <failure message=\"\(escape(lines.first ?? "failed"))\">\(escape(lines.joined(separator: "\n")))</failure>\n    </testcase>\n"
+                xml +=
+                    ">\n      <failure message=\"\(escape(lines.first ?? "failed"))\">\(escape(lines.joined(separator: "\n")))</failure>\n    </testcase>\n"
             }
         }
         xml += "  </testsuite>\n</testsuites>\n"
