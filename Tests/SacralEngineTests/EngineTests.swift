@@ -121,6 +121,9 @@ import Testing
         #expect(failure.location?.file.hasSuffix("rules/zz_error.lua") == true)
         #expect(failure.location?.line == 3)
         #expect(failure.kind == .error)
+        let printed = try #require(d.document["errors"]?.arrayValue?.first { $0["rule"]?.stringValue == "zz.error" })
+        #expect(printed["file"]?.stringValue == failure.location?.file)
+        #expect(printed["line"] == .int(3))
     }
 
     /// The typed model holds the contract's statuses only: a rule whose computed effect returns

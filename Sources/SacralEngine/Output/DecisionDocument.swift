@@ -92,10 +92,17 @@ enum DecisionDocument {
         return .object(members)
     }
 
+    /// A rule failure; where it happened is data (`file`, `line`) beside the message, so that no
+    /// consumer has to read the position back out of the text.
     private static func failure(_ f: RuleFailure) -> JSONValue {
-        .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("rule", .string(f.rule)), ("kind", .string(f.kind.rawValue)), ("message", .string(f.message)),
-            ("pathways", strings(f.pathways)),
-        ])
+        ]
+        if let location = f.location {
+            members.append(("file", .string(location.file)))
+            members.append(("line", .int(Int64(location.line))))
+        }
+        members.append(("pathways", strings(f.pathways)))
+        return .object(members)
     }
 }
