@@ -56,7 +56,7 @@ import Testing
         // Every failing case has an INR in (1.50, 1.70]; and it shows the deciding rule.
         for r in results where r.status == .failed {
             let inr = r.decision.flatMap { d in
-                d.document["pathways"]?["sacroplasty"]?["reasons"]?.arrayValue?.compactMap { $0["inputs"]?["labs.inr"] }.first
+                d.pathway("sacroplasty")?.reasons.compactMap { $0.inputs.first { $0.key == "labs.inr" }?.value }.first
             }
             #expect(inr != nil, "\(r.file) failed without reading labs.inr")
         }

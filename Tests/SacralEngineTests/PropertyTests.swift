@@ -159,17 +159,15 @@ extension CaseValue {
         var exercised = 0
         for d in corpus.decisions {
             for p in corpus.pathways {
-                let reasons = d.document["pathways"]?[p]?["reasons"]?.arrayValue ?? []
-                let absolute = reasons.first {
-                    $0["outcome"]?.stringValue == "fired" && $0["status"]?.stringValue == "contraindicated"
-                        && $0["strength"]?.stringValue == "absolute"
+                let absolute = d.pathway(p)?.reasons.first {
+                    $0.outcome == .fired && $0.status == .contraindicated && $0.strength == "absolute"
                 }
                 guard let absolute else { continue }
                 exercised += 1
                 let status = d.status(of: p)
                 #expect(
                     status != .recommended && status != .option,
-                    "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute["rule"]?.stringValue ?? "?") fired")
+                    "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute.rule) fired")
             }
         }
         #expect(exercised >= 50, "absolute contraindications fired only \(exercised) times")
