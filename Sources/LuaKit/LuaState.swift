@@ -90,7 +90,7 @@ public final class LuaState {
         guard rc == LUA_OK else {
             var message = popString()
             // Lua gives syntax errors a "file:line:" position, but none when it refuses a binary chunk.
-            if chunkName.hasPrefix("@"), !LuaState.hasPosition(message) {
+            if chunkName.hasPrefix("@"), LuaPosition(message: message) == nil {
                 message = "\(chunkName.dropFirst()): \(message)"
             }
             throw LuaError(rc == LUA_ERRMEM ? .memory : .syntax, message)
@@ -151,23 +151,6 @@ public final class LuaState {
             }
             return LuaError(.runtime, message)
         }
-    }
-
-    /// Whether a message's first line holds a "file:line:" position, as Lua's own messages do.
-    static func hasPosition(_ message: String) -> Bool {
-        let line = message.utf8.prefix { $0 != UInt8(ascii: "\n") }
-        var digits = -1  // -1: not after a colon; else digits seen since the last colon
-        for byte in line {
-            if byte == UInt8(ascii: ":") {
-                if digits > 0 { return true }
-                digits = 0
-            } else if digits >= 0, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                digits += 1
-            } else {
-                digits = -1
-            }
-        }
-        return false
     }
 
     private func popString() -> String {
