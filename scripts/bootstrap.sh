@@ -17,8 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "sacral: installing ${missing[*]}" >&2
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >&2
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "sacral: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what it needs, builds, runs the Swift tests,
-# the rule checks, luacheck over Rules/ and the runtime, the combiner's tests, the case corpus (JUnit XML kept in .build/), the Swift
-# tests under AddressSanitizer, and a short fuzz pass (SACRAL_SKIP_FUZZ=1 skips it).
+# The whole test suite, from a fresh clone: installs what it needs, lints the Swift sources
+# (swift format, part of the toolchain, with .swift-format), builds, runs the Swift tests, the rule
+# checks, luacheck over Rules/ and the runtime, the combiner's tests, the case corpus (JUnit XML kept
+# in .build/), FHIR validation, the Swift tests under AddressSanitizer, and a short fuzz pass
+# (SACRAL_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh lua-check lua5.4
+
+echo "== swift format lint (configuration: .swift-format)"
+swift format lint --strict --recursive Sources Tests
 
 echo "== build"
 # One build; progress lines dropped. pipefail carries a failed build through the filter.

@@ -25,6 +25,40 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// The file and line at the head of the message, where Lua put one.
+    public var position: LuaPosition? { LuaPosition(message: message) }
+}
+
+/// The `file:line:` position at the head of a Lua error message, as data. Lua reports positions
+/// only inside its message text, so this is the one place that reads that format.
+public struct LuaPosition: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    /// The message after the position.
+    public var text: String
+
+    /// Nil when the message's first line does not start with `file:line:`.
+    public init?(message: String) {
+        let firstLine = message.prefix { $0 != "\n" }
+        // The file part may itself hold colons (`[string "x"]:3:`): take the first `:digits:`.
+        var search = firstLine.startIndex
+        while let colon = firstLine[search...].firstIndex(of: ":") {
+            let afterColon = firstLine.index(after: colon)
+            let digits = firstLine[afterColon...].prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty, digits.endIndex < firstLine.endIndex, firstLine[digits.endIndex] == ":",
+                let line = Int(digits), colon > firstLine.startIndex
+            {
+                file = String(firstLine[..<colon])
+                self.line = line
+                let rest = message[message.index(after: digits.endIndex)...]
+                text = String(rest.drop { $0 == " " })
+                return
+            }
+            search = afterColon
+        }
+        return nil
+    }
 }
 
 /// Resource limits of one Lua state.

@@ -16,11 +16,14 @@ public final class LuaState {
     /// The chunk name of the runtime's entry point (a trusted name).
     public static let trustedChunkName = CLUA_TRUSTED_CHUNK_PREFIX + "runtime"
 
+    // `L`, as the Lua manual and lauxlib.c name the state.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     let L: OpaquePointer
     public let limits: LuaLimits
 
     /// Creates a state and opens the sandbox.
     public init(limits: LuaLimits = LuaLimits()) throws(LuaError) {
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         guard let L = clua_newstate(limits.memoryBytes, limits.instructionsPerWindow) else {
             throw LuaError(.setup, "could not create a Lua state")
         }
@@ -56,12 +59,11 @@ public final class LuaState {
     }
 
     /// The lines run so far, by chunk name (without the "@").
-    public func coveredLines() -> [String: Set<Int>] {
+    public func coveredLines() throws(LuaError) -> [String: Set<Int>] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         clua_push_covered_lines(L)
-        guard let value = try? value(at: -1) else { return [:] }
-        return LuaState.lineSets(value)
+        return LuaState.lineSets(try value(at: -1))
     }
 
     /// Converts chunk name -> { [line] = true } into sets of lines.
@@ -91,7 +93,7 @@ public final class LuaState {
         guard rc == LUA_OK else {
             var message = popString()
             // Lua gives syntax errors a "file:line:" position, but none when it refuses a binary chunk.
-            if chunkName.hasPrefix("@"), !LuaState.hasPosition(message) {
+            if chunkName.hasPrefix("@"), LuaPosition(message: message) == nil {
                 message = "\(chunkName.dropFirst()): \(message)"
             }
             throw LuaError(rc == LUA_ERRMEM ? .memory : .syntax, message)
@@ -152,23 +154,6 @@ public final class LuaState {
             }
             return LuaError(.runtime, message)
         }
-    }
-
-    /// Whether a message's first line holds a "file:line:" position, as Lua's own messages do.
-    static func hasPosition(_ message: String) -> Bool {
-        let line = message.utf8.prefix { $0 != UInt8(ascii: "\n") }
-        var digits = -1  // -1: not after a colon; else digits seen since the last colon
-        for byte in line {
-            if byte == UInt8(ascii: ":") {
-                if digits > 0 { return true }
-                digits = 0
-            } else if digits >= 0, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                digits += 1
-            } else {
-                digits = -1
-            }
-        }
-        return false
     }
 
     private func popString() -> String {
@@ -275,7 +260,10 @@ public final class LuaState {
             var array: [LuaValue] = []
             if !indexed.isEmpty {
                 var i: Int64 = 1
-                while let item = indexed[i] { array.append(item); i += 1 }
+                while let item = indexed[i] {
+                    array.append(item)
+                    i += 1
+                }
                 // Keys past the sequence 1…n are kept as fields, by their decimal text.
                 if array.count != indexed.count {
                     for (k, v) in indexed where k < 1 || k > Int64(array.count) { fields[String(k)] = v }

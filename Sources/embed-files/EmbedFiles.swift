@@ -18,7 +18,14 @@ struct EmbedFilesTool {
         for file in arguments.dropFirst(3).sorted() {
             let path = URL(fileURLWithPath: file).standardizedFileURL.path
             let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                // A file left out would make the embedded rules differ from Rules/ without a word.
+                FileHandle.standardError.write(Data("embed-files: cannot read \(relative) as UTF-8 text: \(error)\n".utf8))
+                exit(1)
+            }
             // A raw string whose delimiter cannot occur in the text.
             var hashes = "#"
             while text.contains("\"" + hashes) || text.contains(hashes + "\"") { hashes += "#" }

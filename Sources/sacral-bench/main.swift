@@ -34,7 +34,7 @@ struct Generate: ParsableCommand {
             if let out {
                 var withExpect = value
                 if case .object(var pairs) = value {
-                    pairs.append(("expect", .object([("radiation", .list(["recommended", "option", "not_indicated", "contraindicated", "undetermined"].map(CaseValue.string)))])))
+                    pairs.append(("expect", .object([("radiation", .array(PathwayStatus.allCases.map { JSONValue.string($0.rawValue) }))])))
                     withExpect = .object(pairs)
                 }
                 try (withExpect.json + "\n").write(toFile: "\(out)/\(id).json", atomically: false, encoding: .utf8)
@@ -43,7 +43,9 @@ struct Generate: ParsableCommand {
             if lua != nil { luaItems.append(value.luaLiteral) }
         }
         if let jsonl { try (lines.joined(separator: "\n") + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8) }
-        if let lua { try ("return {\n" + luaItems.joined(separator: ",\n") + "\n}\n").write(toFile: lua, atomically: true, encoding: .utf8) }
+        if let lua {
+            try ("return {\n" + luaItems.joined(separator: ",\n") + "\n}\n").write(toFile: lua, atomically: true, encoding: .utf8)
+        }
     }
 }
 
@@ -72,7 +74,9 @@ struct Warm: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             best = min(best, seconds)
         }
-        print(String(format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
-                     cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
+        print(
+            String(
+                format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
+                cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
     }
 }

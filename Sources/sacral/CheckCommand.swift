@@ -34,7 +34,9 @@ struct CheckCommand: ParsableCommand {
             Terminal.write("\(ruleSet.origin): \(problems.count) problem\(problems.count == 1 ? "" : "s")\n")
             throw ExitCode(3)
         }
-        for w in RuleChecker.warnings(ruleSet, limits: ruleOptions.limits) { Terminal.write("\(w.file):\(w.line): warning: \(w.message)\n") }
+        for w in RuleChecker.warnings(ruleSet, limits: ruleOptions.limits) {
+            Terminal.write("\(w.file):\(w.line): warning: \(w.message)\n")
+        }
         Terminal.write("\(ruleSet.origin): \(ruleSet.luaFiles.count) rule files OK (sha256 \(ruleSet.sha256.prefix(12))…)\n")
         guard !paths.isEmpty else { return }
         let engine = try ruleOptions.engine()

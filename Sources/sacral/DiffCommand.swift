@@ -36,7 +36,9 @@ struct DiffCommand: ParsableCommand {
         let (changes, cases) = ImpactDiff(old: old, new: new).run(files: files)
         switch format {
         case .text:
-            Terminal.write("old: \(old.ruleSet.origin) (\(old.ruleSet.sha256.prefix(12))…)  new: \(new.ruleSet.origin) (\(new.ruleSet.sha256.prefix(12))…)\n")
+            Terminal.write(
+                "old: \(old.ruleSet.origin) (\(old.ruleSet.sha256.prefix(12))…)  new: \(new.ruleSet.origin) (\(new.ruleSet.sha256.prefix(12))…)\n"
+            )
             Terminal.write(ImpactDiff.text(changes, cases: cases))
         case .json:
             Terminal.write(ImpactDiff.json(changes, cases: cases, old: old, new: new).serialized() + "\n")
@@ -62,10 +64,12 @@ struct DiffCommand: ParsableCommand {
 
     private static func extractRevision(_ revision: String) throws -> String? {
         guard run(["git", "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]) == 0 else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-rules-\(ProcessInfo.processInfo.processIdentifier)-\(abs(revision.hashValue))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sacral-rules-\(ProcessInfo.processInfo.processIdentifier)-\(abs(revision.hashValue))"
+        ).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard run(["sh", "-c", "git archive --format=tar \"$0\" Rules | tar -x -C \"$1\"", revision, dir]) == 0 else {
-            throw RuleSetError(message: "\(revision): git could not extract Rules/ from that revision")
+            throw RuleSetError(file: revision, message: "git could not extract Rules/ from that revision")
         }
         return dir + "/Rules"
     }

@@ -10,23 +10,35 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated one by one; \
             a bad file is reported (file, field path, what was expected) and the others are still \
-            evaluated. With --format json each case prints one JSON object (decision-output.md); a bad \
-            file prints an object with its errors instead, so no input goes unaccounted for.
+            evaluated. With --format json one file prints one JSON object (decision-output.md) and \
+            several files print one JSON array of them, in argument order; a bad file stands as an \
+            object with its errors, so no input goes unaccounted for. --jsonl prints JSON Lines.
             """)
 
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
     var files: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.",
+            valueName: "file"))
     var jsonl: String?
 
     @Option(name: .long, help: "Output format.")
     var format: OutputFormat = .text
 
-    @Flag(name: .long, help: "The files are FHIR R4 Bundles of one patient, read through Rules/fhir.lua into one case; the output adds the provenance of every field.")
+    @Flag(
+        name: .long,
+        help:
+            "The files are FHIR R4 Bundles of one patient, read through Rules/fhir.lua into one case; the output adds the provenance of every field."
+    )
     var fhir = false
 
-    @Option(name: .long, help: ArgumentHelp("With --fhir: the evaluation date (age, recency of results); default the first Bundle's timestamp.", valueName: "YYYY-MM-DD"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --fhir: the evaluation date (age, recency of results); default the first Bundle's timestamp.", valueName: "YYYY-MM-DD"))
     var date: String?
 
     @Option(name: .long, help: "Colour in text output.")
@@ -48,6 +60,18 @@ struct EvaluateCommand: ParsableCommand {
         let report = TextReport(color: Terminal.useColor(color))
         var badInput = false
         var ruleFailed = false
+        // Several files make one JSON document: an array, written member by member.
+        let array = format == .json && files.count > 1
+        var written = 0
+        func writeJSON(_ document: JSONValue) {
+            if array {
+                Terminal.write((written == 0 ? "[\n  " : ",\n  ") + document.serialized(nestedAt: 1))
+            } else {
+                Terminal.write(document.serialized() + "\n")
+            }
+            written += 1
+        }
+        defer { if array { Terminal.write(written == 0 ? "[]\n" : "\n]\n") } }
         for (index, file) in files.enumerated() {
             let validated: ValidatedCase
             do {
@@ -57,7 +81,7 @@ struct EvaluateCommand: ParsableCommand {
                 for issue in error.issues {
                     Terminal.error(issue.path.isEmpty ? "\(file): \(issue.message)" : "\(file): \(issue.path): \(issue.message)")
                 }
-                if format == .json { Terminal.write(Self.errorDocument(error).serialized() + "\n") }
+                if format == .json { writeJSON(Self.errorDocument(error)) }
                 continue
             }
             let decision = engine.evaluate(validated)
@@ -66,7 +90,7 @@ struct EvaluateCommand: ParsableCommand {
                 for failure in decision.failures { Terminal.error("\(file): \(failure)") }
             }
             switch format {
-            case .json: Terminal.write(decision.document.serialized() + "\n")
+            case .json: writeJSON(decision.document)
             case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision))
             }
         }
@@ -88,7 +112,8 @@ struct EvaluateCommand: ParsableCommand {
         }
         let name = source == "-" ? "stdin" : source
         let decoder = CaseDecoder()
-        var badInput = false, ruleFailed = false
+        var badInput = false
+        var ruleFailed = false
         var lineNumber = 0
         var pending = Data()
         func handleLine(_ bytes: Data) {
@@ -142,9 +167,13 @@ struct EvaluateCommand: ParsableCommand {
     static func errorDocument(_ error: CaseLoadError) -> JSONValue {
         .object([
             ("file", .string(error.file)),
-            ("errors", .array(error.issues.map { issue in
-                .object([("path", .string(issue.path)), ("message", .string(issue.message))])
-            })),
+            (
+                "errors",
+                .array(
+                    error.issues.map { issue in
+                        .object([("path", .string(issue.path)), ("message", .string(issue.message))])
+                    })
+            ),
         ])
     }
 }
@@ -159,10 +188,11 @@ extension EvaluateCommand {
         } catch {
             Terminal.error(error.description)
             if format == .json {
-                Terminal.write(JSONValue.object([
-                    ("file", .string(error.file)),
-                    ("errors", .array([.object([("path", .string("")), ("message", .string(error.message))])])),
-                ]).serialized() + "\n")
+                Terminal.write(
+                    JSONValue.object([
+                        ("file", .string(error.file)),
+                        ("errors", .array([.object([("path", .string("")), ("message", .string(error.message))])])),
+                    ]).serialized() + "\n")
             }
             throw ExitCode(2)
         }

@@ -45,7 +45,8 @@ struct FHIRQuestionnaireCommand: ParsableCommand {
 struct FHIRExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a case file as a FHIR R4 collection Bundle (Patient, Observations, Conditions, AllergyIntolerance, Procedure, QuestionnaireResponse).",
+        abstract:
+            "Write a case file as a FHIR R4 collection Bundle (Patient, Observations, Conditions, AllergyIntolerance, Procedure, QuestionnaireResponse).",
         discussion: """
             The evaluation date dates the Observations and gives the birth date for the case's age; \
             `sacral evaluate --fhir` on the Bundle at the same date gives the same case. The case's \
@@ -96,7 +97,9 @@ struct FHIRExportCommand: ParsableCommand {
 struct FHIRPrefetchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prefetch",
-        abstract: "Print the FHIR queries the mapping reads (CDS Hooks prefetch templates, key -> query) and the ServiceRequest codes of the orderable pathways.")
+        abstract:
+            "Print the FHIR queries the mapping reads (CDS Hooks prefetch templates, key -> query) and the ServiceRequest codes of the orderable pathways."
+    )
 
     @OptionGroup var ruleOptions: RuleOptions
 
@@ -104,11 +107,20 @@ struct FHIRPrefetchCommand: ParsableCommand {
         let (_, mapping) = try FHIRCommand.load(ruleOptions)
         let document: JSONValue = .object([
             ("prefetch", .object(mapping.queries.map { ($0.key, .string($0.template)) })),
-            ("orders", .object(mapping.orders.map { o in
-                (o.pathway, .object([("codes", .array(o.codes.map { .string($0.description) })),
-                                     ("text", .array(o.text.map(JSONValue.string))),
-                                     ("confidence", o.confidence.map(JSONValue.string) ?? .null)]))
-            })),
+            (
+                "orders",
+                .object(
+                    mapping.orders.map { o in
+                        (
+                            o.pathway,
+                            .object([
+                                ("codes", .array(o.codes.map { .string($0.description) })),
+                                ("text", .array(o.text.map(JSONValue.string))),
+                                ("confidence", o.confidence.map(JSONValue.string) ?? .null),
+                            ])
+                        )
+                    })
+            ),
         ])
         Terminal.write(document.serialized() + "\n")
     }

@@ -1,21 +1,22 @@
 import ArgumentParser
 import Foundation
-import LuaKit
 import SacralEngine
 
 /// Options every command that runs rules shares.
 struct RuleOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The rules directory (default: ./Rules when present, else the rules built into sacral).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The rules directory (default: ./Rules when present, else the rules built into sacral).", valueName: "dir"))
     var rules: String?
 
     @Option(name: .long, help: "Instructions one rule call may run before it is stopped.")
-    var maxInstructions: Int = LuaLimits().instructionsPerWindow
+    var maxInstructions: Int = EngineLimits().instructionsPerWindow
 
     @Option(name: .long, help: "Memory cap of the Lua state, in MiB.")
-    var maxMemory: Int = LuaLimits().memoryBytes >> 20
+    var maxMemory: Int = EngineLimits().memoryBytes >> 20
 
-    var limits: LuaLimits {
-        LuaLimits(memoryBytes: max(1, maxMemory) << 20, instructionsPerWindow: max(1000, maxInstructions))
+    var limits: EngineLimits {
+        EngineLimits(memoryBytes: max(1, maxMemory) << 20, instructionsPerWindow: max(1000, maxInstructions))
     }
 
     /// Loads the rules, or exits with status 3 and the message (file and line).

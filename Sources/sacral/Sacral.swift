@@ -12,7 +12,9 @@ struct Sacral: ParsableCommand {
             rules did not load. A rule failure outranks a bad input.
             """,
         version: "0.1.0",
-        subcommands: [EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self,
-                      FHIRCommand.self],
+        subcommands: [
+            EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self,
+            FHIRCommand.self,
+        ],
         defaultSubcommand: EvaluateCommand.self)
 }

@@ -47,13 +47,18 @@ struct TestCommand: ParsableCommand {
         for path in missing { Terminal.error("\(path): no such file or directory") }
         var files = found
         if let filter {
-            files = files.filter { $0.contains(filter) || (try? engine.load(path: $0).id.contains(filter)) == true }
+            // A file whose id cannot be read stays in: the run reports it as bad input.
+            files = files.filter { file in
+                if file.contains(filter) { return true }
+                do { return try engine.load(path: file).id.contains(filter) } catch { return true }
+            }
         }
         let run: CaseTestRun
         do {
-            run = try CaseTestRunner.run(files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
-                                                      workers: jobs, coverage: coverage || threshold != nil,
-                                                      stopOnFailure: stopOnFailure)
+            run = try CaseTestRunner.run(
+                files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
+                workers: jobs, coverage: coverage || threshold != nil,
+                stopOnFailure: stopOnFailure)
         } catch {
             Terminal.error("rules failed to load:\n\(error.message)")
             throw ExitCode(3)

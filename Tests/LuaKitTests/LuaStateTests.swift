@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LuaKit
 
 /// Runs `source` as a chunk and returns its first result.
@@ -24,7 +25,9 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
     @Test func scalarsCrossBothWays() throws {
         let state = try LuaState()
         let echo = try state.compile("return ...", chunkName: "=echo")
-        for value: LuaValue in [.nil, .boolean(true), .boolean(false), .integer(42), .integer(-7), .number(1.5), .string("ünïcode"), .string("a\0b")] {
+        for value: LuaValue in [
+            .nil, .boolean(true), .boolean(false), .integer(42), .integer(-7), .number(1.5), .string("ünïcode"), .string("a\0b"),
+        ] {
             #expect(try state.call(echo, [.value(value)]) == value)
         }
     }
@@ -38,8 +41,10 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
     @Test func tablesKeepListsAndRecordsApart() throws {
         let state = try LuaState()
         let echo = try state.compile("return ...", chunkName: "=echo")
-        let value = LuaValue.record(["levels": .list([.string("S1"), .string("S2")]), "age": .integer(70),
-                                     "labs": .record(["inr": .number(1.1)])])
+        let value = LuaValue.record([
+            "levels": .list([.string("S1"), .string("S2")]), "age": .integer(70),
+            "labs": .record(["inr": .number(1.1)]),
+        ])
         #expect(try state.call(echo, [.value(value)]) == value)
         let mixed = try run("return { 'a', 'b', x = 1, [10] = 'z' }")
         #expect(mixed.tableValue?.array == [.string("a"), .string("b")])
@@ -100,8 +105,10 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
 }
 
 @Suite struct SandboxTests {
-    @Test(arguments: ["io", "os", "package", "debug", "require", "dofile", "loadfile", "load", "collectgarbage",
-                      "print", "rawset", "rawget", "rawequal", "rawlen", "setmetatable", "getmetatable", "coroutine"])
+    @Test(arguments: [
+        "io", "os", "package", "debug", "require", "dofile", "loadfile", "load", "collectgarbage",
+        "print", "rawset", "rawget", "rawequal", "rawlen", "setmetatable", "getmetatable", "coroutine",
+    ])
     func dangerousGlobalsAreGone(name: String) throws {
         #expect(try run("return \(name) == nil") == .boolean(true))
     }
@@ -116,7 +123,9 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
     }
 
     @Test func safeLibrariesWork() throws {
-        #expect(try run("return string.format('%.2f', 1.5) .. table.concat({'a','b'}, ',') .. math.floor(2.7) .. utf8.char(65)") == .string("1.50a,b2A"))
+        #expect(
+            try run("return string.format('%.2f', 1.5) .. table.concat({'a','b'}, ',') .. math.floor(2.7) .. utf8.char(65)")
+                == .string("1.50a,b2A"))
         #expect(try run("return ('S1-S2'):match('^(S%d)')") == .string("S1"))
     }
 
@@ -166,7 +175,8 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
 
     @Test func pcallCannotSwallowTheBudget() throws {
         let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
-        let chunk = try state.compile("""
+        let chunk = try state.compile(
+            """
             local host = ...
             host.arm()
             while true do pcall(function() while true do end end) end
@@ -177,7 +187,8 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
     @Test func trustedChunkRegainsControlAfterTheBudgetRunsOut() throws {
         let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
         let rule = try state.compile("while true do end", chunkName: "@rules/spin.lua")
-        let runtime = try state.compile("""
+        let runtime = try state.compile(
+            """
             local host, rule = ...
             host.arm()
             local ok, err = pcall(rule)
@@ -191,12 +202,15 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
     }
 
     /// Every runtime module is trusted by its name prefix; a name that only resembles it is not.
-    @Test(arguments: [("=sacral-runtime/combine", true), ("=sacral-runtime/context", true),
-                      ("=sacral-runtime", false), ("=sacral-runtimes/x", false), ("@sacral-runtime/x", false)])
+    @Test(arguments: [
+        ("=sacral-runtime/combine", true), ("=sacral-runtime/context", true),
+        ("=sacral-runtime", false), ("=sacral-runtimes/x", false), ("@sacral-runtime/x", false),
+    ])
     func trustIsByChunkNamePrefix(name: String, trusted: Bool) throws {
         let state = try LuaState(limits: LuaLimits(instructionsPerWindow: 10_000))
         let rule = try state.compile("while true do end", chunkName: "@rules/spin.lua")
-        let module = try state.compile("""
+        let module = try state.compile(
+            """
             local host, rule = ...
             host.arm()
             pcall(rule)

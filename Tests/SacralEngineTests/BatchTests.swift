@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SacralEngine
 
 /// One line of a JSON Lines batch and what its output line must be.
@@ -67,8 +68,10 @@ struct BatchTests {
                 let kind = corruptions[(i / 20) % corruptions.count]
                 switch kind {
                 case "truncated": line = Data(valid.utf8.prefix(valid.utf8.count / 2))
-                case "wrong type": line = Data(templates[i % templates.count].setting(["id"], to: .string(id))
-                    .setting(["lesions"], to: .string("S1")).json.utf8)
+                case "wrong type":
+                    line = Data(
+                        templates[i % templates.count].setting(["id"], to: .string(id))
+                            .setting(["lesions"], to: .string("S1")).json.utf8)
                 case "invalid UTF-8":
                     line = Data(valid.utf8)
                     line.insert(contentsOf: [0xFF, 0xC3, 0x28], at: line.count - 2)
@@ -114,7 +117,8 @@ struct BatchTests {
             let line = lines[outputIndex]
             outputIndex += 1
             guard let object = try? decoder.decode(OutputLine.self, from: line) else {
-                problems.append("input line \(physical): output is not one JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))")
+                problems.append(
+                    "input line \(physical): output is not one JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))")
                 continue
             }
             switch entry {
@@ -128,7 +132,8 @@ struct BatchTests {
                 corrupted += 1
                 let errors = object.errors ?? []
                 if object.keys != ["line", "errors"] || object.line != physical || errors.isEmpty
-                    || errors.contains(where: { ($0["message"] ?? "").isEmpty || $0["path"] == nil }) {
+                    || errors.contains(where: { ($0["message"] ?? "").isEmpty || $0["path"] == nil })
+                {
                     problems.append("input line \(physical) (\(kind)): \(String(decoding: line.prefix(300), as: UTF8.self))")
                 }
             case .blank: break
@@ -167,8 +172,9 @@ struct BatchTests {
         let first = try temporaryFile(caseYAML(id: "batch-first"))
         let malformed = try temporaryFile("id: broken\nlesions: [ { id: A \n")
         let invalid = try temporaryFile(caseYAML(id: "batch-invalid", ["labs": "labs: { inr: 40 }"]))
-        let last = try temporaryFile(#"{"id": "batch-last", "labs": {"inr": 1.2, "platelets": 150}, "lesions": [{"id": "A", "epidural": "0", "zones": [1]}]}"#,
-                                     ext: "json")
+        let last = try temporaryFile(
+            #"{"id": "batch-last", "labs": {"inr": 1.2, "platelets": 150}, "lesions": [{"id": "A", "epidural": "0", "zones": [1]}]}"#,
+            ext: "json")
         let run = try runSacral(["evaluate", "--rules", shippedRules, "--format", format, first, malformed, invalid, last])
         defer { try? FileManager.default.removeItem(atPath: run.stdoutPath) }
         #expect(run.status == 2, "\(run.stderr)")
@@ -184,11 +190,11 @@ struct BatchTests {
             #expect(!stdout.contains("batch-invalid"))
             return
         }
-        // JSON: one document per file, in order; the bad files' documents name them and their errors.
-        let documents = stdout.components(separatedBy: "\n}\n").filter { !$0.isEmpty }.map { $0 + "\n}" }
-        #expect(documents.count == 4, "\(documents.count) documents")
-        let objects = documents.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
-        #expect(objects.count == 4, "not every document parses")
+        // JSON: one document, an array with an object per file, in order; the bad files' objects
+        // name them and their errors.
+        let parsed = try JSONSerialization.jsonObject(with: run.stdout)
+        let objects = try #require(parsed as? [[String: Any]], "not one JSON array of objects")
+        #expect(objects.count == 4, "\(objects.count) objects")
         guard objects.count == 4 else { return }
         #expect(objects[0]["case"] as? String == "batch-first")
         #expect(objects[1]["file"] as? String == malformed)
@@ -196,5 +202,23 @@ struct BatchTests {
         #expect(objects[2]["file"] as? String == invalid)
         #expect(((objects[2]["errors"] as? [[String: Any]])?.first?["path"]) as? String == "labs.inr")
         #expect(objects[3]["case"] as? String == "batch-last")
+    }
+
+    @Test func oneFilePrintsOneObjectAndSeveralPrintOneArray() throws {
+        let a = try temporaryFile(caseYAML(id: "json-a"))
+        let b = try temporaryFile(caseYAML(id: "json-b"))
+        let one = try runSacral(["evaluate", "--rules", shippedRules, "--format", "json", a])
+        defer { try? FileManager.default.removeItem(atPath: one.stdoutPath) }
+        let object = try #require(try JSONSerialization.jsonObject(with: one.stdout) as? [String: Any])
+        #expect(object["case"] as? String == "json-a")
+
+        let two = try runSacral(["evaluate", "--rules", shippedRules, "--format", "json", a, b])
+        defer { try? FileManager.default.removeItem(atPath: two.stdoutPath) }
+        let array = try #require(try JSONSerialization.jsonObject(with: two.stdout) as? [[String: Any]])
+        #expect(array.map { $0["case"] as? String } == ["json-a", "json-b"])
+        // Each member is the single-file document, only indented one level deeper.
+        let single = String(decoding: one.stdout, as: UTF8.self)
+        let indented = single.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        #expect(String(decoding: two.stdout, as: UTF8.self).hasPrefix("[\n" + indented + ",\n"))
     }
 }

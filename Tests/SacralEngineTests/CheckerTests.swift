@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import SacralEngine
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// `sacral check` finds each kind of problem, with file and line; the catalogue and JUnit output
@@ -30,29 +31,39 @@ import FoundationXML
     }
 
     @Test func readingAnUndeclaredFieldIsReported() throws {
-        let found = try problems(adding: "rule { id = \"zz.f\", \(header),\n  when = function(c) return c:get(\"labs.inrr\") > 1 end, effect = {} }\n")
+        let found = try problems(
+            adding: "rule { id = \"zz.f\", \(header),\n  when = function(c) return c:get(\"labs.inrr\") > 1 end, effect = {} }\n")
         #expect(found.contains { $0.line == 2 && $0.message.contains("labs.inrr") })
     }
 
     @Test func unknownPathwayIsReported() throws {
-        let found = try problems(adding: "rule { id = \"zz.p\", pathways = { \"surgery\" }, implements = {}, source = \"Tian 2022\", when = function() return false end, effect = {} }\n")
+        let found = try problems(
+            adding:
+                "rule { id = \"zz.p\", pathways = { \"surgery\" }, implements = {}, source = \"Tian 2022\", when = function() return false end, effect = {} }\n"
+        )
         #expect(found.contains { $0.line == 1 && $0.message.contains("unknown pathway 'surgery'") })
     }
 
     @Test func unknownStatusIsReported() throws {
-        let found = try problems(adding: "rule { id = \"zz.s\", \(header), when = function() return false end, effect = { status = \"maybe\" } }\n")
+        let found = try problems(
+            adding: "rule { id = \"zz.s\", \(header), when = function() return false end, effect = { status = \"maybe\" } }\n")
         #expect(found.contains { $0.message.contains("unknown status 'maybe'") })
     }
 
     @Test func undeclaredAlertIsReported() throws {
-        let found = try problems(adding: "rule { id = \"zz.a\", \(header), when = function() return false end, effect = { alert = \"panic\" } }\n")
+        let found = try problems(
+            adding: "rule { id = \"zz.a\", \(header), when = function() return false end, effect = { alert = \"panic\" } }\n")
         #expect(found.contains { $0.message.contains("undeclared alert 'panic'") })
     }
 
     @Test func reasonWithoutSourceIsReported() throws {
-        let found = try problems(adding: "rule { id = \"zz.n\", pathways = { \"rfa\" }, implements = {}, when = function() return false end, effect = {} }\n")
+        let found = try problems(
+            adding: "rule { id = \"zz.n\", pathways = { \"rfa\" }, implements = {}, when = function() return false end, effect = {} }\n")
         #expect(found.contains { $0.message.contains("cites no source") })
-        let unknown = try problems(adding: "rule { id = \"zz.u\", pathways = { \"rfa\" }, implements = {}, source = \"My Blog 2024\", when = function() return false end, effect = {} }\n")
+        let unknown = try problems(
+            adding:
+                "rule { id = \"zz.u\", pathways = { \"rfa\" }, implements = {}, source = \"My Blog 2024\", when = function() return false end, effect = {} }\n"
+        )
         #expect(unknown.contains { $0.message.contains("My Blog 2024") })
     }
 
@@ -78,7 +89,10 @@ import FoundationXML
         let xml = TestReport(results: results, coverage: []).junit()
         final class Counter: NSObject, XMLParserDelegate {
             var testcases = 0
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            func parser(
+                _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
                 if name == "testcase" { testcases += 1 }
             }
         }

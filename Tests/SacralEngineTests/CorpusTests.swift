@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 /// The shipped corpus end to end: every case's expectations hold, every rule fires somewhere,
@@ -13,7 +14,8 @@ import Testing
         #expect(results.count == files.count)
         #expect(files.count >= 8)
         for r in results where r.status != .passed {
-            Issue.record("\(r.file): \(r.status) \(r.messages) \(r.failedChecks.map { "\($0.key): expected \($0.expected), got \($0.actual)" })")
+            Issue.record(
+                "\(r.file): \(r.status) \(r.messages) \(r.failedChecks.map { "\($0.key): expected \($0.expected), got \($0.actual)" })")
         }
         let neverFired = coverage.filter { $0.fired == 0 }.map(\.rule.id)
         #expect(neverFired.isEmpty, "rules never fired: \(neverFired)")
@@ -43,7 +45,8 @@ import Testing
         let thresholds = copy + "/thresholds.lua"
         let text = try String(contentsOfFile: thresholds, encoding: .utf8)
         #expect(text.contains("inr_max = 1.50"))
-        try text.replacingOccurrences(of: "inr_max = 1.50", with: "inr_max = 1.70").write(toFile: thresholds, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "inr_max = 1.50", with: "inr_max = 1.70").write(
+            toFile: thresholds, atomically: true, encoding: .utf8)
         let old = try makeEngine()
         let new = try makeEngine(rules: copy)
 
@@ -53,7 +56,7 @@ import Testing
         // Every failing case has an INR in (1.50, 1.70]; and it shows the deciding rule.
         for r in results where r.status == .failed {
             let inr = r.decision.flatMap { d in
-                d.document["pathways"]?["sacroplasty"]?["reasons"]?.arrayValue?.compactMap { $0["inputs"]?["labs.inr"] }.first
+                d.pathway("sacroplasty")?.reasons.compactMap { $0.inputs.first { $0.key == "labs.inr" }?.value }.first
             }
             #expect(inr != nil, "\(r.file) failed without reading labs.inr")
         }
@@ -62,9 +65,10 @@ import Testing
 
         let (changes, _) = ImpactDiff(old: old, new: new).run(files: files)
         #expect(Set(changes.map(\.file)).isSuperset(of: failed))
-        #expect(changes.allSatisfy { c in
-            (try? old.load(path: c.file)).map { $0.data["labs"]["inr"].doubleValue.map { $0 > 1.5 && $0 <= 1.7 } ?? false } ?? false
-        })
+        #expect(
+            changes.allSatisfy { c in
+                (try? old.load(path: c.file)).map { $0.data["labs"]["inr"].doubleValue.map { $0 > 1.5 && $0 <= 1.7 } ?? false } ?? false
+            })
     }
 }
 
@@ -73,10 +77,12 @@ import Testing
     @Test func workersGiveTheSameResultsAndCoverageAsOneThread() throws {
         let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
         let ruleSet = try RuleSet.load(directory: shippedRules)
-        let serial = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 1,
-                                            coverage: true, stopOnFailure: false)
-        let parallel = try CaseTestRunner.run(files: files, ruleSet: ruleSet, limits: LuaLimits(), workers: 4,
-                                              coverage: true, stopOnFailure: false)
+        let serial = try CaseTestRunner.run(
+            files: files, ruleSet: ruleSet, limits: EngineLimits(), workers: 1,
+            coverage: true, stopOnFailure: false)
+        let parallel = try CaseTestRunner.run(
+            files: files, ruleSet: ruleSet, limits: EngineLimits(), workers: 4,
+            coverage: true, stopOnFailure: false)
         #expect(serial.results.map(\.file) == parallel.results.map(\.file))
         #expect(serial.results.map(\.status) == parallel.results.map(\.status))
         for (a, b) in zip(serial.results, parallel.results) {

@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 @Suite struct EngineTests {
@@ -19,7 +20,7 @@ import Testing
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
         let legal: Set<String> = ["recommended", "option", "not_indicated", "contraindicated", "undetermined"]
         for p in ["radiation", "sacroplasty", "rfa", "decompression", "fixation", "embolization"] {
-            #expect(legal.contains(d.status(of: p) ?? "absent"), "pathway \(p)")
+            #expect(legal.contains(d.status(of: p)?.rawValue ?? "absent"), "pathway \(p)")
         }
     }
 
@@ -27,7 +28,7 @@ import Testing
         let yaml = caseYAML(["labs": "labs: { inr: 1.8, platelets: 210, coagulopathy_correctable: false }"])
         let path = try temporaryFile(yaml)
         let shipped = try makeEngine()
-        #expect(shipped.evaluate(try shipped.load(path: path)).status(of: "sacroplasty") == "contraindicated")
+        #expect(shipped.evaluate(try shipped.load(path: path)).status(of: "sacroplasty") == .contraindicated)
 
         let copy = try copyOfRules()
         let thresholds = copy + "/thresholds.lua"
@@ -35,7 +36,7 @@ import Testing
         text = text.replacingOccurrences(of: "inr_max = 1.50", with: "inr_max = 2.00")
         try text.write(toFile: thresholds, atomically: true, encoding: .utf8)
         let changed = try makeEngine(rules: copy)
-        #expect(changed.evaluate(try changed.load(path: path)).status(of: "sacroplasty") != "contraindicated")
+        #expect(changed.evaluate(try changed.load(path: path)).status(of: "sacroplasty") != .contraindicated)
     }
 
     @Test func syntaxErrorInARuleFileNamesFileAndLine() throws {
@@ -52,20 +53,20 @@ import Testing
     @Test func ruleThatLoopsForeverIsStoppedAndFailsClosed() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.spin", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
-                status = "recommended",
-                when = function(c)
-                    while true do end
-                end,
-                effect = { status = "recommended", text = "never" },
-            }
-            """.write(toFile: copy + "/rules/zz_spin.lua", atomically: true, encoding: .utf8)
-        let engine = try makeEngine(rules: copy, limits: LuaLimits(instructionsPerWindow: 100_000))
+        rule {
+            id = "zz.spin", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+            status = "recommended",
+            when = function(c)
+                while true do end
+            end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_spin.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: copy, limits: EngineLimits(instructionsPerWindow: 100_000))
         let path = try temporaryFile(caseYAML())
         let d = engine.evaluate(try engine.load(path: path))
-        #expect(d.status(of: "sacroplasty") != "recommended")
-        #expect(d.status(of: "sacroplasty") != "option")
+        #expect(d.status(of: "sacroplasty") != .recommended)
+        #expect(d.status(of: "sacroplasty") != .option)
         let failure = try #require(d.failures.first { $0.rule == "zz.spin" })
         #expect(failure.kind == "instruction_limit")
         #expect(failure.message.contains("rules/zz_spin.lua:5:"))
@@ -78,16 +79,88 @@ import Testing
     @Test func ruleThatErrorsFailsClosedWithItsLocation() throws {
         let copy = try copyOfRules()
         try """
-            rule {
-                id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
-                when = function(c) local t = nil; return t.x end,
-                effect = { status = "recommended", text = "never" },
-            }
-            """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
+        rule {
+            id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+            when = function(c) local t = nil; return t.x end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
         let engine = try makeEngine(rules: copy)
         let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
-        #expect(d.status(of: "radiation") != "recommended")
+        #expect(d.status(of: "radiation") != .recommended)
         #expect(d.failures.first?.message.contains("rules/zz_error.lua:3:") == true)
+    }
+
+    @Test func loadErrorsCarryFileAndLineAsData() throws {
+        let copy = try copyOfRules()
+        try "rule {\n  id = 'broken',\n  when = function(c) return c:get('labs.inr') > end,\n}\n"
+            .write(toFile: copy + "/rules/zz_broken.lua", atomically: true, encoding: .utf8)
+        do {
+            _ = try makeEngine(rules: copy)
+            Issue.record("the rules loaded")
+        } catch let error as RuleSetError {
+            let problem = try #require(error.problems.first)
+            #expect(problem.file.hasSuffix("rules/zz_broken.lua"))
+            #expect(problem.line == 3)
+            #expect(!problem.message.contains("zz_broken.lua:3"), "the position is data, not text: \(problem.message)")
+        }
+    }
+
+    @Test func ruleFailuresCarryTheirLocationAsData() throws {
+        let copy = try copyOfRules()
+        try """
+        rule {
+            id = "zz.error", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+            when = function(c) local t = nil; return t.x end,
+            effect = { status = "recommended", text = "never" },
+        }
+        """.write(toFile: copy + "/rules/zz_error.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: copy)
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        let failure = try #require(d.failures.first { $0.rule == "zz.error" })
+        #expect(failure.location?.file.hasSuffix("rules/zz_error.lua") == true)
+        #expect(failure.location?.line == 3)
+        #expect(failure.kind == .error)
+        let printed = try #require(d.document["errors"]?.arrayValue?.first { $0["rule"]?.stringValue == "zz.error" })
+        #expect(printed["file"]?.stringValue == failure.location?.file)
+        #expect(printed["line"] == .int(3))
+    }
+
+    /// A computed effect that returns a word outside the contract's statuses does not slip through as
+    /// text: the runtime refuses the effect when it fires, so the rule fails closed, named, and its
+    /// pathway is undetermined. (The typed model refuses such a status too, as a last line: then the
+    /// whole case fails closed, blamed on the engine.)
+    @Test func aStatusOutsideTheContractFailsItsRuleClosed() throws {
+        let copy = try copyOfRules()
+        try """
+        rule {
+            id = "zz.maybe", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+            when = function(c) return true end,
+            effect = function(c) return { status = "maybe", text = "computed" } end,
+        }
+        """.write(toFile: copy + "/rules/zz_maybe.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: copy)
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        #expect(d.status(of: "sacroplasty") == .undetermined)
+        let failure = try #require(d.failures.first)
+        #expect(failure.rule == "zz.maybe")
+        #expect(failure.message.contains("maybe"), "\(failure.message)")
+        #expect(failure.location?.file.hasSuffix("rules/zz_maybe.lua") == true)
+        #expect(d.document.serialized().contains("fail closed"))
+    }
+
+    @Test func theTypedModelAndItsDocumentAgree() throws {
+        let engine = try makeEngine()
+        let d = engine.evaluate(try engine.load(path: try temporaryFile(caseYAML())))
+        let document = d.document
+        #expect(document["pathways"]?.objectValue?.map(\.key) == d.pathwayIDs)
+        for p in d.pathways {
+            #expect(document["pathways"]?[p.id]?["status"]?.stringValue == p.status.rawValue)
+            #expect(document["pathways"]?[p.id]?["reasons"]?.arrayValue?.count == p.reasons.count)
+        }
+        #expect(document["scores"]?["sins"]?["total"] == d.score("sins")?.total)
+        #expect(document["alerts"]?.arrayValue?.count == d.alerts.count)
+        #expect(document["plan"]?.arrayValue?.compactMap { $0["pathway"]?.stringValue } == d.plan.map(\.pathway))
     }
 
     @Test func embeddedRulesMatchTheShippedDirectory() throws {

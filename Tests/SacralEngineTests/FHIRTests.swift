@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 /// FHIR R4 in and out through Rules/fhir.lua: the corpus round trip, selection among several
@@ -47,25 +48,39 @@ import Testing
         return try reader.read(resources, evaluationDate: Self.day, fallbackID: "x", file: "test.json")
     }
 
-    static func observation(_ id: String, code: String, status: String = "final", date: String = "2026-11-20",
-                            value: Any? = nil, unit: String? = nil) -> [String: Any] {
-        var o: [String: Any] = ["resourceType": "Observation", "id": id, "status": status,
-                                "code": ["coding": [["system": "http://loinc.org", "code": code]]],
-                                "subject": ["reference": "Patient/test-case"], "effectiveDateTime": date]
+    static func observation(
+        _ id: String, code: String, status: String = "final", date: String = "2026-11-20",
+        value: Any? = nil, unit: String? = nil
+    ) -> [String: Any] {
+        var o: [String: Any] = [
+            "resourceType": "Observation", "id": id, "status": status,
+            "code": ["coding": [["system": "http://loinc.org", "code": code]]],
+            "subject": ["reference": "Patient/test-case"], "effectiveDateTime": date,
+        ]
         if let value {
             var q: [String: Any] = ["value": value]
-            if let unit { q["unit"] = unit; q["system"] = "http://unitsofmeasure.org"; q["code"] = unit }
+            if let unit {
+                q["unit"] = unit
+                q["system"] = "http://unitsofmeasure.org"
+                q["code"] = unit
+            }
             o["valueQuantity"] = q
         }
         return o
     }
 
-    static func condition(_ id: String, system: String = "http://snomed.info/sct", code: String,
-                          clinical: String = "active", verification: String = "confirmed") -> [String: Any] {
-        ["resourceType": "Condition", "id": id,
-         "clinicalStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical]]],
-         "verificationStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification]]],
-         "code": ["coding": [["system": system, "code": code]]], "subject": ["reference": "Patient/test-case"]]
+    static func condition(
+        _ id: String, system: String = "http://snomed.info/sct", code: String,
+        clinical: String = "active", verification: String = "confirmed"
+    ) -> [String: Any] {
+        [
+            "resourceType": "Condition", "id": id,
+            "clinicalStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical]]],
+            "verificationStatus": [
+                "coding": [["system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification]]
+            ],
+            "code": ["coding": [["system": system, "code": code]]], "subject": ["reference": "Patient/test-case"],
+        ]
     }
 
     func value(_ c: FHIRCase, _ path: String) -> LuaValue { FHIRExport.lookup(c.validated.data, path) }
@@ -74,10 +89,10 @@ import Testing
     /// Deep equality of case data, 8 and 8.0 being the same number.
     static func same(_ a: LuaValue, _ b: LuaValue) -> Bool {
         switch (a, b) {
-        case let (.table(x), .table(y)):
+        case (.table(let x), .table(let y)):
             return x.array.count == y.array.count && zip(x.array, y.array).allSatisfy { same($0, $1) }
                 && Set(x.fields.keys) == Set(y.fields.keys) && x.fields.allSatisfy { same($0.value, y.fields[$0.key]!) }
-        default: return LuaValue.sameScalar(a, b)
+        default: return JSONValue.sameScalar(JSONValue(a), JSONValue(b))
         }
     }
 
@@ -116,8 +131,9 @@ import Testing
     }
 
     @Test func reasonsInputsNameTheResourceAndDateTheyCameFrom() throws {
-        let data = try baseBundle(dropping: ["obs-labs-inr"],
-                                  adding: [Self.observation("o-17", code: "6301-6", date: "2026-11-20", value: 1.8, unit: "{INR}")])
+        let data = try baseBundle(
+            dropping: ["obs-labs-inr"],
+            adding: [Self.observation("o-17", code: "6301-6", date: "2026-11-20", value: 1.8, unit: "{INR}")])
         let result = engine.evaluate(try read(data))
         let inr = try #require(result.provenance.first { $0.field == "labs.inr" })
         #expect(inr.reference == "Observation/o-17")
@@ -147,11 +163,13 @@ import Testing
     // MARK: - Choosing among several Observations
 
     @Test func theMostRecentFinalOrAmendedObservationIsChosen() throws {
-        let data = try baseBundle(dropping: ["obs-labs-inr"], adding: [
-            Self.observation("old", code: "6301-6", date: "2026-11-10", value: 2.4, unit: "{INR}"),
-            Self.observation("new", code: "34714-6", status: "amended", date: "2026-11-25T08:00:00Z", value: 1.2, unit: "{INR}"),
-            Self.observation("prelim", code: "6301-6", status: "preliminary", date: "2026-11-30", value: 3.0, unit: "{INR}"),
-        ])
+        let data = try baseBundle(
+            dropping: ["obs-labs-inr"],
+            adding: [
+                Self.observation("old", code: "6301-6", date: "2026-11-10", value: 2.4, unit: "{INR}"),
+                Self.observation("new", code: "34714-6", status: "amended", date: "2026-11-25T08:00:00Z", value: 1.2, unit: "{INR}"),
+                Self.observation("prelim", code: "6301-6", status: "preliminary", date: "2026-11-30", value: 3.0, unit: "{INR}"),
+            ])
         let c = try read(data)
         #expect(value(c, "labs.inr") == .number(1.2))
         #expect(provenance(c, "labs.inr")?.reference == "Observation/new")
@@ -159,10 +177,12 @@ import Testing
     }
 
     @Test func enteredInErrorObservationsAreIgnored() throws {
-        let data = try baseBundle(dropping: ["obs-labs-inr"], adding: [
-            Self.observation("good", code: "6301-6", date: "2026-11-20", value: 1.1, unit: "{INR}"),
-            Self.observation("wrong", code: "6301-6", status: "entered-in-error", date: "2026-11-29", value: 4.0, unit: "{INR}"),
-        ])
+        let data = try baseBundle(
+            dropping: ["obs-labs-inr"],
+            adding: [
+                Self.observation("good", code: "6301-6", date: "2026-11-20", value: 1.1, unit: "{INR}"),
+                Self.observation("wrong", code: "6301-6", status: "entered-in-error", date: "2026-11-29", value: 4.0, unit: "{INR}"),
+            ])
         let c = try read(data)
         #expect(value(c, "labs.inr") == .number(1.1))
         #expect(provenance(c, "labs.inr")?.reference == "Observation/good")
@@ -170,39 +190,54 @@ import Testing
     }
 
     @Test func conflictingObservationsOfTheSameTimeLeaveTheFieldUnknown() throws {
-        let data = try baseBundle(dropping: ["obs-labs-inr"], adding: [
-            Self.observation("a", code: "6301-6", date: "2026-11-20T08:00:00Z", value: 1.1, unit: "{INR}"),
-            Self.observation("b", code: "34714-6", date: "2026-11-20T09:00:00+01:00", value: 1.9, unit: "{INR}"),
-        ])
+        let data = try baseBundle(
+            dropping: ["obs-labs-inr"],
+            adding: [
+                Self.observation("a", code: "6301-6", date: "2026-11-20T08:00:00Z", value: 1.1, unit: "{INR}"),
+                Self.observation("b", code: "34714-6", date: "2026-11-20T09:00:00+01:00", value: 1.9, unit: "{INR}"),
+            ])
         let c = try read(data)
         #expect(value(c, "labs.inr") == .nil)
-        #expect(c.warnings.contains { $0.contains("labs.inr") && $0.contains("Observation/a") && $0.contains("Observation/b") && $0.contains("ambiguous") })
+        #expect(
+            c.warnings.contains {
+                $0.contains("labs.inr") && $0.contains("Observation/a") && $0.contains("Observation/b") && $0.contains("ambiguous")
+            })
         // Unknown is not false: the procedures that need the INR are undetermined, never recommended.
         let decision = engine.evaluate(c).decision
-        #expect(decision.status(of: "sacroplasty") == "undetermined")
+        #expect(decision.status(of: "sacroplasty") == .undetermined)
         #expect(decision.document["missing"]?.arrayValue?.contains { $0["field"]?.stringValue == "labs.inr" } == true)
         #expect(decision.document["warnings"]?.arrayValue?.contains { $0.stringValue?.contains("Observation/b") == true } == true)
     }
 
     @Test func anOutdatedObservationLeavesTheFieldUnknown() throws {
-        let data = try baseBundle(dropping: ["obs-labs-platelets"], adding: [
-            Self.observation("old-plt", code: "777-3", date: "2026-10-01", value: 210, unit: "10*3/uL"),
-        ])
+        let data = try baseBundle(
+            dropping: ["obs-labs-platelets"],
+            adding: [
+                Self.observation("old-plt", code: "777-3", date: "2026-10-01", value: 210, unit: "10*3/uL")
+            ])
         let c = try read(data)
         #expect(value(c, "labs.platelets") == .nil)
-        #expect(c.warnings.contains { $0.contains("labs.platelets") && $0.contains("Observation/old-plt") && $0.contains("older than 30 days") })
+        #expect(
+            c.warnings.contains { $0.contains("labs.platelets") && $0.contains("Observation/old-plt") && $0.contains("older than 30 days") }
+        )
     }
 
     @Test func unitsAreConvertedWhereTheMappingAllowsAndRefusedOtherwise() throws {
-        let converted = try read(try baseBundle(dropping: ["obs-labs-platelets"], adding: [
-            Self.observation("plt-ul", code: "26515-7", date: "2026-11-28", value: 95000, unit: "/uL"),
-        ]))
+        let converted = try read(
+            try baseBundle(
+                dropping: ["obs-labs-platelets"],
+                adding: [
+                    Self.observation("plt-ul", code: "26515-7", date: "2026-11-28", value: 95000, unit: "/uL")
+                ]))
         #expect(value(converted, "labs.platelets") == .integer(95))
         #expect(provenance(converted, "labs.platelets")?.original == "95000 /uL")
 
-        let mismatch = try read(try baseBundle(dropping: ["obs-labs-platelets"], adding: [
-            Self.observation("plt-gdl", code: "777-3", date: "2026-11-28", value: 13.2, unit: "g/dL"),
-        ]))
+        let mismatch = try read(
+            try baseBundle(
+                dropping: ["obs-labs-platelets"],
+                adding: [
+                    Self.observation("plt-gdl", code: "777-3", date: "2026-11-28", value: 13.2, unit: "g/dL")
+                ]))
         #expect(value(mismatch, "labs.platelets") == .nil)
         #expect(mismatch.warnings.contains { $0.contains("Observation/plt-gdl") && $0.contains("g/dL") && $0.contains("labs.platelets") })
     }
@@ -216,9 +251,12 @@ import Testing
     }
 
     @Test func aValueOutsideTheDictionaryRangeIsAWarningAndUnknown() throws {
-        let c = try read(try baseBundle(dropping: ["obs-labs-inr"], adding: [
-            Self.observation("inr-99", code: "6301-6", date: "2026-11-28", value: 99, unit: "{INR}"),
-        ]))
+        let c = try read(
+            try baseBundle(
+                dropping: ["obs-labs-inr"],
+                adding: [
+                    Self.observation("inr-99", code: "6301-6", date: "2026-11-28", value: 99, unit: "{INR}")
+                ]))
         #expect(value(c, "labs.inr") == .nil)
         #expect(c.warnings.contains { $0.contains("labs.inr") && $0.contains("Observation/inr-99") })
     }
@@ -234,8 +272,11 @@ import Testing
         // An active sepsis disagrees with the answer: unknown, and the warning names both.
         let active = try read(try baseBundle(adding: [Self.condition("sepsis", code: "91302008")]))
         #expect(value(active, "comorbidities.systemic_infection") == .nil)
-        #expect(active.warnings.contains { $0.contains("comorbidities.systemic_infection") && $0.contains("Condition/sepsis")
-            && $0.contains("QuestionnaireResponse/qr") })
+        #expect(
+            active.warnings.contains {
+                $0.contains("comorbidities.systemic_infection") && $0.contains("Condition/sepsis")
+                    && $0.contains("QuestionnaireResponse/qr")
+            })
 
         // Resolved conditions say nothing.
         let resolved = try read(try baseBundle(adding: [Self.condition("old-sepsis", code: "91302008", clinical: "resolved")]))
@@ -246,20 +287,28 @@ import Testing
     @Test func aPMMAAllergyIsFoundByItsWordsWhenNoCodeMatches() throws {
         let allergy: [String: Any] = [
             "resourceType": "AllergyIntolerance", "id": "cement",
-            "clinicalStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"]]],
+            "clinicalStatus": [
+                "coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"]]
+            ],
             "code": ["text": "Bone cement (polymethyl methacrylate)"], "patient": ["reference": "Patient/test-case"],
         ]
-        let data = try baseBundle(["comorbidities": "comorbidities: { systemic_infection: false, local_infection: false, severe_cardiopulmonary_disease: false }"],
-                                  adding: [allergy])
+        let data = try baseBundle(
+            [
+                "comorbidities":
+                    "comorbidities: { systemic_infection: false, local_infection: false, severe_cardiopulmonary_disease: false }"
+            ],
+            adding: [allergy])
         let c = try read(data)
         #expect(value(c, "comorbidities.pmma_allergy") == .boolean(true))
-        #expect(engine.evaluate(c).decision.status(of: "sacroplasty") == "contraindicated")
+        #expect(engine.evaluate(c).decision.status(of: "sacroplasty") == .contraindicated)
     }
 
     @Test func twoPrimaryCancersInTheRecordAreAmbiguous() throws {
-        let data = try baseBundle(["cancer": "cancer: { tissue_diagnosis: primary_confirmed, visceral_metastases: none }"], adding: [
-            Self.condition("lung", code: "363358000"), Self.condition("breast", code: "254837009"),
-        ])
+        let data = try baseBundle(
+            ["cancer": "cancer: { tissue_diagnosis: primary_confirmed, visceral_metastases: none }"],
+            adding: [
+                Self.condition("lung", code: "363358000"), Self.condition("breast", code: "254837009"),
+            ])
         let c = try read(data)
         #expect(value(c, "cancer.primary") == .nil)
         #expect(c.warnings.contains { $0.contains("cancer.primary") && $0.contains("Condition/lung") && $0.contains("Condition/breast") })
@@ -268,17 +317,20 @@ import Testing
     @Test func withoutLesionAnswersTheReaderRefusesOrAssumesOneUnknownLesionWhenAsked() throws {
         let validated = try engine.load(path: try temporaryFile(caseYAML()))
         var b = try bundle(of: validated)
-        b["entry"] = (b["entry"] as! [[String: Any]]).filter { ($0["resource"] as? [String: Any])?["resourceType"] as? String != "QuestionnaireResponse" }
+        b["entry"] = (b["entry"] as! [[String: Any]]).filter {
+            ($0["resource"] as? [String: Any])?["resourceType"] as? String != "QuestionnaireResponse"
+        }
         let data = try JSONSerialization.data(withJSONObject: b)
         #expect(throws: FHIRInputError.self) { try read(data) }
         var reader = engine.fhirReader(mapping)
         reader.assumeOneLesionWhenNone = true
-        let c = try reader.read(try FHIRReader.resources(ofBundle: data, file: "t").resources, evaluationDate: Self.day,
-                                fallbackID: "x", file: "t")
+        let c = try reader.read(
+            try FHIRReader.resources(ofBundle: data, file: "t").resources, evaluationDate: Self.day,
+            fallbackID: "x", file: "t")
         #expect(c.warnings.contains { $0.contains("one lesion with every detail unknown") })
         #expect(value(c, "labs.inr") == .number(1.1))
         let decision = engine.evaluate(c).decision
-        #expect(decision.status(of: "sacroplasty") != "recommended")
+        #expect(decision.status(of: "sacroplasty") != .recommended)
     }
 
     @Test func malformedJSONAndNonBundlesAreRefusedWithTheFile() throws {
@@ -314,14 +366,18 @@ import Testing
     }
 
     @Test func aDuplicateKeyIsRefusedLikeMalformedJSON() {
-        let text = #"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","valueQuantity":{"value":1.1,"value":9.0}}}]}"#
+        let text =
+            #"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","valueQuantity":{"value":1.1,"value":9.0}}}]}"#
         #expect(throws: FHIRInputError.self) { try FHIRReader.resources(ofBundle: Data(text.utf8), file: "dup.json") }
     }
 
     @Test func prefetchDocumentsAreReadLikeABundle() throws {
         let patient = #"{"resourceType":"Patient","id":"pt-42","gender":"female","birthDate":"1958-04-11"}"#
-        let inr = #"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation","id":"o-inr","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"6301-6"}]},"effectiveDateTime":"2026-11-20T08:00:00Z","valueQuantity":{"value":1.1,"system":"http://unitsofmeasure.org","code":"{INR}"}}}]}"#
-        let resources = FHIRReader.resources(ofDocuments: [("patient", Data(patient.utf8)), ("inr", Data(inr.utf8)), ("allergies", Data("null".utf8))])
+        let inr =
+            #"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation","id":"o-inr","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"6301-6"}]},"effectiveDateTime":"2026-11-20T08:00:00Z","valueQuantity":{"value":1.1,"system":"http://unitsofmeasure.org","code":"{INR}"}}}]}"#
+        let resources = FHIRReader.resources(ofDocuments: [
+            ("patient", Data(patient.utf8)), ("inr", Data(inr.utf8)), ("allergies", Data("null".utf8)),
+        ])
         #expect(resources.map(\.reference) == ["Patient/pt-42", "Observation/o-inr"])
         var reader = engine.fhirReader(mapping)
         reader.assumeOneLesionWhenNone = true
@@ -342,10 +398,12 @@ import Testing
             .write(toFile: path, atomically: true, encoding: .utf8)
         let edited = try makeEngine(rules: rules)
         let editedMapping = try #require(try edited.fhirMapping())
-        let data = try baseBundle(dropping: ["obs-labs-inr"], adding: [
-            Self.observation("local-inr", code: "99999-9", date: "2026-11-28", value: 1.3, unit: "{INR}"),
-            Self.observation("std-inr", code: "6301-6", date: "2026-11-29", value: 2.9, unit: "{INR}"),
-        ])
+        let data = try baseBundle(
+            dropping: ["obs-labs-inr"],
+            adding: [
+                Self.observation("local-inr", code: "99999-9", date: "2026-11-28", value: 1.3, unit: "{INR}"),
+                Self.observation("std-inr", code: "6301-6", date: "2026-11-29", value: 2.9, unit: "{INR}"),
+            ])
         let c = try read(data, mapping: editedMapping, engine: edited)
         #expect(value(c, "labs.inr") == .number(1.3))
         #expect(provenance(c, "labs.inr")?.reference == "Observation/local-inr")
@@ -354,20 +412,23 @@ import Testing
     }
 
     @Test func sacralCheckValidatesTheMappingAgainstTheFieldDictionary() throws {
-        #expect(FHIRMapping.check(try RuleSet.load(directory: shippedRules), dictionary: engine.dictionary,
-                                  pathways: engine.catalog.pathways).isEmpty)
+        #expect(
+            FHIRMapping.check(
+                try RuleSet.load(directory: shippedRules), dictionary: engine.dictionary,
+                pathways: engine.catalog.pathways
+            ).isEmpty)
         let rules = try copyOfRules()
         let path = rules + "/fhir.lua"
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text += """
 
-        map { "labs.inrr", resource = "Observation", codes = { "http://loinc.org|6301-6" } }
-        map { "comorbidities.local_infection", resource = "Observation", codes = { "http://loinc.org|1-8" } }
-        map { "cancer.growth", resource = "Condition", values = { fast = { codes = { "http://snomed.info/sct|1" } } } }
-        order { "kyphoplasty", codes = { "urn:x|k" } }
-        map { "symptoms.frankel", resource = "Condition", valuez = {} }
+            map { "labs.inrr", resource = "Observation", codes = { "http://loinc.org|6301-6" } }
+            map { "comorbidities.local_infection", resource = "Observation", codes = { "http://loinc.org|1-8" } }
+            map { "cancer.growth", resource = "Condition", values = { fast = { codes = { "http://snomed.info/sct|1" } } } }
+            order { "kyphoplasty", codes = { "urn:x|k" } }
+            map { "symptoms.frankel", resource = "Condition", valuez = {} }
 
-        """
+            """
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let problems = RuleChecker.check(try RuleSet.load(directory: rules))
         let messages = problems.map(\.description)
@@ -389,7 +450,9 @@ import Testing
     }
 
     @Test func draftOrdersAreMatchedToPathwaysByCodeOrWords() {
-        let cpt = FHIRCodeableConcept(coding: [try! JSONDecoder().decode(FHIRCoding.self, from: Data(#"{"system":"http://www.ama-assn.org/go/cpt","code":"0200T"}"#.utf8))])
+        let cpt = FHIRCodeableConcept(coding: [
+            try! JSONDecoder().decode(FHIRCoding.self, from: Data(#"{"system":"http://www.ama-assn.org/go/cpt","code":"0200T"}"#.utf8))
+        ])
         #expect(mapping.pathways(forOrder: cpt) == ["sacroplasty"])
         #expect(mapping.pathways(forOrder: FHIRCodeableConcept(text: "CT-guided radiofrequency ablation, sacrum")) == ["rfa"])
         let json = #"{"resourceType":"ServiceRequest","status":"draft","intent":"proposal","code":{"text":"Lumbopelvic fixation"}}"#
@@ -456,13 +519,13 @@ import Testing
 
     @Test func aPrefetchObjectIsReadKeyByKey() throws {
         let prefetch = #"""
-        {"patient": {"resourceType": "Patient", "id": "pt-42", "birthDate": "1958-04-11"},
-         "labs_platelets": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation",
-           "id": "plt", "status": "final", "subject": {"reference": "Patient/pt-42"},
-           "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-11-30",
-           "valueQuantity": {"value": 85, "system": "http://unitsofmeasure.org", "code": "10*3/uL"}}}]},
-         "allergies": null}
-        """#
+            {"patient": {"resourceType": "Patient", "id": "pt-42", "birthDate": "1958-04-11"},
+             "labs_platelets": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Observation",
+               "id": "plt", "status": "final", "subject": {"reference": "Patient/pt-42"},
+               "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-11-30",
+               "valueQuantity": {"value": 85, "system": "http://unitsofmeasure.org", "code": "10*3/uL"}}}]},
+             "allergies": null}
+            """#
         let resources = FHIRReader.resources(ofPrefetch: Data(prefetch.utf8))
         #expect(resources.map(\.source) == ["labs_platelets", "patient"])
         let t = try FHIRTests()
@@ -482,7 +545,8 @@ import Testing
         let whole = try t.bundle(of: validated)
         let entries = whole["entry"] as! [[String: Any]]
         func isForm(_ e: [String: Any]) -> Bool { (e["resource"] as? [String: Any])?["resourceType"] as? String == "QuestionnaireResponse" }
-        var record = whole, form = whole
+        var record = whole
+        var form = whole
         record["entry"] = entries.filter { !isForm($0) }
         form["entry"] = entries.filter(isForm)
         form.removeValue(forKey: "timestamp")

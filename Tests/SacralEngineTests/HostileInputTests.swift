@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SacralEngine
 
 /// A case file built to hurt the reader, and what the refusal must say.
@@ -47,68 +48,90 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
     }
 
     static let files: [HostileFile] = [
-        HostileFile(name: "a file over the 1 MiB limit", ext: "yaml",
-                    bytes: { Data((caseYAML() + "# " + String(repeating: "x", count: CaseDecoder().maxBytes) + "\n").utf8) },
-                    message: "is larger than the 1024 KiB a case file may have"),
-        HostileFile(name: "10,000 nested YAML lists", ext: "yaml",
-                    bytes: { Data(String(repeating: "[", count: 10_000).utf8) },
-                    message: "is not valid YAML"),
-        HostileFile(name: "100 nested YAML lists (within the parser's limit, over ours)", ext: "yaml",
-                    bytes: { Data(("id: x\nlesions: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n").utf8) },
-                    message: "is nested deeper than 32 levels"),
-        HostileFile(name: "10,000 nested JSON arrays", ext: "json",
-                    bytes: { Data(String(repeating: "[", count: 10_000).utf8) },
-                    message: "is not valid JSON: Too many nested arrays or dictionaries"),
-        HostileFile(name: "10,000 nested JSON objects", ext: "json",
-                    bytes: { Data(String(repeating: #"{"a":"#, count: 10_000).utf8) },
-                    message: "is not valid JSON"),
-        HostileFile(name: "100 nested JSON arrays, closed", ext: "json",
-                    bytes: { Data((#"{"id": "x", "lesions": "# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}").utf8) },
-                    message: "is nested deeper than 32 levels"),
-        HostileFile(name: "YAML alias expansion (billion laughs)", ext: "yaml",
-                    bytes: { Data(billionLaughsYAML().utf8) },
-                    message: "holds more than 100000 values (YAML aliases count each time they are used)"),
-        HostileFile(name: "a duplicate key in YAML", ext: "yaml",
-                    bytes: { Data(caseYAML().replacingOccurrences(of: "inr: 1.1,", with: "inr: 1.1, inr: 9.0,").utf8) },
-                    message: "duplicate key 'inr'"),
-        HostileFile(name: "a duplicate key in JSON", ext: "json",
-                    bytes: { Data(caseJSON(replacing: #""inr": 1.2"#, with: #""inr": 1.2, "inr": 9.0"#).utf8) },
-                    message: "is not valid JSON: duplicate key 'inr' at line 1"),
-        HostileFile(name: "a duplicate key in JSON written with an escape", ext: "json",
-                    bytes: { Data(caseJSON(replacing: #""inr": 1.2"#, with: #""inr": 1.2, "\u0069nr": 9.0"#).utf8) },
-                    message: "duplicate key 'inr'"),
-        HostileFile(name: ".nan for a number", ext: "yaml",
-                    bytes: { Data(caseYAML(["labs": "labs: { inr: .nan, platelets: 210 }"]).utf8) },
-                    message: "expected a number from 0.5 to 20, got nan", path: "labs.inr"),
-        HostileFile(name: ".inf for a number", ext: "yaml",
-                    bytes: { Data(caseYAML(["labs": "labs: { inr: .inf, platelets: 210 }"]).utf8) },
-                    message: "expected a number from 0.5 to 20, got inf", path: "labs.inr"),
-        HostileFile(name: "-.inf for a number", ext: "yaml",
-                    bytes: { Data(caseYAML(["labs": "labs: { inr: -.inf, platelets: 210 }"]).utf8) },
-                    message: "expected a number from 0.5 to 20, got -inf", path: "labs.inr"),
-        HostileFile(name: "a number written as a string", ext: "yaml",
-                    bytes: { Data(caseYAML(["labs": #"labs: { inr: "1.1", platelets: 210 }"#]).utf8) },
-                    message: "remove the quotes", path: "labs.inr"),
-        HostileFile(name: "a number written as a string in JSON", ext: "json",
-                    bytes: { Data(caseJSON(replacing: #""platelets": 150"#, with: #""platelets": "150""#).utf8) },
-                    message: "remove the quotes", path: "labs.platelets"),
-        HostileFile(name: "a string where a list is due", ext: "yaml",
-                    bytes: { Data(caseYAML().replacingOccurrences(of: "levels: [S2]", with: "levels: S1").utf8) },
-                    message: "expected a list", path: "lesions[0].levels"),
-        HostileFile(name: "invalid UTF-8", ext: "yaml",
-                    bytes: { Data(caseYAML().utf8) + Data([0x23, 0x20, 0xC3, 0x28, 0xFF, 0xFE, 0x0A]) },
-                    message: "is not valid UTF-8 text"),
+        HostileFile(
+            name: "a file over the 1 MiB limit", ext: "yaml",
+            bytes: { Data((caseYAML() + "# " + String(repeating: "x", count: CaseDecoder().maxBytes) + "\n").utf8) },
+            message: "is larger than the 1024 KiB a case file may have"),
+        HostileFile(
+            name: "10,000 nested YAML lists", ext: "yaml",
+            bytes: { Data(String(repeating: "[", count: 10_000).utf8) },
+            message: "is not valid YAML"),
+        HostileFile(
+            name: "100 nested YAML lists (within the parser's limit, over ours)", ext: "yaml",
+            bytes: { Data(("id: x\nlesions: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n").utf8) },
+            message: "is nested deeper than 32 levels"),
+        HostileFile(
+            name: "10,000 nested JSON arrays", ext: "json",
+            bytes: { Data(String(repeating: "[", count: 10_000).utf8) },
+            message: "is not valid JSON: Too many nested arrays or dictionaries"),
+        HostileFile(
+            name: "10,000 nested JSON objects", ext: "json",
+            bytes: { Data(String(repeating: #"{"a":"#, count: 10_000).utf8) },
+            message: "is not valid JSON"),
+        HostileFile(
+            name: "100 nested JSON arrays, closed", ext: "json",
+            bytes: {
+                Data((#"{"id": "x", "lesions": "# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}").utf8)
+            },
+            message: "is nested deeper than 32 levels"),
+        HostileFile(
+            name: "YAML alias expansion (billion laughs)", ext: "yaml",
+            bytes: { Data(billionLaughsYAML().utf8) },
+            message: "holds more than 100000 values (YAML aliases count each time they are used)"),
+        HostileFile(
+            name: "a duplicate key in YAML", ext: "yaml",
+            bytes: { Data(caseYAML().replacingOccurrences(of: "inr: 1.1,", with: "inr: 1.1, inr: 9.0,").utf8) },
+            message: "duplicate key 'inr'"),
+        HostileFile(
+            name: "a duplicate key in JSON", ext: "json",
+            bytes: { Data(caseJSON(replacing: #""inr": 1.2"#, with: #""inr": 1.2, "inr": 9.0"#).utf8) },
+            message: "is not valid JSON: duplicate key 'inr' at line 1"),
+        HostileFile(
+            name: "a duplicate key in JSON written with an escape", ext: "json",
+            bytes: { Data(caseJSON(replacing: #""inr": 1.2"#, with: #""inr": 1.2, "\u0069nr": 9.0"#).utf8) },
+            message: "duplicate key 'inr'"),
+        HostileFile(
+            name: ".nan for a number", ext: "yaml",
+            bytes: { Data(caseYAML(["labs": "labs: { inr: .nan, platelets: 210 }"]).utf8) },
+            message: "expected a number from 0.5 to 20, got nan", path: "labs.inr"),
+        HostileFile(
+            name: ".inf for a number", ext: "yaml",
+            bytes: { Data(caseYAML(["labs": "labs: { inr: .inf, platelets: 210 }"]).utf8) },
+            message: "expected a number from 0.5 to 20, got inf", path: "labs.inr"),
+        HostileFile(
+            name: "-.inf for a number", ext: "yaml",
+            bytes: { Data(caseYAML(["labs": "labs: { inr: -.inf, platelets: 210 }"]).utf8) },
+            message: "expected a number from 0.5 to 20, got -inf", path: "labs.inr"),
+        HostileFile(
+            name: "a number written as a string", ext: "yaml",
+            bytes: { Data(caseYAML(["labs": #"labs: { inr: "1.1", platelets: 210 }"#]).utf8) },
+            message: "remove the quotes", path: "labs.inr"),
+        HostileFile(
+            name: "a number written as a string in JSON", ext: "json",
+            bytes: { Data(caseJSON(replacing: #""platelets": 150"#, with: #""platelets": "150""#).utf8) },
+            message: "remove the quotes", path: "labs.platelets"),
+        HostileFile(
+            name: "a string where a list is due", ext: "yaml",
+            bytes: { Data(caseYAML().replacingOccurrences(of: "levels: [S2]", with: "levels: S1").utf8) },
+            message: "expected a list", path: "lesions[0].levels"),
+        HostileFile(
+            name: "invalid UTF-8", ext: "yaml",
+            bytes: { Data(caseYAML().utf8) + Data([0x23, 0x20, 0xC3, 0x28, 0xFF, 0xFE, 0x0A]) },
+            message: "is not valid UTF-8 text"),
         HostileFile(name: "an empty file", ext: "yaml", bytes: { Data() }, message: "is empty"),
         HostileFile(name: "a file of blanks", ext: "json", bytes: { Data(" \n\t\n".utf8) }, message: "is empty"),
-        HostileFile(name: "random bytes with NULs", ext: "yaml", bytes: {
-            var rng = SplitMix64(seed: 42)
-            var bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            for i in stride(from: 0, to: bytes.count, by: 97) { bytes[i] = 0 }
-            return Data(bytes)
-        }, message: "is not valid UTF-8 text"),
-        HostileFile(name: "text with NUL bytes", ext: "yaml",
-                    bytes: { Data(caseYAML().utf8) + Data([0, 0, 0x0A]) },
-                    message: "holds NUL bytes: not a text file"),
+        HostileFile(
+            name: "random bytes with NULs", ext: "yaml",
+            bytes: {
+                var rng = SplitMix64(seed: 42)
+                var bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                for i in stride(from: 0, to: bytes.count, by: 97) { bytes[i] = 0 }
+                return Data(bytes)
+            }, message: "is not valid UTF-8 text"),
+        HostileFile(
+            name: "text with NUL bytes", ext: "yaml",
+            bytes: { Data(caseYAML().utf8) + Data([0, 0, 0x0A]) },
+            message: "holds NUL bytes: not a text file"),
     ]
 
     @Test(arguments: files)
@@ -151,17 +174,19 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
 
     @Test func jsonWithoutDuplicatesIsNotMistakenForOne() throws {
         // The same key in two different objects, and a key that only appears as a value, are fine.
-        let json = #"{"id": "j", "labs": {"inr": 1.2}, "patient": {"age": 70, "sex": "id"}, "lesions": [{"id": "A", "epidural": "0"}, {"id": "B", "epidural": "0"}]}"#
-        let loaded = try engine.load(path: try temporaryFile(json.replacingOccurrences(of: #""sex": "id""#, with: #""sex": "male""#), ext: "json"))
+        let json =
+            #"{"id": "j", "labs": {"inr": 1.2}, "patient": {"age": 70, "sex": "id"}, "lesions": [{"id": "A", "epidural": "0"}, {"id": "B", "epidural": "0"}]}"#
+        let loaded = try engine.load(
+            path: try temporaryFile(json.replacingOccurrences(of: #""sex": "id""#, with: #""sex": "male""#), ext: "json"))
         #expect(loaded.id == "j")
         #expect(loaded.data["lesions"].tableValue?.array.count == 2)
     }
 
-    @Test func duplicateKeyScanFindsOnlyRealDuplicates() {
-        #expect(CaseDecoder.duplicateKey(in: Data(#"{"a": 1, "b": {"a": 2}, "c": ["a", "a"]}"#.utf8)) == nil)
-        #expect(CaseDecoder.duplicateKey(in: Data(#"[{"a": 1}, {"a": 2}]"#.utf8)) == nil)
-        #expect(CaseDecoder.duplicateKey(in: Data(#"{"a\"b": 1, "a\"b": 2}"#.utf8))?.0 == "a\"b")
-        #expect(CaseDecoder.duplicateKey(in: Data("{\n\"x\": {\"a\": 1,\n \"a\": 2}}".utf8))?.1 == 3)
+    @Test func duplicateKeyScanFindsOnlyRealDuplicates() throws {
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"a": 1, "b": {"a": 2}, "c": ["a", "a"]}"#.utf8)) == nil)
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"[{"a": 1}, {"a": 2}]"#.utf8)) == nil)
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"a\"b": 1, "a\"b": 2}"#.utf8))?.0 == "a\"b")
+        #expect(try CaseDecoder.duplicateKey(in: Data("{\n\"x\": {\"a\": 1,\n \"a\": 2}}".utf8))?.1 == 3)
     }
 }
 
@@ -169,9 +194,11 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
 @Suite(.enabled(if: sacralBinaryExists, "needs .build/debug/sacral (swift build)"))
 struct HostileInputCLITests {
     static let files: [HostileFile] = HostileInputTests.files.filter {
-        ["a file over the 1 MiB limit", "10,000 nested JSON arrays", "YAML alias expansion (billion laughs)",
-         "a duplicate key in JSON", ".nan for a number", "invalid UTF-8", "random bytes with NULs", "an empty file"]
-            .contains($0.name)
+        [
+            "a file over the 1 MiB limit", "10,000 nested JSON arrays", "YAML alias expansion (billion laughs)",
+            "a duplicate key in JSON", ".nan for a number", "invalid UTF-8", "random bytes with NULs", "an empty file",
+        ]
+        .contains($0.name)
     }
 
     @Test(arguments: files)

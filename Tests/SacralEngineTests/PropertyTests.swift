@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 /// Two thousand generated valid cases, evaluated once (forwards, in one engine) and shared by the
@@ -56,9 +57,10 @@ struct GeneratedCorpus: Sendable {
         var seeds: [CaseValue] = []
         for path in paths {
             guard let value = try? CaseDecoder().read(path: path),
-                  let validated = try? engine.validator.validate(value, file: path) else { continue }
+                let validated = try? engine.validator.validate(value, file: path)
+            else { continue }
             let d = engine.evaluate(validated)
-            if d.status(of: "sacroplasty") == "recommended" || d.status(of: "rfa") == "recommended" {
+            if d.status(of: "sacroplasty") == .recommended || d.status(of: "rfa") == .recommended {
                 seeds.append(value.setting(["expect"], to: nil))
             }
         }
@@ -74,7 +76,7 @@ struct GeneratedCorpus: Sendable {
         for (section, content) in sections where section != "id" {
             if case .object(let fields) = content {
                 paths += fields.map { [section, $0.key] }
-            } else if section == "lesions", case .list(let lesions) = content, case .object(let fields)? = lesions.first {
+            } else if section == "lesions", case .array(let lesions) = content, case .object(let fields)? = lesions.first {
                 paths += fields.filter { $0.key != "id" }.map { ["lesions", "0", $0.key] }
             }
         }
@@ -103,14 +105,14 @@ extension CaseValue {
     func replacing(_ path: [String], from donor: CaseValue) -> CaseValue {
         func get(_ v: CaseValue, _ p: ArraySlice<String>) -> CaseValue? {
             guard let key = p.first else { return v }
-            if case .list(let items) = v, let i = Int(key) { return i < items.count ? get(items[i], p.dropFirst()) : nil }
+            if case .array(let items) = v, let i = Int(key) { return i < items.count ? get(items[i], p.dropFirst()) : nil }
             return v[key].flatMap { get($0, p.dropFirst()) }
         }
         func put(_ v: CaseValue, _ p: ArraySlice<String>, _ x: CaseValue) -> CaseValue {
             guard let key = p.first else { return x }
-            if case .list(var items) = v, let i = Int(key) {
+            if case .array(var items) = v, let i = Int(key) {
                 if i < items.count { items[i] = put(items[i], p.dropFirst(), x) }
-                return .list(items)
+                return .array(items)
             }
             if p.count == 1 { return v.setting([key], to: x) }
             return v[key].map { v.setting([key], to: put($0, p.dropFirst(), x)) } ?? v
@@ -121,8 +123,8 @@ extension CaseValue {
 
     /// Every lesion with `field` set to null (unknown).
     func withLesionField(_ field: String, setTo newValue: CaseValue) -> CaseValue {
-        guard case .list(let lesions)? = self["lesions"] else { return self }
-        return setting(["lesions"], to: .list(lesions.map { $0.setting([field], to: newValue) }))
+        guard case .array(let lesions)? = self["lesions"] else { return self }
+        return setting(["lesions"], to: .array(lesions.map { $0.setting([field], to: newValue) }))
     }
 }
 
@@ -137,7 +139,7 @@ extension CaseValue {
         for d in corpus.decisions {
             #expect(d.pathwayIDs == corpus.pathways, "\(d.caseID): \(d.pathwayIDs)")
             for p in corpus.pathways {
-                let status = d.status(of: p) ?? "absent"
+                let status = d.status(of: p)?.rawValue ?? "absent"
                 seen.insert(status)
                 #expect(Self.legal.contains(status), "\(d.caseID) \(p): \(status)")
                 // Per-lesion views carry legal statuses too.
@@ -157,16 +159,15 @@ extension CaseValue {
         var exercised = 0
         for d in corpus.decisions {
             for p in corpus.pathways {
-                let reasons = d.document["pathways"]?[p]?["reasons"]?.arrayValue ?? []
-                let absolute = reasons.first {
-                    $0["outcome"]?.stringValue == "fired" && $0["status"]?.stringValue == "contraindicated"
-                        && $0["strength"]?.stringValue == "absolute"
+                let absolute = d.pathway(p)?.reasons.first {
+                    $0.outcome == .fired && $0.status == .contraindicated && $0.strength == "absolute"
                 }
                 guard let absolute else { continue }
                 exercised += 1
                 let status = d.status(of: p)
-                #expect(status != "recommended" && status != "option",
-                        "\(d.caseID) \(p) is \(status ?? "absent") although \(absolute["rule"]?.stringValue ?? "?") fired")
+                #expect(
+                    status != .recommended && status != .option,
+                    "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute.rule) fired")
             }
         }
         #expect(exercised >= 50, "absolute contraindications fired only \(exercised) times")
@@ -192,10 +193,11 @@ extension CaseValue {
         var recommendedBefore = 0
         for (i, value) in corpus.values.enumerated() {
             let before = corpus.decisions[i]
-            if before.status(of: "sacroplasty") == "recommended" || before.status(of: "rfa") == "recommended" {
+            if before.status(of: "sacroplasty") == .recommended || before.status(of: "rfa") == .recommended {
                 recommendedBefore += 1
             }
-            let variants: [(String, CaseValue)] = i % 2 == 0
+            let variants: [(String, CaseValue)] =
+                i % 2 == 0
                 ? [("labs.inr removed", value.setting(["labs", "inr"], to: nil))]
                 : [("lesions[].epidural null", value.withLesionField("epidural", setTo: .null))]
             for (what, variant) in variants {
@@ -203,7 +205,7 @@ extension CaseValue {
                 if what == "labs.inr removed" { #expect(validated.data["labs"]["inr"].isNil) }
                 let d = engine.evaluate(validated)
                 for p in ["sacroplasty", "rfa"] {
-                    #expect(d.status(of: p) != "recommended", "\(d.caseID) with \(what): \(p) is recommended")
+                    #expect(d.status(of: p) != .recommended, "\(d.caseID) with \(what): \(p) is recommended")
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import SacralEngine
 
 /// The rule language refuses what it does not understand, with file and line: misspelt keys,
@@ -37,8 +38,9 @@ import Testing
     // MARK: - Reproductions of the issue
 
     @Test func misspeltWhenKeyIsALoadErrorWithFileAndLine() throws {
-        let copy = try rules(adding: "-- a rule author's typo\nrule { id = \"zz.typo\", \(header),\n" +
-            "  wen = function(c) return c:get(\"labs.inr\") > 9 end,\n  effect = { status = \"not_indicated\" } }\n")
+        let copy = try rules(
+            adding: "-- a rule author's typo\nrule { id = \"zz.typo\", \(header),\n"
+                + "  wen = function(c) return c:get(\"labs.inr\") > 9 end,\n  effect = { status = \"not_indicated\" } }\n")
         let message = try #require(loadError(copy))
         #expect(message.contains("zz_check.lua:2:"))
         #expect(message.contains("unknown key 'wen'"))
@@ -47,11 +49,12 @@ import Testing
     }
 
     @Test func computedContraindicationWithoutStrengthFailsClosedWithFileAndLine() throws {
-        let copy = try rules(adding: "\nrule { id = \"zz.nostrength\", \(header), status = \"contraindicated\", strength = \"absolute\",\n" +
-            "  effect = function(c) return { status = \"contraindicated\", text = \"no strength\" } end }\n")
-        #expect(try evaluateReference(shippedRules).status(of: "sacroplasty") == "recommended")
+        let copy = try rules(
+            adding: "\nrule { id = \"zz.nostrength\", \(header), status = \"contraindicated\", strength = \"absolute\",\n"
+                + "  effect = function(c) return { status = \"contraindicated\", text = \"no strength\" } end }\n")
+        #expect(try evaluateReference(shippedRules).status(of: "sacroplasty") == .recommended)
         let decision = try evaluateReference(copy)
-        #expect(decision.status(of: "sacroplasty") == "undetermined")
+        #expect(decision.status(of: "sacroplasty") == .undetermined)
         let failure = try #require(decision.failures.first { $0.rule == "zz.nostrength" })
         #expect(failure.message.contains("zz_check.lua:2:"))
         #expect(failure.message.contains("needs a strength"))
@@ -129,8 +132,9 @@ import Testing
     }
 
     @Test func staticPlanStepWithUnknownTimingIsReported() throws {
-        let copy = try rules(adding: "rule { id = \"zz.plan\", \(header),\n" +
-            "  effect = { plan = { pathway = \"sacroplasty\", timing = \"later\", text = \"x\" } } }\n")
+        let copy = try rules(
+            adding: "rule { id = \"zz.plan\", \(header),\n"
+                + "  effect = { plan = { pathway = \"sacroplasty\", timing = \"later\", text = \"x\" } } }\n")
         #expect(try #require(loadError(copy)).contains("unknown timing 'later'"))
     }
 
@@ -140,17 +144,18 @@ import Testing
     }
 
     @Test func computedStatusStrongerThanDeclaredIsARuleError() throws {
-        let copy = try rules(adding: "rule { id = \"zz.strong\", \(header), status = \"option\",\n" +
-            "  effect = function() return { status = \"not_indicated\" } end }\n")
+        let copy = try rules(
+            adding: "rule { id = \"zz.strong\", \(header), status = \"option\",\n"
+                + "  effect = function() return { status = \"not_indicated\" } end }\n")
         let decision = try evaluateReference(copy)
         let failure = try #require(decision.failures.first { $0.rule == "zz.strong" })
         #expect(failure.message.contains("zz_check.lua:1:") && failure.message.contains("stronger than the 'option'"))
-        #expect(decision.status(of: "sacroplasty") == "undetermined")
+        #expect(decision.status(of: "sacroplasty") == .undetermined)
     }
 
     @Test func computedStatusWithoutDeclarationIsARuleError() throws {
-        let copy = try rules(adding: "rule { id = \"zz.undeclared\", \(header),\n" +
-            "  effect = function() return { status = \"option\" } end }\n")
+        let copy = try rules(
+            adding: "rule { id = \"zz.undeclared\", \(header),\n" + "  effect = function() return { status = \"option\" } end }\n")
         let failure = try #require(try evaluateReference(copy).failures.first { $0.rule == "zz.undeclared" })
         #expect(failure.message.contains("declares none"))
         let problems = RuleChecker.check(try RuleSet.load(directory: copy))
@@ -158,14 +163,14 @@ import Testing
     }
 
     @Test func computedEffectWithAnUndeclaredAlertOrTimingIsARuleError() throws {
-        let copy = try rules(adding: "rule { id = \"zz.alert\", \(header),\n" +
-            "  effect = function() return { alert = \"surgical_consultaton\" } end }\n" +
-            "rule { id = \"zz.timing\", \(header),\n" +
-            "  effect = function() return { plan = { pathway = \"sacroplasty\", timing = \"soon\", text = \"x\" } } end }\n")
+        let copy = try rules(
+            adding: "rule { id = \"zz.alert\", \(header),\n" + "  effect = function() return { alert = \"surgical_consultaton\" } end }\n"
+                + "rule { id = \"zz.timing\", \(header),\n"
+                + "  effect = function() return { plan = { pathway = \"sacroplasty\", timing = \"soon\", text = \"x\" } } end }\n")
         let decision = try evaluateReference(copy)
         #expect(decision.failures.contains { $0.rule == "zz.alert" && $0.message.contains("undeclared alert 'surgical_consultaton'") })
         #expect(decision.failures.contains { $0.rule == "zz.timing" && $0.message.contains("unknown timing 'soon'") })
-        #expect(decision.status(of: "sacroplasty") == "undetermined")
+        #expect(decision.status(of: "sacroplasty") == .undetermined)
     }
 
     // MARK: - Thresholds stated once
@@ -189,8 +194,9 @@ import Testing
     }
 
     @Test func checkWarnsOnAThresholdRestatedInAText() throws {
-        let copy = try rules(adding: "\nrule { id = \"zz.restated\", \(header),\n  summary = \"INR > 1.50 excludes\",\n" +
-            "  effect = { text = \"SINS 13-18 is unstable\" } }\n")
+        let copy = try rules(
+            adding: "\nrule { id = \"zz.restated\", \(header),\n  summary = \"INR > 1.50 excludes\",\n"
+                + "  effect = { text = \"SINS 13-18 is unstable\" } }\n")
         let warnings = RuleChecker.warnings(try RuleSet.load(directory: copy))
         #expect(warnings.contains { $0.file.hasSuffix("zz_check.lua") && $0.line == 3 && $0.message.contains("inr_max") })
         #expect(warnings.contains { $0.line == 4 && $0.message.contains("sins_unstable_min") })

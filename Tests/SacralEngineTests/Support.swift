@@ -1,5 +1,6 @@
 import Foundation
 import LuaKit
+
 @testable import SacralEngine
 
 /// The repository root (tests run from anywhere).
@@ -12,7 +13,7 @@ let repositoryRoot: String = {
 let shippedRules = repositoryRoot + "/Rules"
 
 /// An engine over the shipped rules (or a copy).
-func makeEngine(rules: String = shippedRules, limits: LuaLimits = LuaLimits()) throws -> Engine {
+func makeEngine(rules: String = shippedRules, limits: EngineLimits = EngineLimits()) throws -> Engine {
     try Engine(ruleSet: RuleSet.load(directory: rules), limits: limits)
 }
 
@@ -36,16 +37,34 @@ func temporaryFile(_ text: String, ext: String = "yaml") throws -> String {
 func caseYAML(id: String = "test-case", _ overrides: [String: String] = [:]) -> String {
     var sections: [(String, String)] = [
         ("id", "id: \(id)"),
-        ("patient", "patient: { age: 62, sex: female, karnofsky: 70, fit_for_surgery: false, accepts_surgery: false, life_expectancy_months: 12 }"),
+        (
+            "patient",
+            "patient: { age: 62, sex: female, karnofsky: 70, fit_for_surgery: false, accepts_surgery: false, life_expectancy_months: 12 }"
+        ),
         ("labs", "labs: { inr: 1.1, platelets: 210, coagulopathy_correctable: true }"),
-        ("comorbidities", "comorbidities: { systemic_infection: false, local_infection: false, pmma_allergy: false, severe_cardiopulmonary_disease: false }"),
-        ("cancer", "cancer: { primary: breast, tissue_diagnosis: primary_confirmed, direct_extension: false, visceral_metastases: none, extraspinal_bone_metastases: 1, vertebral_metastases: 1, systemic_therapy: ongoing }"),
-        ("lesions", """
-        lesions:
-          - { id: S2a, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: true, pelvic_instability: false }
-        """),
-        ("symptoms", "symptoms: { pain_vas: 8, pain_type: mechanical, neurologic: intact, bowel_bladder: normal, cannot_walk_or_sit: true, conservative_care: refractory }"),
-        ("history", "history: { radiation: completed, radiation_response: persistent_pain, radiation_dose_gy: 30, sacral_surgery: false, cement_augmentation: false }"),
+        (
+            "comorbidities",
+            "comorbidities: { systemic_infection: false, local_infection: false, pmma_allergy: false, severe_cardiopulmonary_disease: false }"
+        ),
+        (
+            "cancer",
+            "cancer: { primary: breast, tissue_diagnosis: primary_confirmed, direct_extension: false, visceral_metastases: none, extraspinal_bone_metastases: 1, vertebral_metastases: 1, systemic_therapy: ongoing }"
+        ),
+        (
+            "lesions",
+            """
+            lesions:
+              - { id: S2a, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: true, pelvic_instability: false }
+            """
+        ),
+        (
+            "symptoms",
+            "symptoms: { pain_vas: 8, pain_type: mechanical, neurologic: intact, bowel_bladder: normal, cannot_walk_or_sit: true, conservative_care: refractory }"
+        ),
+        (
+            "history",
+            "history: { radiation: completed, radiation_response: persistent_pain, radiation_dose_gy: 30, sacral_surgery: false, cement_augmentation: false }"
+        ),
     ]
     for (key, line) in overrides {
         if let i = sections.firstIndex(where: { $0.0 == key }) { sections[i].1 = line } else { sections.append((key, line)) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SacralEngine
 
 /// Each kind of bad input is refused with the file, the field path and what was expected.
@@ -33,11 +34,13 @@ import Testing
     }
 
     @Test func wrongTypeNamesTheListIndex() throws {
-        let yaml = caseYAML(["lesions": """
+        let yaml = caseYAML([
+            "lesions": """
             lesions:
               - { id: A, diameter_cm: 2.0 }
               - { id: B, diameter_cm: big }
-            """])
+            """
+        ])
         let found = try issues(yaml)
         #expect(found.map(\.path) == ["lesions[1].diameter_cm"])
         #expect(found.first?.message.contains("expected a number") == true)

@@ -10,7 +10,7 @@ public struct CaseReadError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "\(file): \(message)" }
 }
 
-/// Reads case files (YAML, JSON) into ``CaseValue`` trees, with limits that keep hostile input
+/// Reads case files (YAML, JSON) into ``JSONValue`` trees, with limits that keep hostile input
 /// from exhausting the machine: size, nesting, total node count (YAML aliases are counted as
 /// often as they are used, so "billion laughs" stops early).
 public struct CaseDecoder: Sendable {
@@ -28,7 +28,7 @@ public struct CaseDecoder: Sendable {
     }
 
     /// Reads a file from disk.
-    public func read(path: String) throws(CaseReadError) -> CaseValue {
+    public func read(path: String) throws(CaseReadError) -> JSONValue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CaseReadError(file: path, message: "no such file")
@@ -37,10 +37,10 @@ public struct CaseDecoder: Sendable {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CaseReadError(file: path, message: "cannot be opened for reading")
         }
-        defer { try? handle.close() }
         let data: Data
         do {
             data = try handle.read(upToCount: maxBytes + 1) ?? Data()
+            try handle.close()
         } catch {
             throw CaseReadError(file: path, message: "cannot be read: \(error.localizedDescription)")
         }
@@ -51,7 +51,7 @@ public struct CaseDecoder: Sendable {
     }
 
     /// Decodes bytes already read.
-    public func decode(_ data: Data, format: Format, file: String) throws(CaseReadError) -> CaseValue {
+    public func decode(_ data: Data, format: Format, file: String) throws(CaseReadError) -> JSONValue {
         guard data.count <= maxBytes else {
             throw CaseReadError(file: file, message: "is larger than the \(maxBytes / 1024) KiB a case file may have")
         }
@@ -68,7 +68,7 @@ public struct CaseDecoder: Sendable {
 
     // MARK: - YAML
 
-    private func decodeYAML(_ text: String, file: String) throws(CaseReadError) -> CaseValue {
+    private func decodeYAML(_ text: String, file: String) throws(CaseReadError) -> JSONValue {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -93,7 +93,7 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> CaseValue {
+    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
             throw CaseReadError(file: file, message: "holds more than \(maxNodes) values (YAML aliases count each time they are used)")
@@ -105,11 +105,11 @@ public struct CaseDecoder: Sendable {
         case .scalar(let scalar):
             return scalarValue(scalar, node: node)
         case .sequence(let sequence):
-            var items: [CaseValue] = []
+            var items: [JSONValue] = []
             for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget, file: file)) }
-            return .list(items)
+            return .array(items)
         case .mapping(let mapping):
-            var pairs: [(key: String, value: CaseValue)] = []
+            var pairs: [(key: String, value: JSONValue)] = []
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
                     throw CaseReadError(file: file, message: "has a key that is not a plain name\(Self.at(key))")
@@ -122,16 +122,16 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func scalarValue(_ scalar: Node.Scalar, node: Node) -> CaseValue {
+    private func scalarValue(_ scalar: Node.Scalar, node: Node) -> JSONValue {
         // Quoted scalars are strings whatever they look like: "0" stays the string "0".
         if scalar.style != .plain { return .string(scalar.string) }
         switch node.tag.rawValue {
         case Tag.Name.null.rawValue: return .null
-        case Tag.Name.bool.rawValue: return node.bool.map(CaseValue.bool) ?? .string(scalar.string)
+        case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
         case Tag.Name.int.rawValue:
-            if let i = node.int { return .int(i) }
-            return node.float.map(CaseValue.double) ?? .string(scalar.string)
-        case Tag.Name.float.rawValue: return node.float.map(CaseValue.double) ?? .string(scalar.string)
+            if let i = node.int { return .int(Int64(i)) }
+            return node.float.map(JSONValue.double) ?? .string(scalar.string)
+        case Tag.Name.float.rawValue: return node.float.map(JSONValue.double) ?? .string(scalar.string)
         default: return .string(scalar.string)
         }
     }
@@ -146,7 +146,7 @@ public struct CaseDecoder: Sendable {
     // Foundation's JSONSerialization parses in one pass (JSONDecoder with a Decodable enum tries,
     // and throws, once per alternative per value: several times slower). Booleans come back as
     // NSNumbers of type "c", which no JSON number produces, so they stay apart from 0 and 1.
-    private func decodeJSON(_ data: Data, file: String) throws(CaseReadError) -> CaseValue {
+    private func decodeJSON(_ data: Data, file: String) throws(CaseReadError) -> JSONValue {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
@@ -156,13 +156,13 @@ public struct CaseDecoder: Sendable {
         }
         var budget = maxNodes
         let value = try convert(json: object, depth: 0, budget: &budget, file: file)
-        if let (key, line) = Self.duplicateKey(in: data) {
+        if let (key, line) = try Self.duplicateKey(in: data, file: file) {
             throw CaseReadError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
         return value
     }
 
-    private func convert(json: Any, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> CaseValue {
+    private func convert(json: Any, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> JSONValue {
         budget -= 1
         guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
         guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
@@ -173,15 +173,15 @@ public struct CaseDecoder: Sendable {
             let type = n.objCType.pointee
             if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
             if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
-            if let i = Int(exactly: n.int64Value) { return .int(i) }
+            if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
             return .double(n.doubleValue)
         case let list as [Any]:
-            var items: [CaseValue] = []
+            var items: [JSONValue] = []
             items.reserveCapacity(list.count)
             for item in list { items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file)) }
-            return .list(items)
+            return .array(items)
         case let dict as [String: Any]:
-            var pairs: [(key: String, value: CaseValue)] = []
+            var pairs: [(key: String, value: JSONValue)] = []
             pairs.reserveCapacity(dict.count)
             for key in dict.keys.sorted() {
                 pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file)))
@@ -195,7 +195,7 @@ public struct CaseDecoder: Sendable {
     /// The first key that an object of (valid) JSON repeats, and its line. JSONDecoder keeps one of
     /// the two values silently; a case file that says `"inr": 1.1, "inr": 9.0` must be refused,
     /// as YAML refuses it.
-    static func duplicateKey(in data: Data) -> (String, Int)? {
+    static func duplicateKey(in data: Data, file: String = "") throws(CaseReadError) -> (String, Int)? {
         let bytes = [UInt8](data)
         var objects: [Set<String>?] = []  // per open container: the keys seen, nil for a list
         var expectKey = false
@@ -204,22 +204,37 @@ public struct CaseDecoder: Sendable {
         while i < bytes.count {
             switch bytes[i] {
             case UInt8(ascii: "\n"): line += 1
-            case UInt8(ascii: "{"): objects.append([]); expectKey = true
-            case UInt8(ascii: "["): objects.append(nil); expectKey = false
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
+            case UInt8(ascii: "{"):
+                objects.append([])
+                expectKey = true
+            case UInt8(ascii: "["):
+                objects.append(nil)
+                expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = objects.popLast()
+                expectKey = false
             case UInt8(ascii: ","): expectKey = (objects.last ?? nil) != nil
             case UInt8(ascii: "\""):
                 let start = i
                 var escaped = false
                 i += 1
                 while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
-                    if bytes[i] == UInt8(ascii: "\\") { escaped = true; i += 1 }
+                    if bytes[i] == UInt8(ascii: "\\") {
+                        escaped = true
+                        i += 1
+                    }
                     i += 1
                 }
                 if expectKey, let last = objects.indices.last, objects[last] != nil {
                     let raw = Data(bytes[start...min(i, bytes.count - 1)])
-                    let key = escaped ? ((try? JSONDecoder().decode(String.self, from: raw)) ?? String(decoding: raw, as: UTF8.self))
-                        : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    var key = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    if escaped {
+                        do {
+                            key = try JSONDecoder().decode(String.self, from: raw)
+                        } catch {
+                            throw CaseReadError(file: file, message: "is not valid JSON: a key with a bad escape at line \(line)")
+                        }
+                    }
                     if objects[last]!.contains(key) { return (key, line) }
                     objects[last]!.insert(key)  // in place: no copy of the set per key
                     expectKey = false

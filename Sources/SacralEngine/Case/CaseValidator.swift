@@ -20,10 +20,10 @@ public struct ValidatedCase: Sendable {
     public var title: String?
     /// Where it came from (a path, or `stdin:LINE`).
     public var file: String
-    /// The fields the rules see (unknown keys and `expect` removed).
-    public var data: LuaValue
+    /// The fields the rules see (unknown keys and `expect` removed), ready for the Lua state.
+    var data: LuaValue
     /// The `expect:` block, if any, for `sacral test`.
-    public var expect: CaseValue?
+    public var expect: JSONValue?
     /// Unknown keys and other things the reader should know.
     public var warnings: [String]
 }
@@ -49,11 +49,13 @@ public struct CaseValidator: Sendable {
         self.dictionary = dictionary
     }
 
-    public func validate(_ value: CaseValue, file: String) throws(CaseInvalid) -> ValidatedCase {
+    public func validate(_ value: JSONValue, file: String) throws(CaseInvalid) -> ValidatedCase {
         var issues: [ValidationIssue] = []
         var warnings: [String] = []
         guard case .object = value else {
-            throw CaseInvalid(file: file, issues: [ValidationIssue(path: "", message: "expected an object of case fields at the top level, got \(value.kindName)")])
+            throw CaseInvalid(
+                file: file,
+                issues: [ValidationIssue(path: "", message: "expected an object of case fields at the top level, got \(value.kindName)")])
         }
         let data = convertObject(value, normal: "", shown: "", issues: &issues, warnings: &warnings)
         if !issues.isEmpty { throw CaseInvalid(file: file, issues: issues) }
@@ -67,8 +69,10 @@ public struct CaseValidator: Sendable {
 
     private func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : parent + "." + key }
 
-    private func convertObject(_ value: CaseValue, normal: String, shown: String,
-                               issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
+    private func convertObject(
+        _ value: JSONValue, normal: String, shown: String,
+        issues: inout [ValidationIssue], warnings: inout [String]
+    ) -> LuaValue {
         guard case .object(let pairs) = value else { return .nil }
         var fields: [String: LuaValue] = [:]
         var present = Set<String>()
@@ -88,14 +92,18 @@ public struct CaseValidator: Sendable {
         for field in dictionary.required(under: normal) {
             let key = String(field.path.split(separator: ".").last ?? "")
             if !present.contains(key) {
-                issues.append(ValidationIssue(path: join(shown, key), message: "required field is missing (expected \(describe(field.kind, field.enumeration)))"))
+                issues.append(
+                    ValidationIssue(
+                        path: join(shown, key), message: "required field is missing (expected \(describe(field.kind, field.enumeration)))"))
             }
         }
         return .table(LuaTable(fields: fields))
     }
 
-    private func convert(_ value: CaseValue, field: FieldDictionary.Field, normal: String, shown: String,
-                         issues: inout [ValidationIssue], warnings: inout [String]) -> LuaValue {
+    private func convert(
+        _ value: JSONValue, field: FieldDictionary.Field, normal: String, shown: String,
+        issues: inout [ValidationIssue], warnings: inout [String]
+    ) -> LuaValue {
         switch field.kind {
         case .object:
             guard case .object = value else {
@@ -104,12 +112,19 @@ public struct CaseValidator: Sendable {
             }
             return convertObject(value, normal: normal, shown: shown, issues: &issues, warnings: &warnings)
         case .list:
-            guard case .list(let items) = value else {
-                issues.append(ValidationIssue(path: shown, message: "expected a list\(field.itemKind.map { " of " + plural($0, field.itemEnumeration) } ?? ""), got \(value.shortDescription)"))
+            guard case .array(let items) = value else {
+                issues.append(
+                    ValidationIssue(
+                        path: shown,
+                        message:
+                            "expected a list\(field.itemKind.map { " of " + plural($0, field.itemEnumeration) } ?? ""), got \(value.shortDescription)"
+                    ))
                 return .nil
             }
             if let minItems = field.minItems, items.count < minItems {
-                issues.append(ValidationIssue(path: shown, message: "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(items.count)"))
+                issues.append(
+                    ValidationIssue(
+                        path: shown, message: "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(items.count)"))
             }
             var out: [LuaValue] = []
             var seen = Set<LuaValue>()
@@ -127,13 +142,17 @@ public struct CaseValidator: Sendable {
                     }
                     converted = convertObject(item, normal: normal + "[]", shown: itemShown, issues: &issues, warnings: &warnings)
                 } else {
-                    guard let scalar = scalar(item, kind: field.itemKind ?? .any, enumeration: field.itemEnumeration,
-                                              minimum: nil, maximum: nil, multipleOf: nil, shown: itemShown, issues: &issues) else { continue }
+                    guard
+                        let scalar = scalar(
+                            item, kind: field.itemKind ?? .any, enumeration: field.itemEnumeration,
+                            minimum: nil, maximum: nil, multipleOf: nil, shown: itemShown, issues: &issues)
+                    else { continue }
                     converted = scalar
                 }
                 if field.unique && field.itemKind != .object {
                     if seen.contains(converted) {
-                        issues.append(ValidationIssue(path: itemShown, message: "repeats \(item.shortDescription); the items must be distinct"))
+                        issues.append(
+                            ValidationIssue(path: itemShown, message: "repeats \(item.shortDescription); the items must be distinct"))
                     }
                     seen.insert(converted)
                 }
@@ -145,7 +164,10 @@ public struct CaseValidator: Sendable {
                 for (i, item) in items.enumerated() {
                     if case .string(let id)? = item["id"] {
                         if let first = ids[id] {
-                            issues.append(ValidationIssue(path: "\(shown)[\(i)].id", message: "repeats the id \"\(id)\" of \(shown)[\(first)]; ids must be unique"))
+                            issues.append(
+                                ValidationIssue(
+                                    path: "\(shown)[\(i)].id", message: "repeats the id \"\(id)\" of \(shown)[\(first)]; ids must be unique"
+                                ))
                         } else {
                             ids[id] = i
                         }
@@ -156,14 +178,17 @@ public struct CaseValidator: Sendable {
         case .any:
             return LuaValue(value)
         default:
-            return scalar(value, kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
-                          maximum: field.maximum, multipleOf: field.multipleOf, shown: shown, issues: &issues) ?? .nil
+            return scalar(
+                value, kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
+                maximum: field.maximum, multipleOf: field.multipleOf, shown: shown, issues: &issues) ?? .nil
         }
     }
 
-    private func scalar(_ value: CaseValue, kind: FieldDictionary.Field.Kind, enumeration: [LuaValue]?,
-                        minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
-                        issues: inout [ValidationIssue]) -> LuaValue? {
+    private func scalar(
+        _ value: JSONValue, kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?,
+        minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
+        issues: inout [ValidationIssue]
+    ) -> LuaValue? {
         let expected = describe(kind, enumeration, minimum: minimum, maximum: maximum, multipleOf: multipleOf)
         func fail() -> LuaValue? {
             var hint = ""
@@ -180,15 +205,22 @@ public struct CaseValidator: Sendable {
         switch (kind, value) {
         case (.string, .string(let s)): converted = .string(s)
         case (.boolean, .bool(let b)): converted = .boolean(b)
-        case (.integer, .int(let i)): converted = .integer(Int64(i)); number = Double(i)
+        case (.integer, .int(let i)):
+            converted = .integer(i)
+            number = Double(i)
         case (.integer, .double(let d)) where d.isFinite && d.rounded() == d && abs(d) < 9e15:
-            converted = .integer(Int64(d)); number = d
-        case (.number, .int(let i)): converted = .integer(Int64(i)); number = Double(i)
-        case (.number, .double(let d)) where d.isFinite: converted = .number(d); number = d
+            converted = .integer(Int64(d))
+            number = d
+        case (.number, .int(let i)):
+            converted = .integer(i)
+            number = Double(i)
+        case (.number, .double(let d)) where d.isFinite:
+            converted = .number(d)
+            number = d
         case (.any, _): return LuaValue(value)
         default: return fail()
         }
-        if let enumeration, !enumeration.contains(where: { LuaValue.sameScalar($0, converted) }) { return fail() }
+        if let enumeration, !enumeration.contains(where: { JSONValue.sameScalar($0, value) }) { return fail() }
         if let number {
             if let minimum, number < minimum { return fail() }
             if let maximum, number > maximum { return fail() }
@@ -197,7 +229,7 @@ public struct CaseValidator: Sendable {
         return converted
     }
 
-    private func plural(_ kind: FieldDictionary.Field.Kind, _ enumeration: [LuaValue]?) -> String {
+    private func plural(_ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?) -> String {
         if let enumeration { return "values from " + enumeration.map(\.literal).joined(separator: ", ") }
         switch kind {
         case .integer: return "integers"
@@ -210,8 +242,10 @@ public struct CaseValidator: Sendable {
         }
     }
 
-    private func describe(_ kind: FieldDictionary.Field.Kind, _ enumeration: [LuaValue]?, minimum: Double? = nil,
-                          maximum: Double? = nil, multipleOf: Double? = nil) -> String {
+    private func describe(
+        _ kind: FieldDictionary.Field.Kind, _ enumeration: [JSONValue]?, minimum: Double? = nil,
+        maximum: Double? = nil, multipleOf: Double? = nil
+    ) -> String {
         if let enumeration { return "one of " + enumeration.map(\.literal).joined(separator: ", ") }
         var text: String
         switch kind {
@@ -223,9 +257,13 @@ public struct CaseValidator: Sendable {
         case .string: text = "a string"
         case .any: text = "a value"
         }
-        if let minimum, let maximum { text += " from \(minimum.compact) to \(maximum.compact)" }
-        else if let minimum { text += " of at least \(minimum.compact)" }
-        else if let maximum { text += " of at most \(maximum.compact)" }
+        if let minimum, let maximum {
+            text += " from \(minimum.compact) to \(maximum.compact)"
+        } else if let minimum {
+            text += " of at least \(minimum.compact)"
+        } else if let maximum {
+            text += " of at most \(maximum.compact)"
+        }
         if let multipleOf { text += ", a multiple of \(multipleOf.compact)" }
         return text
     }
@@ -238,7 +276,7 @@ extension Double {
     }
 }
 
-extension CaseValue {
+extension JSONValue {
     var isNumber: Bool {
         switch self {
         case .int, .double: return true
@@ -247,36 +285,25 @@ extension CaseValue {
     }
 }
 
-extension LuaValue {
-    /// Builds a Lua value from case data without checking it against the dictionary.
-    init(_ value: CaseValue) {
-        switch value {
-        case .null: self = .nil
-        case .bool(let b): self = .boolean(b)
-        case .int(let i): self = .integer(Int64(i))
-        case .double(let d): self = .number(d)
-        case .string(let s): self = .string(s)
-        case .list(let items): self = .list(items.map(LuaValue.init))
-        case .object(let pairs):
-            var fields: [String: LuaValue] = [:]
-            for (k, v) in pairs { fields[k] = LuaValue(v) }
-            self = .record(fields)
+extension JSONValue {
+    /// Equality of scalars across integer and float representations (an enumeration of 1, 2, 3
+    /// matches 2.0).
+    static func sameScalar(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.int, .int), (.int, .double), (.double, .int), (.double, .double): return a == b
+        case (.string(let x), .string(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        default: return false
         }
-    }
-
-    /// Equality across integer and float representations (an enumeration of 1, 2, 3 matches 2.0).
-    static func sameScalar(_ a: LuaValue, _ b: LuaValue) -> Bool {
-        if let x = a.doubleValue, let y = b.doubleValue { return x == y }
-        return a == b
     }
 
     /// How the value is written in a message: "0" for strings, 3 for numbers.
     var literal: String {
         switch self {
         case .string(let s): return "\"\(s)\""
-        case .integer(let i): return String(i)
-        case .number(let d): return d.compact
-        case .boolean(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.compact
+        case .bool(let b): return b ? "true" : "false"
         default: return "?"
         }
     }

@@ -13,7 +13,8 @@ public struct FieldDictionary: Sendable {
         public var path: String
         public var kind: Kind
         public var required: Bool
-        public var enumeration: [LuaValue]?
+        /// The allowed values (scalars), when the field has an enumeration.
+        public var enumeration: [JSONValue]?
         public var minimum: Double?
         public var maximum: Double?
         public var multipleOf: Double?
@@ -21,7 +22,7 @@ public struct FieldDictionary: Sendable {
         public var unique: Bool
         /// For lists: the kind and enumeration of the items.
         public var itemKind: Kind?
-        public var itemEnumeration: [LuaValue]?
+        public var itemEnumeration: [JSONValue]?
         public var unit: String?
         public var doc: String?
         public var file: String?
@@ -57,30 +58,31 @@ public struct FieldDictionary: Sendable {
     /// Builds the dictionary from the runtime's description of Rules/fields.lua.
     init(described: LuaValue) throws(RuleSetError) {
         for entry in described.tableValue?.array ?? [] {
+            let file = entry["file"].stringValue ?? "Rules/fields.lua"
+            let line = entry["line"].intValue ?? 0
             guard let path = entry["path"].stringValue else {
-                throw RuleSetError(message: "a field declaration has no path")
+                throw RuleSetError(file: file, line: line, message: "a field declaration has no path")
             }
-            let location = (entry["file"].stringValue, entry["line"].intValue)
             func fail(_ message: String) -> RuleSetError {
-                RuleSetError(message: "\(location.0 ?? "Rules/fields.lua"):\(location.1 ?? 0): field '\(path)': \(message)")
+                RuleSetError(file: file, line: line, message: "field '\(path)': \(message)")
             }
             let typeName = entry["type"].stringValue ?? "any"
             guard let kind = Field.Kind(rawValue: typeName) else { throw fail("unknown type '\(typeName)'") }
             var field = Field(
                 path: path, kind: kind, required: entry["required"].boolValue ?? false,
-                enumeration: entry["enum"].tableValue?.array,
+                enumeration: entry["enum"].tableValue.map { $0.array.map(JSONValue.init) },
                 minimum: entry["min"].doubleValue, maximum: entry["max"].doubleValue,
                 multipleOf: entry["multiple_of"].doubleValue, minItems: entry["min_items"].intValue,
                 unique: entry["unique"].boolValue ?? false,
                 itemKind: nil, itemEnumeration: nil,
                 unit: entry["unit"].stringValue, doc: entry["doc"].stringValue,
-                file: location.0, line: location.1)
+                file: entry["file"].stringValue, line: entry["line"].intValue)
             if kind == .list {
                 let items = entry["items"]
                 let itemType = items["type"].stringValue ?? "any"
                 guard let itemKind = Field.Kind(rawValue: itemType) else { throw fail("unknown item type '\(itemType)'") }
                 field.itemKind = itemKind
-                field.itemEnumeration = items["enum"].tableValue?.array
+                field.itemEnumeration = items["enum"].tableValue.map { $0.array.map(JSONValue.init) }
             }
             if byPath[path] != nil { throw fail("declared twice") }
             add(field)

@@ -1,179 +1,213 @@
-import LuaKit
+/// The status of a pathway: the five words of the output contract (decision-output.md). Which
+/// status outranks which is the ruleset's precedence, not Swift's.
+public enum PathwayStatus: String, Sendable, CaseIterable, CustomStringConvertible {
+    case recommended
+    case option
+    case notIndicated = "not_indicated"
+    case contraindicated
+    case undetermined
+
+    public var description: String { rawValue }
+
+    /// Whether the status puts the pathway forward (a failed rule may never leave one so).
+    public var isFavourable: Bool { self == .recommended || self == .option }
+}
+
+/// What kind of failure stopped a rule: `error`, `instruction_limit`, `memory` (and, for the
+/// evaluation as a whole, the Lua bridge's kinds). A string with names, so that new kinds need no
+/// new Swift.
+public struct FailureKind: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public static let error: FailureKind = "error"
+    public static let instructionLimit: FailureKind = "instruction_limit"
+    public static let memory: FailureKind = "memory"
+}
+
+/// A place in a rule file.
+public struct RuleLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    /// 0 when the line is not known.
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}
 
 /// A rule that failed while evaluating a case (an error, the instruction budget, the memory cap).
 public struct RuleFailure: Sendable, Equatable, CustomStringConvertible {
     public var rule: String
-    /// `file:line: message`.
+    /// The message as the output prints it: `file:line: message`.
     public var message: String
-    /// "error", "instruction_limit" or "memory".
-    public var kind: String
+    public var kind: FailureKind
+    /// The pathways the rule speaks to: decided fail-closed.
     public var pathways: [String]
+    /// Where the failure happened, as data (nil when Lua gave no position).
+    public var location: RuleLocation?
 
     public var description: String { "rule \(rule): \(message)" }
 }
 
-/// The engine's answer for one case: the JSON document of decision-output.md, and the facts the
-/// commands need about it.
+/// The engine's answer for one case, as a typed model built once from what the rule runtime
+/// returned. ``document`` renders it as decision-output.md's JSON; ``TextReport`` as text.
 public struct Decision: Sendable {
+    /// The rule set that decided, as every output names it.
+    public struct RuleSetIdentity: Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var sha256: String
+    }
+
+    /// One score (SINS, Tokuhashi, …): its value, or why it has none.
+    public struct Score: Sendable {
+        public enum Outcome: Sendable {
+            /// The score's members in output order: `total`, `band`, `items`, `lesion`, then the
+            /// rest by name (`min`, `max`, `missing_items` for a partly known score).
+            case computed([(key: String, value: JSONValue)])
+            /// The fields it could not be computed without.
+            case missing([String])
+            /// The score's code failed.
+            case failed(String?)
+        }
+
+        public var id: String
+        public var outcome: Outcome
+
+        /// A member of a computed score (`total`, `band`, `lesion`, `items`, …).
+        public subscript(member: String) -> JSONValue? {
+            guard case .computed(let members) = outcome else { return nil }
+            return members.first { $0.key == member }?.value
+        }
+
+        public var total: JSONValue? { self["total"].flatMap { $0.isNull ? nil : $0 } }
+        public var band: String? { self["band"]?.stringValue }
+        public var lesion: String? { self["lesion"]?.stringValue }
+    }
+
+    /// An alert (P18): urgency and advice beside the statuses.
+    public struct Alert: Sendable {
+        public var id: String
+        public var level: String
+        public var text: String
+        public var rule: String
+        public var source: String?
+    }
+
+    /// Why a pathway has its status: one rule's say, with what it read and its source.
+    public struct Reason: Sendable {
+        /// What came of the rule: it fired, its inputs were unknown, it failed, or no rule spoke
+        /// and the ruleset's default applied.
+        public enum Outcome: String, Sendable {
+            case fired, unknown, error
+            case byDefault = "default"
+        }
+
+        public var rule: String
+        public var outcome: Outcome
+        public var status: PathwayStatus?
+        public var strength: String?
+        public var lesion: String?
+        public var text: String?
+        public var source: String?
+        public var implements: [String]
+        /// The case inputs the rule read, by field path, sorted.
+        public var inputs: [(key: String, value: JSONValue)]
+        /// With outcome `unknown`: the fields it needed.
+        public var missing: [String]?
+        public var evidence: JSONValue?
+        public var correction: JSONValue?
+        /// With outcome `error`: the failure's message.
+        public var error: String?
+
+        /// Whether the rule decided (spoke for) the pathway: any outcome but `unknown`.
+        public var decided: Bool { outcome != .unknown }
+    }
+
+    /// One lesion's view of a per-lesion pathway (P20).
+    public struct LesionDecision: Sendable {
+        public var id: String
+        public var status: PathwayStatus
+        public var strength: String?
+        public var approach: [String]
+        public var missing: [String]
+    }
+
+    /// The decision for one pathway.
+    public struct Pathway: Sendable {
+        public var id: String
+        public var status: PathwayStatus
+        public var strength: String?
+        /// Details the rules set (`extent`, `modality`, …), sorted by key.
+        public var detail: [(key: String, value: JSONValue)]
+        public var reasons: [Reason]
+        /// Per-lesion pathways only.
+        public var lesions: [LesionDecision]?
+        public var missing: [String]
+
+        public func lesion(_ id: String) -> LesionDecision? { lesions?.first { $0.id == id } }
+    }
+
+    /// One step of the plan.
+    public struct PlanStep: Sendable {
+        public var step: Int
+        /// A pathway, or a preparatory action (`biopsy`).
+        public var pathway: String
+        public var timing: String?
+        public var text: String?
+        public var rule: String
+    }
+
+    /// A field whose absence holds pathways undetermined.
+    public struct MissingField: Sendable {
+        public var field: String
+        public var affects: [String]
+    }
+
+    /// One rule evaluated for a case and what came of it (with tracing on).
+    public struct TraceEntry: Sendable {
+        public var rule: String
+        /// "fired", "false", "unknown" or "error".
+        public var outcome: String
+    }
+
     public var caseID: String
+    public var title: String?
     public var file: String
-    /// The whole output, keys in contract order.
-    public var document: JSONValue
+    public var ruleset: RuleSetIdentity
+    public var engine: String
+    public var scores: [Score]
+    public var alerts: [Alert]
+    /// Every pathway, in ruleset order.
+    public var pathways: [Pathway]
+    public var plan: [PlanStep]
+    public var missing: [MissingField]
+    public var warnings: [String]
     /// Rules that failed; their pathways were decided fail-closed.
     public var failures: [RuleFailure]
-    /// With tracing on: every rule evaluated and its outcome ("fired", "false", "unknown", "error").
-    public var trace: [(rule: String, outcome: String)] = []
+    /// With tracing on: every rule evaluated and its outcome.
+    public var trace: [TraceEntry] = []
 
-    /// The status of a pathway (`recommended`, …).
-    public func status(of pathway: String) -> String? {
-        document["pathways"]?[pathway]?["status"]?.stringValue
-    }
+    /// A pathway's decision.
+    public func pathway(_ id: String) -> Pathway? { pathways.first { $0.id == id } }
+
+    /// The status of a pathway.
+    public func status(of pathway: String) -> PathwayStatus? { self.pathway(pathway)?.status }
 
     /// The pathway ids, in ruleset order.
-    public var pathwayIDs: [String] {
-        document["pathways"]?.objectValue?.map(\.0) ?? []
-    }
-}
+    public var pathwayIDs: [String] { pathways.map(\.id) }
 
-/// Builds a ``Decision`` from what the runtime returned.
-struct DecisionBuilder {
-    var header: [(String, JSONValue)]
+    /// A score by id.
+    public func score(_ id: String) -> Score? { scores.first { $0.id == id } }
 
-    func build(case validated: ValidatedCase, result: LuaValue) -> Decision {
-        var doc: [(String, JSONValue)] = [("case", .string(validated.id))]
-        if let title = validated.title { doc.append(("title", .string(title))) }
-        doc += header
-
-        var scores: [(String, JSONValue)] = []
-        for entry in result["scores"].tableValue?.array ?? [] {
-            guard let id = entry["id"].stringValue else { continue }
-            if !entry["value"].isNil {
-                scores.append((id, scoreObject(entry["value"])))
-            } else if !entry["missing"].isNil {
-                scores.append((id, .object([("total", .null), ("missing", JSONValue(entry["missing"]))])))
-            } else {
-                scores.append((id, .object([("total", .null), ("error", JSONValue(entry["error"]))])))
-            }
-        }
-        doc.append(("scores", .object(scores)))
-
-        let alerts = (result["alerts"].tableValue?.array ?? []).map { a in
-            ordered(a, ["id", "level", "text", "rule", "source"])
-        }
-        doc.append(("alerts", .array(alerts)))
-
-        var pathways: [(String, JSONValue)] = []
-        for p in result["pathways"].tableValue?.array ?? [] {
-            guard let id = p["id"].stringValue else { continue }
-            pathways.append((id, pathwayObject(p)))
-        }
-        doc.append(("pathways", .object(pathways)))
-
-        let plan = (result["plan"].tableValue?.array ?? []).map { s in
-            ordered(s, ["step", "pathway", "timing", "text", "rule"])
-        }
-        doc.append(("plan", .array(plan)))
-
-        let missing = (result["missing"].tableValue?.array ?? []).map { m in
-            JSONValue.object([("field", JSONValue(m["field"])), ("affects", JSONValue(m["affects"]))])
-        }
-        doc.append(("missing", .array(missing)))
-
-        let warnings = validated.warnings + (result["warnings"].tableValue?.array ?? []).compactMap(\.stringValue)
-        doc.append(("warnings", .array(warnings.map(JSONValue.string))))
-
-        let failures = (result["errors"].tableValue?.array ?? []).map { e in
-            RuleFailure(rule: e["rule"].stringValue ?? "?", message: e["message"].stringValue ?? "",
-                        kind: e["kind"].stringValue ?? "error",
-                        pathways: (e["pathways"].tableValue?.array ?? []).compactMap(\.stringValue))
-        }
-        doc.append(("errors", .array(failures.map { f in
-            .object([("rule", .string(f.rule)), ("kind", .string(f.kind)), ("message", .string(f.message)),
-                     ("pathways", .array(f.pathways.map(JSONValue.string)))])
-        })))
-        var decision = Decision(caseID: validated.id, file: validated.file, document: .object(doc), failures: failures)
-        decision.trace = (result["trace"].tableValue?.array ?? []).map { t in
-            (t["rule"].stringValue ?? "?", t["outcome"].stringValue ?? "?")
-        }
-        return decision
-    }
-
-    /// The decision when the evaluation as a whole failed: every pathway undetermined (fail closed).
-    func failed(case validated: ValidatedCase, pathways: [String], error: LuaError) -> Decision {
-        let failure = RuleFailure(rule: "engine", message: error.message, kind: error.kind.rawValue, pathways: pathways)
-        var doc: [(String, JSONValue)] = [("case", .string(validated.id))]
-        if let title = validated.title { doc.append(("title", .string(title))) }
-        doc += header
-        doc.append(("scores", .object([])))
-        doc.append(("alerts", .array([])))
-        doc.append(("pathways", .object(pathways.map { id in
-            (id, .object([
-                ("status", .string("undetermined")),
-                ("detail", .object([])),
-                ("reasons", .array([.object([
-                    ("rule", .string("engine")), ("outcome", .string("error")),
-                    ("text", .string("The evaluation failed; no pathway can be recommended (fail closed): \(error.message)")),
-                    ("source", .string("engine")), ("error", .string(error.message)),
-                ])])),
-                ("missing", .array([])),
-            ]))
-        })))
-        doc.append(("plan", .array([])))
-        doc.append(("missing", .array([])))
-        doc.append(("warnings", .array(validated.warnings.map(JSONValue.string))))
-        doc.append(("errors", .array([.object([
-            ("rule", .string("engine")), ("kind", .string(error.kind.rawValue)), ("message", .string(error.message)),
-            ("pathways", .array(pathways.map(JSONValue.string))),
-        ])])))
-        return Decision(caseID: validated.id, file: validated.file, document: .object(doc), failures: [failure])
-    }
-
-    private func scoreObject(_ value: LuaValue) -> JSONValue {
-        guard let t = value.tableValue else { return JSONValue(value) }
-        var pairs: [(String, JSONValue)] = []
-        let first = ["total", "band", "items", "lesion"]
-        for key in first where t.fields[key] != nil {
-            pairs.append((key, key == "items" ? JSONValue.object(t.fields[key]!) : JSONValue(t.fields[key]!)))
-        }
-        for key in t.sortedKeys where !first.contains(key) { pairs.append((key, JSONValue(t.fields[key]!))) }
-        return .object(pairs)
-    }
-
-    private func pathwayObject(_ p: LuaValue) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("status", JSONValue(p["status"]))]
-        if let strength = p["strength"].stringValue { pairs.append(("strength", .string(strength))) }
-        pairs.append(("detail", JSONValue.object(p["detail"])))
-        let reasons = (p["reasons"].tableValue?.array ?? []).map { r -> JSONValue in
-            var reason = ordered(r, ["rule", "outcome", "status", "strength", "lesion", "text", "source"])
-            if case .object(var fields) = reason {
-                fields.append(("implements", JSONValue(r["implements"].isNil ? .list([]) : r["implements"])))
-                fields.append(("inputs", JSONValue.object(r["inputs"])))
-                for key in ["missing", "evidence", "correction", "error"] where !r[key].isNil {
-                    fields.append((key, JSONValue(r[key])))
-                }
-                reason = .object(fields)
-            }
-            return reason
-        }
-        pairs.append(("reasons", .array(reasons)))
-        if let lesions = p["lesions"].tableValue?.array {
-            pairs.append(("lesions", .object(lesions.compactMap { l in
-                guard let id = l["id"].stringValue else { return nil }
-                var fields: [(String, JSONValue)] = [("status", JSONValue(l["status"]))]
-                if let strength = l["strength"].stringValue { fields.append(("strength", .string(strength))) }
-                fields.append(("approach", JSONValue(l["approach"])))
-                if let missing = l["missing"].tableValue, !missing.array.isEmpty {
-                    fields.append(("missing", JSONValue(l["missing"])))
-                }
-                return (id, .object(fields))
-            })))
-        }
-        pairs.append(("missing", JSONValue(p["missing"])))
-        return .object(pairs)
-    }
-
-    /// The named fields first, in that order, skipping absent ones.
-    private func ordered(_ value: LuaValue, _ keys: [String]) -> JSONValue {
-        .object(keys.compactMap { key in value[key].isNil ? nil : (key, JSONValue(value[key])) })
-    }
+    /// The whole output as decision-output.md's JSON, keys in contract order.
+    public var document: JSONValue { DecisionDocument.render(self) }
 }

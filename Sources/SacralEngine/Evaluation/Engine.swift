@@ -1,28 +1,5 @@
 import LuaKit
 
-/// What the loaded rules declare about themselves: the ruleset's metadata, its rules and scores.
-public struct Catalog: Sendable {
-    public struct Rule: Sendable {
-        public var id: String
-        public var pathways: [String]
-        public var implements: [String]
-        public var source: String?
-        public var summary: String?
-        public var file: String
-        public var line: Int
-        public var perLesion: Bool
-    }
-
-    public var name: String
-    public var version: String
-    public var pathways: [String]
-    public var alerts: [String]
-    public var sources: [String]
-    public var rules: [Rule]
-    public var scores: [Rule]
-    public var description: LuaValue
-}
-
 /// Evaluates cases with a rule set in a sandboxed Lua state.
 ///
 /// The rules are compiled once and the state is reused from case to case; a state that hit its
@@ -32,7 +9,7 @@ public final class Engine {
     public static let version = "sacral 0.1.0"
 
     public let ruleSet: RuleSet
-    public let limits: LuaLimits
+    public let limits: EngineLimits
     public let catalog: Catalog
     public let dictionary: FieldDictionary
     public let validator: CaseValidator
@@ -42,16 +19,21 @@ public final class Engine {
     private let builder: DecisionBuilder
     /// How many times the state was rebuilt after a limit was hit.
     public private(set) var rebuilds = 0
+    /// Why the state could not be rebuilt after a limit was hit; from then on every case is
+    /// decided fail-closed with this message (a state that hit a limit is not used again).
+    private var broken: RuleSetError?
 
     /// Whether lines of the rule files are recorded as they run (`sacral test --coverage`).
     public let recordsLines: Bool
     private var linesBeforeRebuild: [String: Set<Int>] = [:]
+    /// Set when the lines of a rebuilt state could not be read: coverage would under-report.
+    private var coverageLost: RuleSetError?
 
-    public init(ruleSet: RuleSet, limits: LuaLimits = LuaLimits(), recordLines: Bool = false) throws(RuleSetError) {
+    public init(ruleSet: RuleSet, limits: EngineLimits = EngineLimits(), recordLines: Bool = false) throws(RuleSetError) {
         self.ruleSet = ruleSet
         self.limits = limits
         self.recordsLines = recordLines
-        let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits)
+        let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits.lua)
         if recordLines { state.enableLineCoverage() }
         self.state = state
         self.runtime = runtime
@@ -63,13 +45,10 @@ public final class Engine {
         }
         dictionary = try FieldDictionary(described: described["fields"])
         validator = CaseValidator(dictionary: dictionary)
-        catalog = Engine.catalog(from: described)
-        builder = DecisionBuilder(header: [
-            ("ruleset", .object([
-                ("name", .string(catalog.name)), ("version", .string(catalog.version)), ("sha256", .string(ruleSet.sha256)),
-            ])),
-            ("engine", .string(Engine.version)),
-        ])
+        catalog = Catalog(described: described)
+        builder = DecisionBuilder(
+            ruleset: Decision.RuleSetIdentity(name: catalog.name, version: catalog.version, sha256: ruleSet.sha256),
+            engine: Engine.version)
     }
 
     /// A sandboxed state with the trusted runtime loaded and no rules yet.
@@ -96,21 +75,7 @@ public final class Engine {
     private static func makeState(ruleSet: RuleSet, limits: LuaLimits) throws(RuleSetError) -> (LuaState, LuaRef) {
         let (state, runtime) = try startRuntime(limits: limits)
         for file in ruleSet.luaFiles {
-            let chunk: LuaRef
-            do {
-                chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
-            } catch {
-                throw RuleSetError(message: error.message)
-            }
-            let loaded: LuaValue
-            do {
-                loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
-            } catch {
-                throw RuleSetError(message: error.message)
-            }
-            if loaded["ok"].boolValue != true {
-                throw RuleSetError(message: loaded["message"].stringValue ?? "\(file.displayPath): failed to load")
-            }
+            if let problem = loadFile(file, state: state, runtime: runtime) { throw RuleSetError(problems: [problem]) }
         }
         let finished: LuaValue
         do {
@@ -119,36 +84,44 @@ public final class Engine {
             throw RuleSetError(message: "the rules could not be indexed: \(error.message)")
         }
         if finished["ok"].boolValue != true {
-            let problems = (finished["problems"].tableValue?.array ?? []).map { p in
-                "\(p["file"].stringValue ?? "Rules"):\(p["line"].intValue ?? 0): \(p["message"].stringValue ?? "")"
-            }
-            throw RuleSetError(message: problems.joined(separator: "\n"))
+            throw RuleSetError(problems: problems(finished, origin: ruleSet.origin))
         }
         return (state, runtime)
     }
 
-    private static func catalog(from described: LuaValue) -> Catalog {
-        let meta = described["ruleset"]
-        func strings(_ v: LuaValue) -> [String] { (v.tableValue?.array ?? []).compactMap(\.stringValue) }
-        func entries(_ v: LuaValue) -> [Catalog.Rule] {
-            (v.tableValue?.array ?? []).map { r in
-                Catalog.Rule(id: r["id"].stringValue ?? "?", pathways: strings(r["pathways"]), implements: strings(r["implements"]),
-                             source: r["source"].stringValue, summary: r["summary"].stringValue,
-                             file: r["file"].stringValue ?? "?", line: r["line"].intValue ?? 0,
-                             perLesion: r["per_lesion"].boolValue ?? false)
-            }
+    /// Compiles and runs one rule file; the problem, with its file and line, when it fails.
+    static func loadFile(_ file: RuleSet.File, state: LuaState, runtime: LuaRef) -> RuleProblem? {
+        let loaded: LuaValue
+        do {
+            let chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
+            loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
+        } catch {
+            return problem(error.message, file: file.displayPath)
         }
-        return Catalog(
-            name: meta["name"].stringValue ?? "unnamed", version: meta["version"].stringValue ?? "0",
-            pathways: (meta["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
-            alerts: (meta["alerts"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
-            sources: meta["sources"].tableValue?.sortedKeys ?? [],
-            rules: entries(described["rules"]), scores: entries(described["scores"]), description: described)
+        if loaded["ok"].boolValue == true { return nil }
+        let message = loaded["message"].stringValue ?? "failed to load"
+        if let reported = loaded["file"].stringValue {
+            return RuleProblem(file: reported, line: loaded["line"].intValue ?? 0, message: message)
+        }
+        return problem(message, file: file.displayPath)
+    }
+
+    /// A problem from a Lua message: the position Lua put at its head, or the file as a whole.
+    static func problem(_ message: String, file: String) -> RuleProblem {
+        guard let position = LuaPosition(message: message) else { return RuleProblem(file: file, line: 0, message: message) }
+        return RuleProblem(file: position.file, line: position.line, message: position.text)
+    }
+
+    /// The problems `finish_loading` reported, as data.
+    static func problems(_ finished: LuaValue, origin: String) -> [RuleProblem] {
+        (finished["problems"].tableValue?.array ?? []).map { p in
+            RuleProblem(file: p["file"].stringValue ?? origin, line: p["line"].intValue ?? 0, message: p["message"].stringValue ?? "")
+        }
     }
 
     /// Reads and validates a case file with this engine's field dictionary.
     public func load(path: String, decoder: CaseDecoder = CaseDecoder()) throws(CaseLoadError) -> ValidatedCase {
-        let value: CaseValue
+        let value: JSONValue
         do { value = try decoder.read(path: path) } catch { throw .unreadable(error) }
         do { return try validator.validate(value, file: path) } catch { throw .invalid(error) }
     }
@@ -156,39 +129,61 @@ public final class Engine {
     /// Evaluates a validated case. Never throws: a failure inside the rules is part of the decision
     /// (failed rules are listed, their pathways are never recommended).
     public func evaluate(_ validated: ValidatedCase, trace: Bool = false) -> Decision {
+        if let broken {
+            return builder.failed(case: validated, pathways: catalog.pathways, message: broken.message, kind: .error)
+        }
         let decision: Decision
         do {
             var arguments: [LuaArgument] = [.value(validated.data)]
             if trace { arguments.append(.value(.record(["trace": .boolean(true)]))) }
             let result = try state.call(runtime, "evaluate", arguments)
-            decision = builder.build(case: validated, result: result)
+            do {
+                decision = try builder.build(case: validated, result: result)
+            } catch {
+                decision = builder.failed(
+                    case: validated, pathways: catalog.pathways,
+                    message: "the rule runtime returned a decision the engine cannot read: \(error.message)", kind: .error)
+            }
         } catch {
-            decision = builder.failed(case: validated, pathways: catalog.pathways, error: error)
+            decision = builder.failed(
+                case: validated, pathways: catalog.pathways, message: error.message, kind: FailureKind(rawValue: error.kind.rawValue))
         }
         if state.hitLimit { rebuild() }
         return decision
     }
 
     /// Line coverage so far: for each rule file, the lines that can run and the lines that ran.
-    public func lineCoverage() -> [LineCoverage] {
+    public func lineCoverage() throws(RuleSetError) -> [LineCoverage] {
+        if let coverageLost { throw coverageLost }
         var covered = linesBeforeRebuild
-        for (file, lines) in state.coveredLines() { covered[file, default: []].formUnion(lines) }
-        let active = (try? state.call(runtime, "active_lines")).map(LuaState.lineSets) ?? [:]
+        let active: [String: Set<Int>]
+        do {
+            for (file, lines) in try state.coveredLines() { covered[file, default: []].formUnion(lines) }
+            active = LuaState.lineSets(try state.call(runtime, "active_lines"))
+        } catch {
+            throw RuleSetError(message: "the lines of the rule files could not be listed: \(error.message)")
+        }
         return active.keys.sorted().map { file in
             LineCoverage(file: file, executable: active[file] ?? [], covered: (covered[file] ?? []).intersection(active[file] ?? []))
         }
     }
 
     private func rebuild() {
-        if recordsLines {
-            for (file, lines) in state.coveredLines() { linesBeforeRebuild[file, default: []].formUnion(lines) }
+        do {
+            if recordsLines {
+                for (file, lines) in try state.coveredLines() { linesBeforeRebuild[file, default: []].formUnion(lines) }
+            }
+        } catch {
+            coverageLost = RuleSetError(message: "the lines run before a state rebuild could not be read: \(error.message)")
         }
-        // The rules loaded before, so they load again; should that ever fail, keep the old state.
-        if let (state, runtime) = try? Engine.makeState(ruleSet: ruleSet, limits: limits) {
+        do {
+            let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits.lua)
             if recordsLines { state.enableLineCoverage() }
             self.state = state
             self.runtime = runtime
             rebuilds += 1
+        } catch {
+            broken = error
         }
     }
 }
@@ -236,7 +231,9 @@ public struct LineCoverage: Sendable {
         var i = 0
         while i < missed.count {
             var j = i
-            while j + 1 < missed.count && missed[j + 1] <= missed[j] + 3 && executable.filter({ $0 > missed[j] && $0 < missed[j + 1] }).isEmpty { j += 1 }
+            while j + 1 < missed.count && missed[j + 1] <= missed[j] + 3
+                && executable.filter({ $0 > missed[j] && $0 < missed[j + 1] }).isEmpty
+            { j += 1 }
             parts.append(i == j ? "\(missed[i])" : "\(missed[i])-\(missed[j])")
             i = j + 1
         }

@@ -10,16 +10,24 @@ public struct FHIRDate: Sendable, Hashable, Comparable, CustomStringConvertible 
         let head = text.prefix(10)
         let parts = head.split(separator: "-", omittingEmptySubsequences: false)
         guard head.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              parts[0].count == 4, (1...12).contains(m), d >= 1, d <= FHIRDate.days(inMonth: m, year: y) else { return nil }
-        year = y; month = m; day = d
+            parts[0].count == 4, (1...12).contains(m), d >= 1, d <= FHIRDate.days(inMonth: m, year: y)
+        else { return nil }
+        year = y
+        month = m
+        day = d
     }
 
     public init(year: Int, month: Int, day: Int) {
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     public var description: String {
-        func pad(_ n: Int, _ width: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, width - s.count)) + s }
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
@@ -53,10 +61,15 @@ public struct FHIRDate: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// A birth date that gives `age` whole years at `date` (the day before the birthday came round).
     public static func birthDate(age: Int, at date: FHIRDate) -> FHIRDate {
-        var y = date.year - age, m = date.month, d = date.day - 1
+        var y = date.year - age
+        var m = date.month
+        var d = date.day - 1
         if d == 0 {
             m -= 1
-            if m == 0 { m = 12; y -= 1 }
+            if m == 0 {
+                m = 12
+                y -= 1
+            }
             d = days(inMonth: m, year: y)
         }
         d = min(d, days(inMonth: m, year: y))

@@ -46,7 +46,8 @@ extension Engine {
 
     /// Evaluates a case built from FHIR; the decision carries the provenance of its fields.
     public func evaluate(_ fhirCase: FHIRCase, trace: Bool = false) -> FHIRDecision {
-        FHIRDecision(decision: evaluate(fhirCase.validated, trace: trace), provenance: fhirCase.provenance,
-                     evaluationDate: fhirCase.evaluationDate)
+        FHIRDecision(
+            decision: evaluate(fhirCase.validated, trace: trace), provenance: fhirCase.provenance,
+            evaluationDate: fhirCase.evaluationDate)
     }
 }

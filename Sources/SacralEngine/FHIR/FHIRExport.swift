@@ -7,17 +7,20 @@ import LuaKit
 public enum FHIRExport {
     /// A FHIR id from any text: [A-Za-z0-9-.], at most 64 characters.
     public static func safeID(_ text: String) -> String {
-        let mapped = String(text.map { c -> Character in
-            c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".") ? c : "-"
-        }.prefix(64))
+        let mapped = String(
+            text.map { c -> Character in
+                c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".") ? c : "-"
+            }.prefix(64))
         return mapped.isEmpty ? "case" : mapped
     }
 
     /// The Bundle of a validated case at an evaluation date (observations are dated that day, the
     /// birth date gives the case's age on it). Fields the mapping can write nowhere are listed in
     /// `unwritten` (none with the shipped mapping).
-    public static func bundle(_ validated: ValidatedCase, mapping: FHIRMapping, dictionary: FieldDictionary,
-                              date: FHIRDate) -> (bundle: JSONValue, unwritten: [String]) {
+    public static func bundle(
+        _ validated: ValidatedCase, mapping: FHIRMapping, dictionary: FieldDictionary,
+        date: FHIRDate
+    ) -> (bundle: JSONValue, unwritten: [String]) {
         let patientID = safeID(validated.id)
         let subject: JSONValue = .object([("reference", .string("Patient/\(patientID)"))])
         let day = date.description
@@ -30,8 +33,10 @@ public enum FHIRExport {
         var answered: [String: LuaValue] = [:]
         let asked = Set(FHIRQuestionnaire.askedFields(mapping, dictionary: dictionary).map(\.path))
 
-        for field in dictionary.fields where !field.path.contains("[]") && field.kind != .object && field.path != "id" && field.path != "expect"
-            && !(field.kind == .list && field.itemKind == .object) {
+        for field in dictionary.fields
+        where !field.path.contains("[]") && field.kind != .object && field.path != "id" && field.path != "expect"
+            && !(field.kind == .list && field.itemKind == .object)
+        {
             let value = lookup(validated.data, field.path)
             if value.isNil { continue }
             var written = false
@@ -42,7 +47,8 @@ public enum FHIRExport {
                     if map.element == "birthDate", let age = value.intValue {
                         patient.append(("birthDate", .string(FHIRDate.birthDate(age: age, at: date).description)))
                         written = true
-                    } else if map.element == "gender", let v = value.stringValue, let g = map.values.first(where: { $0.value == v })?.gender {
+                    } else if map.element == "gender", let v = value.stringValue, let g = map.values.first(where: { $0.value == v })?.gender
+                    {
                         patient.append(("gender", .string(g)))
                         written = true
                     }
@@ -53,8 +59,14 @@ public enum FHIRExport {
                         ("code", concept(code, text: nil)), ("subject", subject), ("effectiveDateTime", .string(day)),
                     ]
                     if let unit = map.unit {
-                        obs.append(("valueQuantity", .object([("value", json(number)), ("unit", .string(unit)),
-                                                              ("system", .string("http://unitsofmeasure.org")), ("code", .string(unit))])))
+                        obs.append(
+                            (
+                                "valueQuantity",
+                                .object([
+                                    ("value", json(number)), ("unit", .string(unit)),
+                                    ("system", .string("http://unitsofmeasure.org")), ("code", .string(unit)),
+                                ])
+                            ))
                     } else if case .integer(let i) = value {
                         obs.append(("valueInteger", .int(i)))
                     } else {
@@ -66,9 +78,13 @@ public enum FHIRExport {
                     var code: FHIRCode?
                     var text: String?
                     if map.values.isEmpty {
-                        if value.boolValue == true { code = map.codes.first; text = code == nil ? map.text.first : nil }
+                        if value.boolValue == true {
+                            code = map.codes.first
+                            text = code == nil ? map.text.first : nil
+                        }
                     } else if let v = value.stringValue, let entry = map.values.first(where: { $0.value == v }) {
-                        code = entry.codes.first; text = code == nil ? entry.text.first : nil
+                        code = entry.codes.first
+                        text = code == nil ? entry.text.first : nil
                     }
                     guard code != nil || text != nil else { break }
                     let codeJSON: JSONValue = code.map { concept($0, text: nil) } ?? .object([("text", .string(text!))])
@@ -83,8 +99,10 @@ public enum FHIRExport {
             if !written { unwritten.append(field.path) }
         }
         resources.insert(.object(patient), at: 0)
-        resources.append(questionnaireResponse(validated, answered: answered, mapping: mapping, dictionary: dictionary,
-                                               subject: subject, date: day))
+        resources.append(
+            questionnaireResponse(
+                validated, answered: answered, mapping: mapping, dictionary: dictionary,
+                subject: subject, date: day))
         let bundle: JSONValue = .object([
             ("resourceType", .string("Bundle")),
             ("id", .string(safeID("sacral-" + validated.id))),
@@ -95,24 +113,46 @@ public enum FHIRExport {
         return (bundle, unwritten)
     }
 
-    private static func codedResource(_ map: FHIRMapping.FieldMap, id: String, code: JSONValue, subject: JSONValue, day: String) -> JSONValue {
+    private static func codedResource(_ map: FHIRMapping.FieldMap, id: String, code: JSONValue, subject: JSONValue, day: String)
+        -> JSONValue
+    {
         switch map.resource {
         case .condition:
             return .object([
                 ("resourceType", .string("Condition")), ("id", .string("cond-" + id)),
-                ("clinicalStatus", concept(FHIRCode(system: "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                                    code: map.clinicalStatuses.first ?? "active"), text: nil)),
-                ("verificationStatus", concept(FHIRCode(system: "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                                        code: "confirmed"), text: nil)),
+                (
+                    "clinicalStatus",
+                    concept(
+                        FHIRCode(
+                            system: "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                            code: map.clinicalStatuses.first ?? "active"), text: nil)
+                ),
+                (
+                    "verificationStatus",
+                    concept(
+                        FHIRCode(
+                            system: "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                            code: "confirmed"), text: nil)
+                ),
                 ("code", code), ("subject", subject), ("recordedDate", .string(day)),
             ])
         case .allergy:
             return .object([
                 ("resourceType", .string("AllergyIntolerance")), ("id", .string("allergy-" + id)),
-                ("clinicalStatus", concept(FHIRCode(system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
-                                                    code: map.clinicalStatuses.first ?? "active"), text: nil)),
-                ("verificationStatus", concept(FHIRCode(system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
-                                                        code: "confirmed"), text: nil)),
+                (
+                    "clinicalStatus",
+                    concept(
+                        FHIRCode(
+                            system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                            code: map.clinicalStatuses.first ?? "active"), text: nil)
+                ),
+                (
+                    "verificationStatus",
+                    concept(
+                        FHIRCode(
+                            system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                            code: "confirmed"), text: nil)
+                ),
                 ("code", code), ("patient", subject), ("recordedDate", .string(day)),
             ])
         default:
@@ -125,15 +165,24 @@ public enum FHIRExport {
         }
     }
 
-    private static func questionnaireResponse(_ validated: ValidatedCase, answered: [String: LuaValue], mapping: FHIRMapping,
-                                              dictionary: FieldDictionary, subject: JSONValue, date: String) -> JSONValue {
+    private static func questionnaireResponse(
+        _ validated: ValidatedCase, answered: [String: LuaValue], mapping: FHIRMapping,
+        dictionary: FieldDictionary, subject: JSONValue, date: String
+    ) -> JSONValue {
         var top: [JSONValue] = []
         var groups: [(String, [JSONValue])] = []
         for field in FHIRQuestionnaire.askedFields(mapping, dictionary: dictionary) where !field.path.contains("[]") {
             guard let value = answered[field.path], let item = answerItem(field, value, mapping) else { continue }
             let parts = field.path.split(separator: ".").map(String.init)
-            if parts.count == 1 { top.append(item); continue }
-            if let i = groups.firstIndex(where: { $0.0 == parts[0] }) { groups[i].1.append(item) } else { groups.append((parts[0], [item])) }
+            if parts.count == 1 {
+                top.append(item)
+                continue
+            }
+            if let i = groups.firstIndex(where: { $0.0 == parts[0] }) {
+                groups[i].1.append(item)
+            } else {
+                groups.append((parts[0], [item]))
+            }
         }
         for (group, children) in groups {
             top.append(.object([("linkId", .string(group)), ("item", .array(children))]))
@@ -159,7 +208,7 @@ public enum FHIRExport {
         let answers: [JSONValue] = values.compactMap { v in
             let isEnum = (field.kind == .list ? field.itemEnumeration : field.enumeration) != nil
             if isEnum {
-                let (key, json) = FHIRQuestionnaire.answerValue(v, field: field.path, mapping)
+                let (key, json) = FHIRQuestionnaire.answerValue(JSONValue(v), field: field.path, mapping)
                 return .object([(key, json)])
             }
             switch v {
@@ -175,7 +224,9 @@ public enum FHIRExport {
     }
 
     private static func concept(_ code: FHIRCode, text: String?) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("coding", .array([.object([("system", .string(code.system)), ("code", .string(code.code))])]))]
+        var pairs: [(String, JSONValue)] = [
+            ("coding", .array([.object([("system", .string(code.system)), ("code", .string(code.code))])]))
+        ]
         if let text { pairs.append(("text", .string(text))) }
         return .object(pairs)
     }

@@ -14,7 +14,8 @@ public struct FHIRCode: Sendable, Hashable, CustomStringConvertible {
     /// Parses `system|code`; nil when either half is empty.
     public init?(_ text: String) {
         guard let bar = text.lastIndex(of: "|") else { return nil }
-        let system = String(text[..<bar]), code = String(text[text.index(after: bar)...])
+        let system = String(text[..<bar])
+        let code = String(text[text.index(after: bar)...])
         guard !system.isEmpty, !code.isEmpty else { return nil }
         self.init(system: system, code: code)
     }
@@ -35,8 +36,11 @@ public struct FHIRMapping: Sendable {
     public struct FieldMap: Sendable {
         /// The resource types the reader understands.
         public enum Resource: String, Sendable, CaseIterable {
-            case patient = "Patient", observation = "Observation", condition = "Condition"
-            case allergy = "AllergyIntolerance", procedure = "Procedure"
+            case patient = "Patient"
+            case observation = "Observation"
+            case condition = "Condition"
+            case allergy = "AllergyIntolerance"
+            case procedure = "Procedure"
         }
 
         /// One value of an enumerated field and the codes (or words) that say it.
@@ -115,7 +119,7 @@ public struct FHIRMapping: Sendable {
     public struct EnableWhen: Sendable {
         public var question: String
         public var op: String
-        public var answer: LuaValue
+        public var answer: JSONValue
     }
 
     public var version: String
@@ -157,7 +161,8 @@ public struct FHIRMapping: Sendable {
     /// not a ServiceRequest).
     public func pathways(forOrderJSON data: Data) -> [String] {
         guard let request = try? JSONDecoder().decode(FHIRServiceRequest.self, from: data),
-              request.resourceType == "ServiceRequest" else { return [] }
+            request.resourceType == "ServiceRequest"
+        else { return [] }
         return pathways(forOrder: request.code)
     }
 
@@ -170,20 +175,26 @@ public struct FHIRMapping: Sendable {
         out.append(Query(key: "patient", resourceType: "Patient", template: "Patient/\(patient)", fields: patientFields))
         for map in fields where map.resource == .observation {
             let codes = map.codes.map(\.description).joined(separator: ",")
-            out.append(Query(key: map.field.replacingOccurrences(of: ".", with: "_"), resourceType: "Observation",
-                             template: "Observation?patient=\(patient)&code=\(codes)&_sort=-date", fields: [map.field]))
+            out.append(
+                Query(
+                    key: map.field.replacingOccurrences(of: ".", with: "_"), resourceType: "Observation",
+                    template: "Observation?patient=\(patient)&code=\(codes)&_sort=-date", fields: [map.field]))
         }
         // Conditions, allergies and procedures are read whole: refuted and entered-in-error ones
         // matter too, and text fallbacks cannot be searched by code.
         for (key, resource) in [("conditions", FieldMap.Resource.condition), ("allergies", .allergy), ("procedures", .procedure)] {
             let mapped = fields.filter { $0.resource == resource }.map(\.field)
             if !mapped.isEmpty {
-                out.append(Query(key: key, resourceType: resource.rawValue,
-                                 template: "\(resource.rawValue)?patient=\(patient)", fields: mapped))
+                out.append(
+                    Query(
+                        key: key, resourceType: resource.rawValue,
+                        template: "\(resource.rawValue)?patient=\(patient)", fields: mapped))
             }
         }
-        out.append(Query(key: "questionnaire_responses", resourceType: "QuestionnaireResponse",
-                         template: "QuestionnaireResponse?patient=\(patient)&questionnaire=\(questionnaireURL)", fields: []))
+        out.append(
+            Query(
+                key: "questionnaire_responses", resourceType: "QuestionnaireResponse",
+                template: "QuestionnaireResponse?patient=\(patient)&questionnaire=\(questionnaireURL)", fields: []))
         return out
     }
 
@@ -199,20 +210,20 @@ public struct FHIRMapping: Sendable {
 extension FHIRMapping {
     /// Reads Rules/fhir.lua of a rule set in its own sandboxed Lua state (same limits as rules).
     /// Returns nil when the rule set has no mapping file; throws with file and line when it does not load.
-    public static func load(from ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) throws(RuleSetError) -> FHIRMapping? {
+    public static func load(from ruleSet: RuleSet, limits: EngineLimits = EngineLimits()) throws(RuleSetError) -> FHIRMapping? {
         guard let file = ruleSet.files.first(where: { $0.relativePath == fileName }) else { return nil }
         let described: LuaValue
         do {
-            let state = try LuaState(limits: limits)
+            let state = try LuaState(limits: limits.lua)
             let loader = try state.compile(loaderSource, chunkName: LuaState.trustedChunkName)
             let runtime = try state.callKeepingResult(loader, [state.hostTable])
             let chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
             described = try state.call(runtime, "load", [.value(.string(file.displayPath)), .ref(chunk)])
         } catch {
-            throw RuleSetError(message: error.message)
+            throw RuleSetError(problems: [Engine.problem(error.message, file: file.displayPath)])
         }
         if described["ok"].boolValue != true {
-            throw RuleSetError(message: described["message"].stringValue ?? "\(file.displayPath): failed to load")
+            throw RuleSetError(problems: [Engine.problem(described["message"].stringValue ?? "failed to load", file: file.displayPath)])
         }
         return try FHIRMapping(described: described, file: file.displayPath)
     }
@@ -220,62 +231,62 @@ extension FHIRMapping {
     /// The trusted half of the loader: gives the mapping file its three declarations and nothing
     /// else (no string, table or math library: the file is data), under the instruction budget.
     static let loaderSource = #"""
-    local host = ...
-    local setmetatable, setenv, where, arm, disarm = host.setmetatable, host.setenv, host.where, host.arm, host.disarm
-    local pcall, type, tostring, next = pcall, type, tostring, next
-    local out = { settings = nil, maps = {}, orders = {} }
-    local failure = nil
-    local function fail(message)
-        if failure then return end
-        local src, line = where(3)
-        failure = (src or "fhir.lua") .. ":" .. tostring(line or 0) .. ": " .. message
-    end
-    local function data_only(v, depth)
-        if depth > 16 then return false end
-        local t = type(v)
-        if t == "table" then
-            for k, x in next, v do
-                if not data_only(k, depth + 1) or not data_only(x, depth + 1) then return false end
+        local host = ...
+        local setmetatable, setenv, where, arm, disarm = host.setmetatable, host.setenv, host.where, host.arm, host.disarm
+        local pcall, type, tostring, next = pcall, type, tostring, next
+        local out = { settings = nil, maps = {}, orders = {} }
+        local failure = nil
+        local function fail(message)
+            if failure then return end
+            local src, line = where(3)
+            failure = (src or "fhir.lua") .. ":" .. tostring(line or 0) .. ": " .. message
+        end
+        local function data_only(v, depth)
+            if depth > 16 then return false end
+            local t = type(v)
+            if t == "table" then
+                for k, x in next, v do
+                    if not data_only(k, depth + 1) or not data_only(x, depth + 1) then return false end
+                end
+                return true
             end
-            return true
+            return t == "string" or t == "number" or t == "boolean"
         end
-        return t == "string" or t == "number" or t == "boolean"
-    end
-    local function declare(kind, list)
-        return function(spec)
-            if type(spec) ~= "table" then fail(kind .. "{} takes a table") return end
-            if not data_only(spec, 0) then fail(kind .. "{} may hold only strings, numbers, booleans and tables") return end
-            local src, line = where(2)
-            spec.file, spec.line = src, line
-            if list then list[#list + 1] = spec
-            elseif out.settings then fail("fhir{} declared twice")
-            else out.settings = spec end
+        local function declare(kind, list)
+            return function(spec)
+                if type(spec) ~= "table" then fail(kind .. "{} takes a table") return end
+                if not data_only(spec, 0) then fail(kind .. "{} may hold only strings, numbers, booleans and tables") return end
+                local src, line = where(2)
+                spec.file, spec.line = src, line
+                if list then list[#list + 1] = spec
+                elseif out.settings then fail("fhir{} declared twice")
+                else out.settings = spec end
+            end
         end
-    end
-    local M = {}
-    function M.load(path, chunk)
-        local env = setmetatable({}, { __index = { fhir = declare("fhir"), map = declare("map", out.maps),
-            order = declare("order", out.orders) }, __metatable = false })
-        setenv(chunk, env)
-        arm()
-        local ok, err = pcall(chunk)
-        disarm()
-        if not ok then return { ok = false, message = tostring(err) } end
-        if failure then return { ok = false, message = failure } end
-        if not out.settings then return { ok = false, message = path .. ": no fhir{} declaration" } end
-        return { ok = true, settings = out.settings, maps = out.maps, orders = out.orders }
-    end
-    return M
-    """#
+        local M = {}
+        function M.load(path, chunk)
+            local env = setmetatable({}, { __index = { fhir = declare("fhir"), map = declare("map", out.maps),
+                order = declare("order", out.orders) }, __metatable = false })
+            setenv(chunk, env)
+            arm()
+            local ok, err = pcall(chunk)
+            disarm()
+            if not ok then return { ok = false, message = tostring(err) } end
+            if failure then return { ok = false, message = failure } end
+            if not out.settings then return { ok = false, message = path .. ": no fhir{} declaration" } end
+            return { ok = true, settings = out.settings, maps = out.maps, orders = out.orders }
+        end
+        return M
+        """#
 
     init(described: LuaValue, file: String) throws(RuleSetError) {
         var problems: [RuleProblem] = []
         let settings = described["settings"]
         func strings(_ v: LuaValue) -> [String] { (v.tableValue?.array ?? []).compactMap(\.stringValue) }
-        func codes(_ v: LuaValue, _ where_: (String, Int), _ what: String) -> [FHIRCode] {
+        func codes(_ v: LuaValue, _ place: (String, Int), _ what: String) -> [FHIRCode] {
             strings(v).compactMap { text in
                 if let code = FHIRCode(text) { return code }
-                problems.append(RuleProblem(file: where_.0, line: where_.1, message: "\(what): '\(text)' is not system|code"))
+                problems.append(RuleProblem(file: place.0, line: place.1, message: "\(what): '\(text)' is not system|code"))
                 return nil
             }
         }
@@ -301,24 +312,29 @@ extension FHIRMapping {
         for (item, spec) in q["enable_when"].tableValue?.fields ?? [:] {
             refuseUnknown(spec, ["question", "operator", "answer"], "enable_when['\(item)']", settingsPlace)
             guard let question = spec["question"].stringValue, !spec["answer"].isNil else {
-                problems.append(RuleProblem(file: settingsPlace.0, line: settingsPlace.1,
-                                            message: "enable_when['\(item)'] needs question and answer"))
+                problems.append(
+                    RuleProblem(
+                        file: settingsPlace.0, line: settingsPlace.1,
+                        message: "enable_when['\(item)'] needs question and answer"))
                 continue
             }
-            enable[item] = EnableWhen(question: question, op: spec["operator"].stringValue ?? "=", answer: spec["answer"])
+            enable[item] = EnableWhen(question: question, op: spec["operator"].stringValue ?? "=", answer: JSONValue(spec["answer"]))
         }
         enableWhen = enable
         let defaults = settings["defaults"]
         for key in defaults.tableValue?.sortedKeys ?? [] {
             if FieldMap.Resource(rawValue: key) == nil {
-                problems.append(RuleProblem(file: settingsPlace.0, line: settingsPlace.1, message: "defaults: unknown resource type '\(key)'"))
+                problems.append(
+                    RuleProblem(file: settingsPlace.0, line: settingsPlace.1, message: "defaults: unknown resource type '\(key)'"))
             }
             refuseUnknown(defaults[key], ["status", "clinical_status", "within_days"], "defaults.\(key)", settingsPlace)
         }
 
-        let mapKeys: Set<String> = ["element", "derive", "codes", "values", "text", "unit", "units", "unitless", "status",
-                                    "clinical_status", "within_days", "body_site", "ask", "confidence", "note", "answers",
-                                    "resource", "path", "file", "line"]
+        let mapKeys: Set<String> = [
+            "element", "derive", "codes", "values", "text", "unit", "units", "unitless", "status",
+            "clinical_status", "within_days", "body_site", "ask", "confidence", "note", "answers",
+            "resource", "path", "file", "line",
+        ]
         var maps: [FieldMap] = []
         for spec in described["maps"].tableValue?.array ?? [] {
             let place = (spec["file"].stringValue ?? file, spec["line"].intValue ?? 0)
@@ -328,8 +344,11 @@ extension FHIRMapping {
             }
             refuseUnknown(spec, mapKeys, "map '\(field)'", place)
             guard let resourceName = spec["resource"].stringValue, let resource = FieldMap.Resource(rawValue: resourceName) else {
-                problems.append(RuleProblem(file: place.0, line: place.1, message: "map '\(field)': resource must be one of " +
-                    FieldMap.Resource.allCases.map(\.rawValue).joined(separator: ", ")))
+                problems.append(
+                    RuleProblem(
+                        file: place.0, line: place.1,
+                        message: "map '\(field)': resource must be one of "
+                            + FieldMap.Resource.allCases.map(\.rawValue).joined(separator: ", ")))
                 continue
             }
             let fallback = defaults[resource.rawValue]
@@ -340,32 +359,39 @@ extension FHIRMapping {
                     values.append(FieldMap.Value(value: value, codes: [], text: [], gender: gender))
                 } else {
                     refuseUnknown(v, ["codes", "text"], "map '\(field)' value '\(value)'", place)
-                    values.append(FieldMap.Value(value: value, codes: codes(v["codes"], place, "map '\(field)' value '\(value)'"),
-                                                 text: strings(v["text"]), gender: nil))
+                    values.append(
+                        FieldMap.Value(
+                            value: value, codes: codes(v["codes"], place, "map '\(field)' value '\(value)'"),
+                            text: strings(v["text"]), gender: nil))
                 }
             }
             var units: [String: Double] = [:]
             for (unit, factor) in spec["units"].tableValue?.fields ?? [:] {
-                if let f = factor.doubleValue, f > 0 { units[unit] = f } else {
-                    problems.append(RuleProblem(file: place.0, line: place.1, message: "map '\(field)': units['\(unit)'] must be a positive number"))
+                if let f = factor.doubleValue, f > 0 {
+                    units[unit] = f
+                } else {
+                    problems.append(
+                        RuleProblem(file: place.0, line: place.1, message: "map '\(field)': units['\(unit)'] must be a positive number"))
                 }
             }
             var answers: [FHIRCode: Double] = [:]
             for (text, number) in spec["answers"].tableValue?.fields ?? [:] {
                 guard let code = FHIRCode(text), let n = number.doubleValue else {
-                    problems.append(RuleProblem(file: place.0, line: place.1, message: "map '\(field)': answers take [\"system|code\"] = number"))
+                    problems.append(
+                        RuleProblem(file: place.0, line: place.1, message: "map '\(field)': answers take [\"system|code\"] = number"))
                     continue
                 }
                 answers[code] = n
             }
-            maps.append(FieldMap(
-                field: field, resource: resource, element: spec["element"].stringValue, derive: spec["derive"].stringValue,
-                codes: codes(spec["codes"], place, "map '\(field)'"), values: values, text: strings(spec["text"]),
-                unit: spec["unit"].stringValue, units: units, unitless: spec["unitless"].boolValue ?? false, answers: answers,
-                statuses: strings(pick("status")), clinicalStatuses: strings(pick("clinical_status")),
-                withinDays: pick("within_days").intValue, bodySite: codes(spec["body_site"], place, "map '\(field)' body_site"),
-                ask: spec["ask"].boolValue ?? false, confidence: spec["confidence"].stringValue, note: spec["note"].stringValue,
-                file: place.0, line: place.1))
+            maps.append(
+                FieldMap(
+                    field: field, resource: resource, element: spec["element"].stringValue, derive: spec["derive"].stringValue,
+                    codes: codes(spec["codes"], place, "map '\(field)'"), values: values, text: strings(spec["text"]),
+                    unit: spec["unit"].stringValue, units: units, unitless: spec["unitless"].boolValue ?? false, answers: answers,
+                    statuses: strings(pick("status")), clinicalStatuses: strings(pick("clinical_status")),
+                    withinDays: pick("within_days").intValue, bodySite: codes(spec["body_site"], place, "map '\(field)' body_site"),
+                    ask: spec["ask"].boolValue ?? false, confidence: spec["confidence"].stringValue, note: spec["note"].stringValue,
+                    file: place.0, line: place.1))
         }
         fields = maps
         var orders: [Order] = []
@@ -376,8 +402,10 @@ extension FHIRMapping {
                 continue
             }
             refuseUnknown(spec, ["codes", "text", "confidence", "note", "file", "line"], "order '\(pathway)'", place)
-            orders.append(Order(pathway: pathway, codes: codes(spec["codes"], place, "order '\(pathway)'"),
-                                text: strings(spec["text"]), confidence: spec["confidence"].stringValue, note: spec["note"].stringValue))
+            orders.append(
+                Order(
+                    pathway: pathway, codes: codes(spec["codes"], place, "order '\(pathway)'"),
+                    text: strings(spec["text"]), confidence: spec["confidence"].stringValue, note: spec["note"].stringValue))
         }
         self.orders = orders
         self.file = file
@@ -395,9 +423,14 @@ extension FHIRMapping {
         var problems = declarationProblems
         var seen = Set<String>()
         for map in fields {
-            func problem(_ message: String) { problems.append(RuleProblem(file: map.file, line: map.line, message: "map '\(map.field)': \(message)")) }
+            func problem(_ message: String) {
+                problems.append(RuleProblem(file: map.file, line: map.line, message: "map '\(map.field)': \(message)"))
+            }
             if !seen.insert(map.field).inserted { problem("mapped twice") }
-            guard let field = dictionary[map.field] else { problem("the field dictionary declares no such field"); continue }
+            guard let field = dictionary[map.field] else {
+                problem("the field dictionary declares no such field")
+                continue
+            }
             if map.field.contains("[]") { problem("a lesion field comes from the questionnaire, not from a resource") }
             let enumeration = field.enumeration?.compactMap(\.stringValue)
             switch map.resource {
@@ -405,14 +438,18 @@ extension FHIRMapping {
                 switch map.element {
                 case "birthDate":
                     if map.derive != "age_years" { problem("birthDate needs derive = \"age_years\"") }
-                    if field.kind != .integer && field.kind != .number { problem("age_years gives a number; the field is \(field.kind.rawValue)") }
+                    if field.kind != .integer && field.kind != .number {
+                        problem("age_years gives a number; the field is \(field.kind.rawValue)")
+                    }
                 case "gender":
                     if field.kind != .string { problem("gender gives a string; the field is \(field.kind.rawValue)") }
                     if map.values.isEmpty { problem("gender needs values = { case value = gender code }") }
                 default: problem("Patient element must be birthDate or gender")
                 }
             case .observation:
-                if field.kind != .integer && field.kind != .number { problem("an Observation gives a number; the field is \(field.kind.rawValue)") }
+                if field.kind != .integer && field.kind != .number {
+                    problem("an Observation gives a number; the field is \(field.kind.rawValue)")
+                }
                 if map.codes.isEmpty { problem("an Observation map needs codes") }
                 if !map.units.isEmpty && map.unit == nil { problem("units need the field's own unit") }
                 if map.statuses.isEmpty { problem("no accepted status (status = { ... } or defaults)") }
@@ -436,12 +473,15 @@ extension FHIRMapping {
         }
         let asked = Set(FHIRQuestionnaire.askedFields(self, dictionary: dictionary).map(\.path))
         for (item, rule) in enableWhen.sorted(by: { $0.key < $1.key }) {
-            func problem(_ message: String) { problems.append(RuleProblem(file: file, line: 0, message: "enable_when['\(item)']: \(message)")) }
+            func problem(_ message: String) {
+                problems.append(RuleProblem(file: file, line: 0, message: "enable_when['\(item)']: \(message)"))
+            }
             if !asked.contains(item) { problem("'\(item)' is not a question of the questionnaire") }
             if !asked.contains(rule.question) { problem("'\(rule.question)' is not a question of the questionnaire") }
             if !["=", "!=", "exists"].contains(rule.op) { problem("operator must be =, != or exists") }
             if let field = dictionary[rule.question], let enumeration = field.enumeration,
-               !enumeration.contains(where: { LuaValue.sameScalar($0, rule.answer) }) {
+                !enumeration.contains(where: { JSONValue.sameScalar($0, rule.answer) })
+            {
                 problem("answer \(rule.answer.literal) is not in the enumeration of '\(rule.question)'")
             }
         }
@@ -461,13 +501,15 @@ extension FHIRMapping {
     }
 
     /// Loads and checks the mapping of a rule set; no problems when there is no mapping file.
-    public static func check(_ ruleSet: RuleSet, dictionary: FieldDictionary, pathways: [String],
-                             limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
+    public static func check(
+        _ ruleSet: RuleSet, dictionary: FieldDictionary, pathways: [String],
+        limits: EngineLimits = EngineLimits()
+    ) -> [RuleProblem] {
         do {
             guard let mapping = try load(from: ruleSet, limits: limits) else { return [] }
             return mapping.problems(against: dictionary, pathways: pathways)
         } catch {
-            return [RuleChecker.parse(error.message, file: fileName)]
+            return error.problems
         }
     }
 }

@@ -23,7 +23,10 @@ public enum FHIRQuestionnaire {
         var items: [JSONValue] = []
         var groups: [(String, [JSONValue])] = []
         func add(_ item: JSONValue, group: String?) {
-            guard let group else { items.append(item); return }
+            guard let group else {
+                items.append(item)
+                return
+            }
             if let i = groups.firstIndex(where: { $0.0 == group }) { groups[i].1.append(item) } else { groups.append((group, [item])) }
         }
         for field in asked {
@@ -69,14 +72,19 @@ public enum FHIRQuestionnaire {
     }
 
     /// The answer of an enumerated value: a coding for strings, an integer for numbers.
-    static func answerValue(_ value: LuaValue, field path: String, _ mapping: FHIRMapping) -> (String, JSONValue) {
+    static func answerValue(_ value: JSONValue, field path: String, _ mapping: FHIRMapping) -> (String, JSONValue) {
         switch value {
-        case .integer(let i): return ("valueInteger", .int(i))
-        case .number(let d): return ("valueInteger", .int(Int64(d)))
+        case .int(let i): return ("valueInteger", .int(i))
+        case .double(let d): return ("valueInteger", .int(Int64(d)))
         default:
             let code = value.stringValue ?? value.literal
-            return ("valueCoding", .object([("system", .string(mapping.answerSystem + path)), ("code", .string(code)),
-                                             ("display", .string(code))]))
+            return (
+                "valueCoding",
+                .object([
+                    ("system", .string(mapping.answerSystem + path)), ("code", .string(code)),
+                    ("display", .string(code)),
+                ])
+            )
         }
     }
 
@@ -101,10 +109,15 @@ public enum FHIRQuestionnaire {
         if field.required { pairs.append(("required", .bool(true))) }
         if field.kind == .list { pairs.append(("repeats", .bool(true))) }
         if let enumeration = field.kind == .list ? field.itemEnumeration : field.enumeration {
-            pairs.append(("answerOption", .array(enumeration.map { v in
-                let (key, value) = answerValue(v, field: field.path, mapping)
-                return .object([(key, value)])
-            })))
+            pairs.append(
+                (
+                    "answerOption",
+                    .array(
+                        enumeration.map { v in
+                            let (key, value) = answerValue(v, field: field.path, mapping)
+                            return .object([(key, value)])
+                        })
+                ))
         }
         return .object(pairs)
     }

@@ -104,7 +104,9 @@ public struct FHIRReader: Sendable {
 
     /// The resources of a Bundle file's bytes (`collection`, `searchset`, `transaction`, …) and its
     /// timestamp. Malformed JSON or anything but a Bundle throws, naming the file.
-    public static func resources(ofBundle data: Data, file: String) throws(FHIRInputError) -> (resources: [FHIRInputResource], timestamp: String?) {
+    public static func resources(ofBundle data: Data, file: String) throws(FHIRInputError) -> (
+        resources: [FHIRInputResource], timestamp: String?
+    ) {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
@@ -113,11 +115,12 @@ public struct FHIRReader: Sendable {
             throw FHIRInputError(file: file, message: "is not valid JSON: \(detail)")
         }
         // Two values for one key ("value": 1.1, "value": 9.0): JSONSerialization keeps one silently.
-        if let (key, line) = CaseDecoder.duplicateKey(in: data) {
+        if let (key, line) = try? CaseDecoder.duplicateKey(in: data, file: file) {
             throw FHIRInputError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
         guard let dict = object as? [String: Any] else {
-            throw FHIRInputError(file: file, message: "expected a FHIR Bundle (a JSON object), got a JSON \(object is [Any] ? "list" : "value")")
+            throw FHIRInputError(
+                file: file, message: "expected a FHIR Bundle (a JSON object), got a JSON \(object is [Any] ? "list" : "value")")
         }
         guard let type = dict["resourceType"] as? String else {
             throw FHIRInputError(file: file, message: "resourceType: expected \"Bundle\", got none")
@@ -136,7 +139,8 @@ public struct FHIRReader: Sendable {
         var out: [FHIRInputResource] = []
         for (source, data) in documents {
             guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-                  let dict = object as? [String: Any] else { continue }
+                let dict = object as? [String: Any]
+            else { continue }
             out += flatten(dict, source: source)
         }
         return out
@@ -155,10 +159,14 @@ public struct FHIRReader: Sendable {
             return out
         }
         guard let data = try? JSONSerialization.data(withJSONObject: dict),
-              let decoded = try? JSONDecoder().decode(AnyFHIRResource.self, from: data) else { return [] }
+            let decoded = try? JSONDecoder().decode(AnyFHIRResource.self, from: data)
+        else { return [] }
         let type = dict["resourceType"] as? String ?? "?"
-        return [FHIRInputResource(resource: decoded.resource, reference: "\(type)/\(decoded.id ?? "?")", source: source,
-                                  unreadable: decoded.unreadable)]
+        return [
+            FHIRInputResource(
+                resource: decoded.resource, reference: "\(type)/\(decoded.id ?? "?")", source: source,
+                unreadable: decoded.unreadable)
+        ]
     }
 
     /// Reads Bundle files into one case. The evaluation date is `date`, else the first Bundle's
@@ -190,8 +198,10 @@ public struct FHIRReader: Sendable {
     /// Builds the case from resources at an evaluation date. `fallbackID` is the case id when no
     /// Patient gives one; `file` names the input in messages. Throws only when no valid case can
     /// be built at all (e.g. no lesion and ``assumeOneLesionWhenNone`` is off).
-    public func read(_ resources: [FHIRInputResource], evaluationDate: FHIRDate, fallbackID: String,
-                     file: String) throws(FHIRInputError) -> FHIRCase {
+    public func read(
+        _ resources: [FHIRInputResource], evaluationDate: FHIRDate, fallbackID: String,
+        file: String
+    ) throws(FHIRInputError) -> FHIRCase {
         var state = ReadState(evaluationDate: evaluationDate)
         // Drop duplicates (the same resource from two prefetch keys).
         var seen = Set<String>()
@@ -202,7 +212,11 @@ public struct FHIRReader: Sendable {
         let patients = unique.filter { if case .patient = $0.resource { return true } else { return false } }
         let patientIDs = Set(patients.map(\.reference))
         if patientIDs.count > 1 {
-            throw FHIRInputError(file: file, message: "the input holds \(patientIDs.count) Patients (\(patientIDs.sorted().joined(separator: ", "))); one patient per evaluation")
+            throw FHIRInputError(
+                file: file,
+                message:
+                    "the input holds \(patientIDs.count) Patients (\(patientIDs.sorted().joined(separator: ", "))); one patient per evaluation"
+            )
         }
         // Another patient's data is never read: a resource whose subject names someone else is dropped.
         var ofPatient = unique
@@ -230,7 +244,8 @@ public struct FHIRReader: Sendable {
         if patientIDs.count == 1, case .patient(let p) = patients[0].resource {
             if let system = mapping.caseIDSystem, let v = p.identifier.first(where: { $0.system == system })?.value {
                 caseID = v
-                idProvenance = FieldProvenance(field: "id", reference: patients[0].reference, element: "identifier", source: patients[0].source)
+                idProvenance = FieldProvenance(
+                    field: "id", reference: patients[0].reference, element: "identifier", source: patients[0].source)
             } else if let id = p.id {
                 caseID = id
                 idProvenance = FieldProvenance(field: "id", reference: patients[0].reference, element: "id", source: patients[0].source)
@@ -246,7 +261,9 @@ public struct FHIRReader: Sendable {
                     p.corroboratedBy.append(answer.1.reference + " item " + field)
                     values[field] = (recorded, p)
                 } else {
-                    state.warn("\(field): the record says \(recorded.shortDescription) (\(prov.reference)) but \(answer.1.reference) answers \(answer.0.shortDescription); left unknown")
+                    state.warn(
+                        "\(field): the record says \(recorded.shortDescription) (\(prov.reference)) but \(answer.1.reference) answers \(answer.0.shortDescription); left unknown"
+                    )
                     values[field] = nil
                 }
             } else if state.conflicted.contains(field) {
@@ -259,7 +276,11 @@ public struct FHIRReader: Sendable {
         var lesions = answers.lesions
         if lesions.isEmpty {
             guard assumeOneLesionWhenNone else {
-                throw FHIRInputError(file: file, message: "lesions: no lesion in the questionnaire answers (\(mapping.questionnaireURL)); the imaging details of at least one lesion are needed")
+                throw FHIRInputError(
+                    file: file,
+                    message:
+                        "lesions: no lesion in the questionnaire answers (\(mapping.questionnaireURL)); the imaging details of at least one lesion are needed"
+                )
             }
             state.warn("lesions: no lesion in the questionnaire answers; one lesion with every detail unknown assumed")
             lesions = [(.object([("id", .string("unknown"))]), [])]
@@ -276,8 +297,9 @@ public struct FHIRReader: Sendable {
                 var validated = try validator.validate(current, file: file)
                 validated.warnings = state.warnings + validated.warnings
                 let kept = provenance.filter { !removedFields.contains($0.field) }
-                return FHIRCase(validated: validated, value: current, provenance: kept, warnings: state.warnings,
-                                evaluationDate: evaluationDate)
+                return FHIRCase(
+                    validated: validated, value: current, provenance: kept, warnings: state.warnings,
+                    evaluationDate: evaluationDate)
             } catch {
                 var removedAny = false
                 for issue in error.issues {
@@ -315,7 +337,9 @@ public struct FHIRReader: Sendable {
         switch map.element {
         case "birthDate":
             guard let text = p.birthDate else {
-                if input.unreadable.contains("birthDate") { state.warn("\(input.reference): birthDate unreadable; \(map.field) left unknown") }
+                if input.unreadable.contains("birthDate") {
+                    state.warn("\(input.reference): birthDate unreadable; \(map.field) left unknown")
+                }
                 return
             }
             guard let birth = FHIRDate(text) else {
@@ -323,17 +347,21 @@ public struct FHIRReader: Sendable {
                 return
             }
             guard birth <= state.evaluationDate else {
-                state.warn("\(input.reference): birthDate \(text) is after the evaluation date \(state.evaluationDate); \(map.field) left unknown")
+                state.warn(
+                    "\(input.reference): birthDate \(text) is after the evaluation date \(state.evaluationDate); \(map.field) left unknown")
                 return
             }
-            state.set(map.field, .int(birth.years(until: state.evaluationDate)),
-                      FieldProvenance(field: map.field, reference: input.reference, date: state.evaluationDate.description,
-                                      element: "birthDate", original: text, source: input.source))
+            state.set(
+                map.field, .int(Int64(birth.years(until: state.evaluationDate))),
+                FieldProvenance(
+                    field: map.field, reference: input.reference, date: state.evaluationDate.description,
+                    element: "birthDate", original: text, source: input.source))
         case "gender":
             guard let gender = p.gender else { return }
             if let value = map.values.first(where: { $0.gender == gender }) {
-                state.set(map.field, .string(value.value),
-                          FieldProvenance(field: map.field, reference: input.reference, element: "gender", source: input.source))
+                state.set(
+                    map.field, .string(value.value),
+                    FieldProvenance(field: map.field, reference: input.reference, element: "gender", source: input.source))
             } else if gender != "unknown" {
                 state.warn("\(input.reference): gender '\(gender)' has no value in the mapping; \(map.field) left unknown")
             }
@@ -342,8 +370,10 @@ public struct FHIRReader: Sendable {
     }
 
     /// Reads one Observation's value in the field's unit; a warning and nil when it cannot.
-    private func observationValue(_ map: FHIRMapping.FieldMap, _ o: FHIRObservation, _ ref: String,
-                                  _ state: inout ReadState) -> (Double, String?, String)? {
+    private func observationValue(
+        _ map: FHIRMapping.FieldMap, _ o: FHIRObservation, _ ref: String,
+        _ state: inout ReadState
+    ) -> (Double, String?, String)? {
         if let q = o.valueQuantity {
             guard let value = q.value else {
                 state.warn("\(ref): valueQuantity has no value; not used for \(map.field)")
@@ -359,22 +389,28 @@ public struct FHIRReader: Sendable {
             if unit == map.unit { return (value, shown, "valueQuantity") }
             if let factor = map.units[unit] { return (roundConverted(value * factor), shown, "valueQuantity") }
             let accepted = ([map.unit].compactMap { $0 } + map.units.keys.sorted().filter { $0 != map.unit }).joined(separator: ", ")
-            state.warn("\(ref): unit '\(unit)' cannot be converted to \(map.unit ?? "the field's unit") (accepted: \(accepted)); not used for \(map.field)")
+            state.warn(
+                "\(ref): unit '\(unit)' cannot be converted to \(map.unit ?? "the field's unit") (accepted: \(accepted)); not used for \(map.field)"
+            )
             return nil
         }
         if let i = o.valueInteger { return (Double(i), nil, "valueInteger") }
         if let concept = o.valueCodeableConcept, !map.answers.isEmpty {
-            let numbers = Set(concept.coding.compactMap { c in
-                map.answers.first { $0.key.system == c.system && $0.key.code == c.code }?.value
-            })
+            let numbers = Set(
+                concept.coding.compactMap { c in
+                    map.answers.first { $0.key.system == c.system && $0.key.code == c.code }?.value
+                })
             if numbers.count == 1, let n = numbers.first {
                 return (n, concept.coding.compactMap(\.code).joined(separator: ","), "valueCodeableConcept")
             }
-            state.warn("\(ref): valueCodeableConcept \(concept.coding.compactMap(\.code).joined(separator: ", ")) is \(numbers.isEmpty ? "not one of the mapped answers" : "ambiguous"); not used for \(map.field)")
+            state.warn(
+                "\(ref): valueCodeableConcept \(concept.coding.compactMap(\.code).joined(separator: ", ")) is \(numbers.isEmpty ? "not one of the mapped answers" : "ambiguous"); not used for \(map.field)"
+            )
             return nil
         }
         if let element = o.valueElement {
-            state.warn("\(ref): \(element)\(o.unreadable.contains(element) ? " is unreadable" : " is not a number"); not used for \(map.field)")
+            state.warn(
+                "\(ref): \(element)\(o.unreadable.contains(element) ? " is unreadable" : " is not a number"); not used for \(map.field)")
         } else {
             state.warn("\(ref): no value; not used for \(map.field)")
         }
@@ -382,15 +418,24 @@ public struct FHIRReader: Sendable {
     }
 
     private func readObservation(_ map: FHIRMapping.FieldMap, _ inputs: [FHIRInputResource], _ state: inout ReadState) {
-        struct Candidate { var input: FHIRInputResource; var instant: FHIRInstant; var value: Double; var original: String?; var element: String }
+        struct Candidate {
+            var input: FHIRInputResource
+            var instant: FHIRInstant
+            var value: Double
+            var original: String?
+            var element: String
+        }
         var candidates: [Candidate] = []
         for input in inputs {
             guard case .observation(let o) = input.resource,
-                  map.matches(o.code, codes: map.codes, text: map.text) else { continue }
+                map.matches(o.code, codes: map.codes, text: map.text)
+            else { continue }
             let status = o.status ?? ""
             if status == "entered-in-error" { continue }
             guard map.statuses.contains(status) else {
-                state.warn("\(input.reference): status '\(status.isEmpty ? "none" : status)' is not \(map.statuses.joined(separator: "/")); not used for \(map.field)")
+                state.warn(
+                    "\(input.reference): status '\(status.isEmpty ? "none" : status)' is not \(map.statuses.joined(separator: "/")); not used for \(map.field)"
+                )
                 continue
             }
             guard let dateText = o.date, let instant = FHIRInstant(dateText) else {
@@ -398,7 +443,9 @@ public struct FHIRReader: Sendable {
                 continue
             }
             guard instant.day <= state.evaluationDate else {
-                state.warn("\(input.reference): dated \(instant.day), after the evaluation date \(state.evaluationDate); not used for \(map.field)")
+                state.warn(
+                    "\(input.reference): dated \(instant.day), after the evaluation date \(state.evaluationDate); not used for \(map.field)"
+                )
                 continue
             }
             guard let (value, original, element) = observationValue(map, o, input.reference, &state) else { continue }
@@ -407,17 +454,23 @@ public struct FHIRReader: Sendable {
         guard let latest = candidates.max(by: { $0.instant < $1.instant }) else { return }
         let tied = candidates.filter { $0.instant == latest.instant }
         if tied.contains(where: { $0.value != latest.value }) {
-            state.warn("\(map.field): \(tied.map { "\($0.input.reference) says \(compact($0.value))" }.joined(separator: ", ")) at the same time \(latest.instant.day); ambiguous, left unknown")
+            state.warn(
+                "\(map.field): \(tied.map { "\($0.input.reference) says \(compact($0.value))" }.joined(separator: ", ")) at the same time \(latest.instant.day); ambiguous, left unknown"
+            )
             state.conflicted.insert(map.field)
             return
         }
         if let days = map.withinDays, state.evaluationDate.dayNumber - latest.instant.day.dayNumber > days {
-            state.warn("\(map.field): the most recent, \(latest.input.reference) of \(latest.instant.day), is older than \(days) days before the evaluation date \(state.evaluationDate); left unknown")
+            state.warn(
+                "\(map.field): the most recent, \(latest.input.reference) of \(latest.instant.day), is older than \(days) days before the evaluation date \(state.evaluationDate); left unknown"
+            )
             return
         }
-        let value: CaseValue = latest.value.rounded() == latest.value && abs(latest.value) < 1e15 ? .int(Int(latest.value)) : .double(latest.value)
-        var prov = FieldProvenance(field: map.field, reference: latest.input.reference, date: latest.instant.day.description,
-                                   element: latest.element, original: latest.original, source: latest.input.source)
+        let value: CaseValue =
+            latest.value.rounded() == latest.value && abs(latest.value) < 1e15 ? .int(Int64(latest.value)) : .double(latest.value)
+        var prov = FieldProvenance(
+            field: map.field, reference: latest.input.reference, date: latest.instant.day.description,
+            element: latest.element, original: latest.original, source: latest.input.source)
         prov.corroboratedBy = tied.filter { $0.input.reference != latest.input.reference }.map(\.input.reference)
         state.set(map.field, value, prov)
     }
@@ -429,19 +482,28 @@ public struct FHIRReader: Sendable {
         var said: [(CaseValue, FHIRInputResource, String?)] = []
         for input in inputs {
             var concepts: [FHIRCodeableConcept] = []
-            var clinical: String?, verification: String?, status: String?, date: String?
+            var clinical: String?
+            var verification: String?
+            var status: String?
+            var date: String?
             var sites: [FHIRCodeableConcept] = []
             switch (map.resource, input.resource) {
             case (.condition, .condition(let c)):
                 concepts = [c.code].compactMap { $0 }
-                clinical = c.clinicalStatus?.anyCode; verification = c.verificationStatus?.anyCode
-                date = c.onsetDateTime ?? c.recordedDate; sites = c.bodySite
+                clinical = c.clinicalStatus?.anyCode
+                verification = c.verificationStatus?.anyCode
+                date = c.onsetDateTime ?? c.recordedDate
+                sites = c.bodySite
             case (.allergy, .allergy(let a)):
                 concepts = [a.code].compactMap { $0 } + a.reaction.compactMap(\.substance)
-                clinical = a.clinicalStatus?.anyCode; verification = a.verificationStatus?.anyCode; date = a.recordedDate
+                clinical = a.clinicalStatus?.anyCode
+                verification = a.verificationStatus?.anyCode
+                date = a.recordedDate
             case (.procedure, .procedure(let p)):
                 concepts = [p.code].compactMap { $0 }
-                status = p.status; date = p.date; sites = p.bodySite
+                status = p.status
+                date = p.date
+                sites = p.bodySite
             default: continue
             }
             // Which value does this resource say?
@@ -451,7 +513,9 @@ public struct FHIRReader: Sendable {
             } else {
                 let hits = map.values.filter { v in concepts.contains { map.matches($0, codes: v.codes, text: v.text) } }
                 if hits.count > 1 {
-                    state.warn("\(input.reference): its code matches several values of \(map.field) (\(hits.map(\.value).joined(separator: ", "))); not used")
+                    state.warn(
+                        "\(input.reference): its code matches several values of \(map.field) (\(hits.map(\.value).joined(separator: ", "))); not used"
+                    )
                     continue
                 }
                 value = hits.first.map { .string($0.value) }
@@ -460,7 +524,9 @@ public struct FHIRReader: Sendable {
             if verification == "entered-in-error" || status == "entered-in-error" { continue }
             if !map.bodySite.isEmpty {
                 if sites.isEmpty {
-                    state.warn("\(input.reference): no body site (expected \(map.bodySite.map(\.description).joined(separator: ", "))); not used for \(map.field)")
+                    state.warn(
+                        "\(input.reference): no body site (expected \(map.bodySite.map(\.description).joined(separator: ", "))); not used for \(map.field)"
+                    )
                     continue
                 }
                 if !sites.contains(where: { map.matches($0, codes: map.bodySite, text: []) }) { continue }
@@ -484,7 +550,9 @@ public struct FHIRReader: Sendable {
         guard let first = said.first else { return }
         let distinct = said.reduce(into: [CaseValue]()) { acc, s in if !acc.contains(s.0) { acc.append(s.0) } }
         if distinct.count > 1 {
-            state.warn("\(map.field): the record disagrees (\(said.map { "\($0.1.reference) says \($0.0.shortDescription)" }.joined(separator: ", "))); left unknown")
+            state.warn(
+                "\(map.field): the record disagrees (\(said.map { "\($0.1.reference) says \($0.0.shortDescription)" }.joined(separator: ", "))); left unknown"
+            )
             state.conflicted.insert(map.field)
             return
         }
@@ -513,12 +581,15 @@ public struct FHIRReader: Sendable {
             }
         }
         guard !usable.isEmpty else { return Answers() }
-        let ordered = usable.sorted { ($0.0.authored.flatMap(FHIRInstant.init)?.seconds ?? Int.min) < ($1.0.authored.flatMap(FHIRInstant.init)?.seconds ?? Int.min) }
+        let ordered = usable.sorted {
+            ($0.0.authored.flatMap(FHIRInstant.init)?.seconds ?? Int.min) < ($1.0.authored.flatMap(FHIRInstant.init)?.seconds ?? Int.min)
+        }
         let (qr, input) = ordered.last!
         if ordered.count > 1 {
             let previous = ordered[ordered.count - 2]
             if previous.0.authored == qr.authored {
-                state.warn("\(previous.1.reference) and \(input.reference) are equally recent answers to the questionnaire; neither is used")
+                state.warn(
+                    "\(previous.1.reference) and \(input.reference) are equally recent answers to the questionnaire; neither is used")
                 return Answers()
             }
             state.warn("\(ordered.dropLast().map(\.1.reference).joined(separator: ", ")) superseded by the more recent \(input.reference)")
@@ -529,12 +600,17 @@ public struct FHIRReader: Sendable {
             for item in items {
                 guard let linkId = item.linkId else { continue }
                 guard let field = validator.dictionary[linkId] else {
-                    if !item.item.isEmpty { visit(item.item) } else {
+                    if !item.item.isEmpty {
+                        visit(item.item)
+                    } else {
                         state.warn("\(input.reference): item '\(linkId)' is not a case field; ignored")
                     }
                     continue
                 }
-                if field.kind == .object { visit(item.item); continue }
+                if field.kind == .object {
+                    visit(item.item)
+                    continue
+                }
                 if field.kind == .list && field.itemKind == .object {
                     // A repeating group: one entry per item (lesion).
                     var pairs: [(key: String, value: CaseValue)] = []
@@ -542,21 +618,29 @@ public struct FHIRReader: Sendable {
                     let index = answers.lesions.count
                     for child in item.item {
                         guard let childLink = child.linkId, validator.dictionary[childLink] != nil,
-                              let key = childLink.split(separator: ".").last.map(String.init) else {
+                            let key = childLink.split(separator: ".").last.map(String.init)
+                        else {
                             state.warn("\(input.reference): item '\(child.linkId ?? "?")' in '\(linkId)' is not a case field; ignored")
                             continue
                         }
                         guard let value = answerValue(child, validator.dictionary[childLink]!) else { continue }
                         pairs.append((key, value))
                         let concrete = "\(linkId)[\(index)].\(key)"
-                        provs.append(FieldProvenance(field: concrete, reference: input.reference, date: date, element: "item \(childLink)", source: input.source))
+                        provs.append(
+                            FieldProvenance(
+                                field: concrete, reference: input.reference, date: date, element: "item \(childLink)", source: input.source)
+                        )
                     }
                     answers.lesions.append((.object(pairs), provs))
                     continue
                 }
                 guard let value = answerValue(item, field) else { continue }
-                answers.scalars[linkId] = (value, FieldProvenance(field: linkId, reference: input.reference, date: date,
-                                                                   element: "item", source: input.source))
+                answers.scalars[linkId] = (
+                    value,
+                    FieldProvenance(
+                        field: linkId, reference: input.reference, date: date,
+                        element: "item", source: input.source)
+                )
             }
         }
         visit(qr.item)
@@ -567,10 +651,11 @@ public struct FHIRReader: Sendable {
         let values = item.answer.compactMap(\.value)
         guard !values.isEmpty else { return nil }
         if field.kind == .list {
-            return .list(values.map { v in
-                if field.itemKind == .integer, case .string(let s) = v, let i = Int(s) { return .int(i) }
-                return v
-            })
+            return .array(
+                values.map { v in
+                    if field.itemKind == .integer, case .string(let s) = v, let i = Int64(s) { return .int(i) }
+                    return v
+                })
         }
         return values[0]
     }
@@ -578,8 +663,10 @@ public struct FHIRReader: Sendable {
     // MARK: - Assembly
 
     /// The case as nested objects, in dictionary order.
-    private func assemble(id: String, values: [String: (CaseValue, FieldProvenance)], lesions: [(CaseValue, [FieldProvenance])],
-                          provenance: inout [FieldProvenance]) -> CaseValue {
+    private func assemble(
+        id: String, values: [String: (CaseValue, FieldProvenance)], lesions: [(CaseValue, [FieldProvenance])],
+        provenance: inout [FieldProvenance]
+    ) -> CaseValue {
         var top: [(key: String, value: CaseValue)] = [("id", .string(id))]
         var groups: [String: [(key: String, value: CaseValue)]] = [:]
         var groupOrder: [String] = []
@@ -595,7 +682,7 @@ public struct FHIRReader: Sendable {
             }
         }
         for name in groupOrder { top.append((name, .object(groups[name]!))) }
-        top.append(("lesions", .list(lesions.map(\.0))))
+        top.append(("lesions", .array(lesions.map(\.0))))
         for (_, provs) in lesions { provenance += provs }
         return .object(top)
     }
@@ -605,16 +692,17 @@ public struct FHIRReader: Sendable {
         var parts = path.split(separator: ".").map(String.init)
         guard !parts.isEmpty else { return value }
         let head = parts.removeFirst()
-        var key = head, index: Int?
+        var key = head
+        var index: Int?
         if let open = head.firstIndex(of: "["), let close = head.firstIndex(of: "]") {
             key = String(head[..<open])
             index = Int(head[head.index(after: open)..<close])
         }
         guard case .object(var pairs) = value, let at = pairs.firstIndex(where: { $0.key == key }) else { return value }
         if let index {
-            guard case .list(var items) = pairs[at].value, items.indices.contains(index) else { return value }
+            guard case .array(var items) = pairs[at].value, items.indices.contains(index) else { return value }
             if parts.isEmpty { items.remove(at: index) } else { items[index] = removing(parts.joined(separator: "."), from: items[index]) }
-            pairs[at].value = .list(items)
+            pairs[at].value = .array(items)
         } else if parts.isEmpty {
             pairs.remove(at: at)
         } else {
@@ -625,7 +713,7 @@ public struct FHIRReader: Sendable {
 
     private func sameValue(_ a: CaseValue, _ b: CaseValue) -> Bool {
         switch (a, b) {
-        case let (.int(x), .double(y)), let (.double(y), .int(x)): return Double(x) == y
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
         default: return a == b
         }
     }

@@ -180,8 +180,11 @@ public struct FHIRObservation: FHIRResourceModel {
         valueInteger = c.lenient(.valueInteger, &unreadable)
         subject = c.lenient(.subject, &unreadable)
         valueCodeableConcept = c.lenient(.valueCodeableConcept, &unreadable)
-        valueElement = [K.valueQuantity, .valueInteger, .valueString, .valueCodeableConcept, .valueBoolean, .valueRange,
-                        .valueRatio, .valueSampledData, .valueTime, .valueDateTime, .valuePeriod]
+        valueElement =
+            [
+                K.valueQuantity, .valueInteger, .valueString, .valueCodeableConcept, .valueBoolean, .valueRange,
+                .valueRatio, .valueSampledData, .valueTime, .valueDateTime, .valuePeriod,
+            ]
             .first { c.contains($0) }?.stringValue
     }
 
@@ -320,15 +323,28 @@ public struct FHIRQuestionnaireResponse: FHIRResourceModel {
             let c = try decoder.container(keyedBy: K.self)
             var ignored: [String] = []
             item = c.lenientList(.item, &ignored)
-            if let b: Bool = c.lenient(.valueBoolean, &ignored) { value = .bool(b); element = "valueBoolean" }
-            else if let i: Int = c.lenient(.valueInteger, &ignored) { value = .int(i); element = "valueInteger" }
-            else if let d: Double = c.lenient(.valueDecimal, &ignored) { value = .double(d); element = "valueDecimal" }
-            else if let s: String = c.lenient(.valueString, &ignored) { value = .string(s); element = "valueString" }
-            else if let coding: FHIRCoding = c.lenient(.valueCoding, &ignored), let code = coding.code {
-                value = .string(code); element = "valueCoding"
+            if let b: Bool = c.lenient(.valueBoolean, &ignored) {
+                value = .bool(b)
+                element = "valueBoolean"
+            } else if let i: Int64 = c.lenient(.valueInteger, &ignored) {
+                value = .int(i)
+                element = "valueInteger"
+            } else if let d: Double = c.lenient(.valueDecimal, &ignored) {
+                value = .double(d)
+                element = "valueDecimal"
+            } else if let s: String = c.lenient(.valueString, &ignored) {
+                value = .string(s)
+                element = "valueString"
+            } else if let coding: FHIRCoding = c.lenient(.valueCoding, &ignored), let code = coding.code {
+                value = .string(code)
+                element = "valueCoding"
+            } else if let s: String = c.lenient(.valueDate, &ignored) {
+                value = .string(s)
+                element = "valueDate"
+            } else if let s: String = c.lenient(.valueDateTime, &ignored) {
+                value = .string(s)
+                element = "valueDateTime"
             }
-            else if let s: String = c.lenient(.valueDate, &ignored) { value = .string(s); element = "valueDate" }
-            else if let s: String = c.lenient(.valueDateTime, &ignored) { value = .string(s); element = "valueDateTime" }
         }
     }
 
@@ -379,15 +395,37 @@ struct AnyFHIRResource: Decodable {
         id = c.lenient(.id, &problems)
         func model<T: FHIRResourceModel>(_ t: T.Type) throws -> T { try T(from: decoder) }
         switch type {
-        case "Patient": let m = try model(FHIRPatient.self); resource = .patient(m); unreadable = m.unreadable
-        case "Observation": let m = try model(FHIRObservation.self); resource = .observation(m); unreadable = m.unreadable
-        case "Condition": let m = try model(FHIRCondition.self); resource = .condition(m); unreadable = m.unreadable
-        case "AllergyIntolerance": let m = try model(FHIRAllergyIntolerance.self); resource = .allergy(m); unreadable = m.unreadable
-        case "Procedure": let m = try model(FHIRProcedure.self); resource = .procedure(m); unreadable = m.unreadable
+        case "Patient":
+            let m = try model(FHIRPatient.self)
+            resource = .patient(m)
+            unreadable = m.unreadable
+        case "Observation":
+            let m = try model(FHIRObservation.self)
+            resource = .observation(m)
+            unreadable = m.unreadable
+        case "Condition":
+            let m = try model(FHIRCondition.self)
+            resource = .condition(m)
+            unreadable = m.unreadable
+        case "AllergyIntolerance":
+            let m = try model(FHIRAllergyIntolerance.self)
+            resource = .allergy(m)
+            unreadable = m.unreadable
+        case "Procedure":
+            let m = try model(FHIRProcedure.self)
+            resource = .procedure(m)
+            unreadable = m.unreadable
         case "QuestionnaireResponse":
-            let m = try model(FHIRQuestionnaireResponse.self); resource = .questionnaireResponse(m); unreadable = m.unreadable
-        case "ServiceRequest": let m = try model(FHIRServiceRequest.self); resource = .serviceRequest(m); unreadable = m.unreadable
-        default: resource = .other(type: type, id: id); unreadable = problems
+            let m = try model(FHIRQuestionnaireResponse.self)
+            resource = .questionnaireResponse(m)
+            unreadable = m.unreadable
+        case "ServiceRequest":
+            let m = try model(FHIRServiceRequest.self)
+            resource = .serviceRequest(m)
+            unreadable = m.unreadable
+        default:
+            resource = .other(type: type, id: id)
+            unreadable = problems
         }
     }
 }

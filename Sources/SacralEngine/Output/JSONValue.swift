@@ -1,5 +1,9 @@
-/// A JSON document whose object keys keep the order they were built in, so that the output's key
-/// order is part of the contract (decision-output.md) and two runs print identical bytes.
+/// Plain data with ordered object keys: a case file's content as read (YAML and JSON alike), and
+/// every document the engine writes (decision-output.md).
+///
+/// Object keys keep the order they were read or built in, so that messages follow the file and the
+/// output's key order is part of the contract: two runs print identical bytes. It is the one value
+/// type of SacralEngine's API; the Lua bridge's own value type stays inside the engine.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -7,31 +11,72 @@ public indirect enum JSONValue: Sendable, Equatable {
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([(String, JSONValue)])
+    case object([(key: String, value: JSONValue)])
 
+    /// Numbers compare by value (`1 == 1.0`); objects compare key by key, in order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
-        case let (.bool(a), .bool(b)): return a == b
-        case let (.int(a), .int(b)): return a == b
-        case let (.double(a), .double(b)): return a == b
-        case let (.int(a), .double(b)), let (.double(b), .int(a)): return Double(a) == b
-        case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a == b
-        case let (.object(a), .object(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
         }
     }
 
-    /// A member of an object.
+    /// A member of an object; nil when absent or when this is not an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let pairs) = self else { return nil }
-        return pairs.first { $0.0 == key }?.1
+        return pairs.first { $0.key == key }?.value
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    public var objectValue: [(String, JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
+    public var objectValue: [(key: String, value: JSONValue)]? {
+        if case .object(let o) = self { return o } else { return nil }
+    }
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    /// What a person would call this kind of value, for messages.
+    public var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int: return "an integer"
+        case .double: return "a number"
+        case .string: return "a string"
+        case .array: return "a list"
+        case .object: return "an object"
+        }
+    }
+
+    /// The value as it would be written, shortened, for messages.
+    public var shortDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s): return "\"" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "\""
+        case .array(let l): return "a list of \(l.count)"
+        case .object(let o): return "an object of \(o.count) keys"
+        }
+    }
+
+    /// The value written inline for people: strings bare, lists in brackets, the rest as JSON.
+    public var inlineText: String {
+        switch self {
+        case .string(let s): return s
+        case .array(let items): return "[" + items.map(\.inlineText).joined(separator: ", ") + "]"
+        default: return serialized(pretty: false)
+        }
+    }
 
     /// Serialises the document. Pretty output indents by two spaces; compact output is one line.
     public func serialized(pretty: Bool = true) -> String {
@@ -40,7 +85,17 @@ public indirect enum JSONValue: Sendable, Equatable {
         return out
     }
 
-    private func write(to out: inout String, indent: Int?) {
+    /// Serialises the value as it stands at nesting level `level` of a pretty document (the first
+    /// line unindented), so that documents can be written one by one as the members of an array.
+    public func serialized(nestedAt level: Int) -> String {
+        var out = ""
+        write(to: &out, indent: level)
+        return out
+    }
+
+    /// Writes the value as it would stand at nesting level `indent` of a pretty document (nil:
+    /// compact), so that documents can be streamed as the members of an enclosing array.
+    func write(to out: inout String, indent: Int?) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -48,7 +103,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .double(let d): out += JSONValue.format(d)
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             // Short lists of scalars stay on one line: they read better and diff the same.
             let inline = indent == nil || (items.count <= 8 && items.allSatisfy(\.isScalar))
             out += "["
@@ -60,7 +118,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             if !inline, let indent { out += "\n" + String(repeating: "  ", count: indent) }
             out += "]"
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
+            if pairs.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, (key, value)) in pairs.enumerated() {
                 if i > 0 { out += "," }
@@ -97,7 +158,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             var i = 0
             while i < bytes.count {
                 let b = bytes[i]
-                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { plain = false; return }
+                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F {
+                    plain = false
+                    return
+                }
                 i += 1
             }
         }
@@ -126,34 +190,6 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 }
 
-import LuaKit
-
-extension JSONValue {
-    /// Plain data from Lua: a sequence becomes an array, a record an object with sorted keys, an
-    /// empty table an empty array.
-    init(_ lua: LuaValue) {
-        switch lua {
-        case .nil: self = .null
-        case .boolean(let b): self = .bool(b)
-        case .integer(let i): self = .int(i)
-        case .number(let d): self = d.isFinite ? .double(d) : .null
-        case .string(let s): self = .string(s)
-        case .table(let t):
-            if t.fields.isEmpty {
-                self = .array(t.array.map(JSONValue.init))
-            } else {
-                var pairs = t.sortedKeys.map { ($0, JSONValue(t.fields[$0]!)) }
-                if !t.array.isEmpty {
-                    pairs = t.array.enumerated().map { (String($0.offset + 1), JSONValue($0.element)) } + pairs
-                }
-                self = .object(pairs)
-            }
-        }
-    }
-
-    /// A Lua record as an object with sorted keys (an empty table is an empty object).
-    static func object(_ lua: LuaValue) -> JSONValue {
-        guard let t = lua.tableValue else { return .object([]) }
-        return .object(t.sortedKeys.map { ($0, JSONValue(t.fields[$0]!)) })
-    }
-}
+/// A case file's content before validation. The same value type as every output: what YAML and
+/// JSON have in common.
+public typealias CaseValue = JSONValue

@@ -1,39 +1,22 @@
 import Foundation
 import LuaKit
 
-/// One problem `sacral check` found in a rule set.
-public struct RuleProblem: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var message: String
-
-    public var description: String { "\(file):\(line): \(message)" }
-}
-
 /// Static checks of a rule set, without evaluating a case (the model is `opa check`): every file
 /// compiles and loads, declarations fit together (duplicate ids, unknown pathways, statuses and
 /// alerts, reasons without a source), rules read only declared fields, and every numbered
 /// criterion the ruleset lists is claimed by some rule or score.
 public enum RuleChecker {
-    public static func check(_ ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
+    public static func check(_ ruleSet: RuleSet, limits: EngineLimits = EngineLimits()) -> [RuleProblem] {
         var problems: [RuleProblem] = []
         let state: LuaState
         let runtime: LuaRef
         do {
-            (state, runtime) = try Engine.startRuntime(limits: limits)
+            (state, runtime) = try Engine.startRuntime(limits: limits.lua)
         } catch {
-            return [RuleProblem(file: "engine", line: 0, message: error.message)]
+            return error.problems
         }
         for file in ruleSet.luaFiles {
-            do {
-                let chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
-                let loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
-                if loaded["ok"].boolValue != true {
-                    problems.append(parse(loaded["message"].stringValue ?? "failed to load", file: file.displayPath))
-                }
-            } catch {
-                problems.append(parse(error.message, file: file.displayPath))
-            }
+            if let problem = Engine.loadFile(file, state: state, runtime: runtime) { problems.append(problem) }
         }
         let finished: LuaValue
         let described: LuaValue
@@ -41,41 +24,44 @@ public enum RuleChecker {
             finished = try state.call(runtime, "finish_loading")
             described = try state.call(runtime, "describe")
         } catch {
-            problems.append(RuleProblem(file: ruleSet.origin, line: 0, message: error.message))
+            problems.append(Engine.problem(error.message, file: ruleSet.origin))
             return problems
         }
-        for p in finished["problems"].tableValue?.array ?? [] {
-            problems.append(RuleProblem(file: p["file"].stringValue ?? ruleSet.origin, line: p["line"].intValue ?? 0,
-                                        message: p["message"].stringValue ?? ""))
-        }
+        problems += Engine.problems(finished, origin: ruleSet.origin)
         let dictionary: FieldDictionary
         do {
             dictionary = try FieldDictionary(described: described["fields"])
         } catch {
-            problems.append(parse(error.message, file: "fields"))
+            problems += error.problems
             return problems
         }
         problems += undeclaredFieldReads(ruleSet, dictionary: dictionary)
         problems += computedEffectStatuses(ruleSet, described: described)
-        problems += unclaimedCriteria(described, origin: ruleSet)
-        problems += FHIRMapping.check(ruleSet, dictionary: dictionary,
-                                      pathways: (described["ruleset"]["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
-                                      limits: limits)
+        problems += unclaimedCriteria(Catalog(described: described), origin: ruleSet)
+        problems += FHIRMapping.check(
+            ruleSet, dictionary: dictionary,
+            pathways: (described["ruleset"]["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
+            limits: limits)
         return problems
     }
 
     /// Warnings that do not stop the rules from loading: a number in a rule file's text that
     /// restates a threshold instead of formatting it from `use("thresholds")` (so a changed
     /// threshold would leave the old number in reasons and the signed catalogue).
-    public static func warnings(_ ruleSet: RuleSet, limits: LuaLimits = LuaLimits()) -> [RuleProblem] {
-        let engine: Engine
+    public static func warnings(_ ruleSet: RuleSet, limits: EngineLimits = EngineLimits()) -> [RuleProblem] {
+        let described: LuaValue
         do {
-            engine = try Engine(ruleSet: ruleSet, limits: limits)
+            let (state, runtime) = try Engine.startRuntime(limits: limits.lua)
+            for file in ruleSet.luaFiles where Engine.loadFile(file, state: state, runtime: runtime) != nil {
+                return []  // `check` reports why the rules do not load
+            }
+            _ = try state.call(runtime, "finish_loading")
+            described = try state.call(runtime, "describe")
         } catch {
-            return []  // `check` reports why the rules do not load
+            return []
         }
         var thresholds: [(name: String, value: Double)] = []
-        for (name, value) in engine.catalog.description["numbers"]["thresholds"].tableValue?.fields ?? [:] {
+        for (name, value) in described["numbers"]["thresholds"].tableValue?.fields ?? [:] {
             if let number = value.doubleValue { thresholds.append((name, number)) }
         }
         return restatedThresholds(ruleSet, thresholds: thresholds.sorted { $0.name < $1.name })
@@ -104,28 +90,24 @@ public enum RuleChecker {
                         let end = min(tns.length, m.range.location + m.range.length + 15)
                         let near = tns.substring(with: NSRange(location: start, length: end - start)).lowercased()
                         let hits = thresholds.filter { t in
-                            t.value == value && t.name.split(separator: "_").contains { word in
-                                word.count >= 3 && !["min", "max", "many", "two"].contains(word) && near.contains(word)
-                            }
+                            t.value == value
+                                && t.name.split(separator: "_").contains { word in
+                                    word.count >= 3 && !["min", "max", "many", "two"].contains(word) && near.contains(word)
+                                }
                         }
                         for t in hits {
-                            problems.append(RuleProblem(file: file.displayPath, line: index + 1, message:
-                                "'\(tns.substring(with: m.range))' restates threshold \(t.name); format it from use(\"thresholds\")"))
+                            problems.append(
+                                RuleProblem(
+                                    file: file.displayPath, line: index + 1,
+                                    message:
+                                        "'\(tns.substring(with: m.range))' restates threshold \(t.name); format it from use(\"thresholds\")"
+                                ))
                         }
                     }
                 }
             }
         }
         return problems
-    }
-
-    /// "file:line: message" back into its parts.
-    static func parse(_ message: String, file: String) -> RuleProblem {
-        let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        if parts.count == 3, let line = Int(parts[1]) {
-            return RuleProblem(file: String(parts[0]), line: line, message: parts[2].trimmingCharacters(in: .whitespaces))
-        }
-        return RuleProblem(file: file, line: 0, message: message)
     }
 
     /// Literal field paths given to c:get / c:opt / c:has that the dictionary does not declare.
@@ -141,8 +123,10 @@ public enum RuleChecker {
                     guard let r = Range(match.range(at: 1), in: code) else { continue }
                     let path = String(code[r])
                     if dictionary[normalise(path)] == nil {
-                        problems.append(RuleProblem(file: file.displayPath, line: index + 1,
-                                                    message: "reads '\(path)', which the field dictionary does not declare"))
+                        problems.append(
+                            RuleProblem(
+                                file: file.displayPath, line: index + 1,
+                                message: "reads '\(path)', which the field dictionary does not declare"))
                     }
                 }
             }
@@ -169,7 +153,8 @@ public enum RuleChecker {
         var problems: [RuleProblem] = []
         for r in rules where r["computed"].boolValue == true {
             guard let file = r["path"].stringValue, let line = r["line"].intValue, let id = r["id"].stringValue,
-                  let text = ruleSet.luaFiles.first(where: { $0.displayPath == file })?.text else { continue }
+                let text = ruleSet.luaFiles.first(where: { $0.displayPath == file })?.text
+            else { continue }
             let lines = text.components(separatedBy: "\n")
             let end = (starts[file] ?? []).filter { $0 > line }.min() ?? lines.count + 1
             let declared = r["declared"].stringValue
@@ -182,18 +167,27 @@ public enum RuleChecker {
                     let strength = m.range(at: 2).location == NSNotFound ? nil : ns.substring(with: m.range(at: 2))
                     let shown = strength.map { "\(status):\($0)" } ?? status
                     guard let k = rank(status, strength) else {
-                        problems.append(RuleProblem(file: file, line: n, message:
-                            "rule '\(id)': computed effect gives '\(shown)', which the precedence does not rank"))
+                        problems.append(
+                            RuleProblem(
+                                file: file, line: n,
+                                message:
+                                    "rule '\(id)': computed effect gives '\(shown)', which the precedence does not rank"))
                         continue
                     }
                     guard let declared, let d = precedence.firstIndex(of: declared) else {
-                        problems.append(RuleProblem(file: file, line: n, message:
-                            "rule '\(id)': computed effect can give '\(shown)' but the rule declares no status"))
+                        problems.append(
+                            RuleProblem(
+                                file: file, line: n,
+                                message:
+                                    "rule '\(id)': computed effect can give '\(shown)' but the rule declares no status"))
                         continue
                     }
                     if k < d {
-                        problems.append(RuleProblem(file: file, line: n, message:
-                            "rule '\(id)': computed effect can give '\(shown)', stronger than the '\(declared)' it declares"))
+                        problems.append(
+                            RuleProblem(
+                                file: file, line: n,
+                                message:
+                                    "rule '\(id)': computed effect can give '\(shown)', stronger than the '\(declared)' it declares"))
                     }
                 }
             }
@@ -209,14 +203,9 @@ public enum RuleChecker {
     }
 
     /// Criteria (K1-K74, P1-P19, ...) that no rule or score lists in `implements`.
-    static func unclaimedCriteria(_ described: LuaValue, origin: RuleSet) -> [RuleProblem] {
-        let ranges = (described["ruleset"]["criteria"].tableValue?.array ?? []).compactMap(\.stringValue)
-        var claimed = Set<String>()
-        for kind in ["rules", "scores"] {
-            for entry in described[kind].tableValue?.array ?? [] {
-                for id in entry["implements"].tableValue?.array ?? [] { if let s = id.stringValue { claimed.insert(s) } }
-            }
-        }
+    static func unclaimedCriteria(_ catalog: Catalog, origin: RuleSet) -> [RuleProblem] {
+        let ranges = catalog.criteria
+        let claimed = Set((catalog.rules + catalog.scores).flatMap(\.implements))
         let ruleset = origin.files.first { $0.relativePath == "ruleset.lua" }
         let rulesetFile = ruleset?.displayPath ?? origin.origin
         let line = (ruleset?.text.components(separatedBy: "\n").firstIndex { $0.contains("criteria =") }).map { $0 + 1 } ?? 0
@@ -233,8 +222,9 @@ public enum RuleChecker {
     public static func expand(_ range: String) -> [String] {
         let parts = range.split(separator: "-").map(String.init)
         guard parts.count == 2,
-              let prefix = parts[0].first.map(String.init),
-              let from = Int(parts[0].dropFirst()), let to = Int(parts[1].drop { !$0.isNumber }), from <= to else {
+            let prefix = parts[0].first.map(String.init),
+            let from = Int(parts[0].dropFirst()), let to = Int(parts[1].drop { !$0.isNumber }), from <= to
+        else {
             return [range]
         }
         return (from...to).map { "\(prefix)\($0)" }

@@ -1,15 +1,44 @@
 import Crypto
 import Foundation
 
-/// Why a rule set could not be loaded: a file that does not compile, a declaration that does not
-/// fit, a missing directory. The message names the file and line where there is one.
-public struct RuleSetError: Error, Sendable, CustomStringConvertible {
+/// One problem with a rule set: a file that does not compile, a declaration that does not fit.
+/// File and line are data from where they were found to every report.
+public struct RuleProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The rule file (or directory) concerned; empty when the problem has no file.
+    public var file: String
+    /// 0 when the problem concerns the file as a whole.
+    public var line: Int
     public var message: String
-    public var description: String { message }
 
-    public init(message: String) {
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
         self.message = message
     }
+
+    /// `file:line: message` (`file: message` without a line).
+    public var description: String {
+        if file.isEmpty { return message }
+        return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
+    }
+}
+
+/// Why a rule set could not be loaded: its problems, each with its file and line.
+public struct RuleSetError: Error, Sendable, CustomStringConvertible {
+    public var problems: [RuleProblem]
+
+    public init(problems: [RuleProblem]) {
+        self.problems = problems
+    }
+
+    /// One problem of a file (or of the rule set as a whole, with an empty file).
+    public init(file: String = "", line: Int = 0, message: String) {
+        problems = [RuleProblem(file: file, line: line, message: message)]
+    }
+
+    /// Every problem on its own line, `file:line: message`.
+    public var message: String { problems.map(\.description).joined(separator: "\n") }
+    public var description: String { message }
 }
 
 /// The text of a rule set: every file of a `Rules/` directory, as loaded from disk or from the copy
@@ -56,29 +85,38 @@ public struct RuleSet: Sendable {
     public static func load(directory: String) throws(RuleSetError) -> RuleSet {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RuleSetError(message: "\(directory): no such rules directory")
+            throw RuleSetError(file: directory, message: "no such rules directory")
         }
         let root = URL(fileURLWithPath: directory).standardizedFileURL
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
-                                                          options: [.skipsHiddenFiles]) else {
-            throw RuleSetError(message: "\(directory): cannot be read")
+        guard
+            let walker = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                options: [.skipsHiddenFiles])
+        else {
+            throw RuleSetError(file: directory, message: "cannot be read")
         }
         var files: [File] = []
         let display = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         for case let url as URL in walker {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let full = url.standardizedFileURL.path
             let relative = full.hasPrefix(root.path + "/") ? String(full.dropFirst(root.path.count + 1)) : url.lastPathComponent
+            let isRegularFile: Bool
+            do {
+                isRegularFile = try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true
+            } catch {
+                throw RuleSetError(file: "\(display)/\(relative)", message: "cannot be read: \(error.localizedDescription)")
+            }
+            guard isRegularFile else { continue }
             guard let data = FileManager.default.contents(atPath: full) else {
-                throw RuleSetError(message: "\(display)/\(relative): cannot be read")
+                throw RuleSetError(file: "\(display)/\(relative)", message: "cannot be read")
             }
             guard let text = String(validating: data, as: UTF8.self) else {
-                throw RuleSetError(message: "\(display)/\(relative): is not UTF-8 text")
+                throw RuleSetError(file: "\(display)/\(relative)", message: "is not UTF-8 text")
             }
             files.append(File(relativePath: relative, displayPath: "\(display)/\(relative)", text: text))
         }
         guard files.contains(where: { $0.relativePath.hasSuffix(".lua") }) else {
-            throw RuleSetError(message: "\(directory): holds no .lua rule files")
+            throw RuleSetError(file: directory, message: "holds no .lua rule files")
         }
         return RuleSet(origin: display, files: files)
     }

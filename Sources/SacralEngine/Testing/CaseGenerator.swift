@@ -1,5 +1,3 @@
-import LuaKit
-
 /// Generates valid cases from the field dictionary alone: every declared field, with values drawn
 /// from its type, range and enumeration (some fields left out, as in real case files). It knows
 /// nothing clinical, so it exercises the rules with combinations nobody wrote down — for
@@ -16,7 +14,7 @@ public struct CaseGenerator {
     }
 
     /// One case with the given id.
-    public mutating func next(id: String) -> CaseValue {
+    public mutating func next(id: String) -> JSONValue {
         var value = object(under: "", depth: 0)
         if case .object(var pairs) = value {
             if let i = pairs.firstIndex(where: { $0.key == "id" }) { pairs[i].value = .string(id) }
@@ -29,8 +27,8 @@ public struct CaseGenerator {
         dictionary.fields.filter { FieldDictionary.parent(of: $0.path) == parent && $0.kind != .any }
     }
 
-    private mutating func object(under parent: String, depth: Int) -> CaseValue {
-        var pairs: [(key: String, value: CaseValue)] = []
+    private mutating func object(under parent: String, depth: Int) -> JSONValue {
+        var pairs: [(key: String, value: JSONValue)] = []
         for field in children(of: parent) {
             if !field.required && rng.chance(missingRate) { continue }
             let key = String(field.path.split(separator: ".").last ?? "")
@@ -39,14 +37,14 @@ public struct CaseGenerator {
         return .object(pairs)
     }
 
-    private mutating func value(for field: FieldDictionary.Field, depth: Int) -> CaseValue {
+    private mutating func value(for field: FieldDictionary.Field, depth: Int) -> JSONValue {
         switch field.kind {
         case .object:
             return object(under: field.path, depth: depth + 1)
         case .list:
             if field.itemKind == .object {
                 let count = 1 + rng.below(3)
-                var items: [CaseValue] = []
+                var items: [JSONValue] = []
                 for i in 0..<count {
                     var item = object(under: field.path + "[]", depth: depth + 1)
                     if case .object(var pairs) = item, let j = pairs.firstIndex(where: { $0.key == "id" }) {
@@ -55,33 +53,37 @@ public struct CaseGenerator {
                     }
                     items.append(item)
                 }
-                return .list(items)
+                return .array(items)
             }
             let pool = field.itemEnumeration ?? []
-            guard !pool.isEmpty else { return .list([]) }
-            var chosen: [CaseValue] = []
+            guard !pool.isEmpty else { return .array([]) }
+            var chosen: [JSONValue] = []
             for candidate in pool.shuffled(using: &rng).prefix(1 + rng.below(min(3, pool.count))) {
-                chosen.append(Self.caseValue(candidate))
+                chosen.append(candidate)
             }
-            return .list(chosen)
+            return .array(chosen)
         default:
-            return scalar(kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
-                          maximum: field.maximum, multipleOf: field.multipleOf, path: field.path)
+            return scalar(
+                kind: field.kind, enumeration: field.enumeration, minimum: field.minimum,
+                maximum: field.maximum, multipleOf: field.multipleOf, path: field.path)
         }
     }
 
-    private mutating func scalar(kind: FieldDictionary.Field.Kind, enumeration: [LuaValue]?, minimum: Double?,
-                                 maximum: Double?, multipleOf: Double?, path: String) -> CaseValue {
+    private mutating func scalar(
+        kind: FieldDictionary.Field.Kind, enumeration: [JSONValue]?, minimum: Double?,
+        maximum: Double?, multipleOf: Double?, path: String
+    ) -> JSONValue {
         if let enumeration, !enumeration.isEmpty {
-            return Self.caseValue(enumeration[rng.below(enumeration.count)])
+            return enumeration[rng.below(enumeration.count)]
         }
-        let lo = minimum ?? 0, hi = maximum ?? 100
+        let lo = minimum ?? 0
+        let hi = maximum ?? 100
         switch kind {
         case .boolean: return .bool(rng.chance(0.5))
         case .integer:
             let step = Int(multipleOf ?? 1)
             let n = (Int(hi) - Int(lo)) / max(1, step)
-            return .int(Int(lo) + step * rng.below(n + 1))
+            return .int(Int64(Int(lo) + step * rng.below(n + 1)))
         case .number:
             // Two decimals, and now and then exactly on a bound, where rules have their edges.
             if rng.chance(0.05) { return .double(rng.chance(0.5) ? lo : hi) }
@@ -92,15 +94,6 @@ public struct CaseGenerator {
         }
     }
 
-    static func caseValue(_ lua: LuaValue) -> CaseValue {
-        switch lua {
-        case .string(let s): return .string(s)
-        case .integer(let i): return .int(Int(i))
-        case .number(let d): return .double(d)
-        case .boolean(let b): return .bool(b)
-        default: return .null
-        }
-    }
 }
 
 /// A small, fast, seedable generator (Steele et al.); the standard library's is not seedable.
@@ -119,10 +112,10 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func chance(_ p: Double) -> Bool { unit() < p }
 }
 
-extension CaseValue {
+extension JSONValue {
     /// The value as JSON text (also valid YAML): generated cases are written this way.
     public var json: String {
-        JSONValue(self).serialized(pretty: false)
+        serialized(pretty: false)
     }
 
     /// The value as a Lua table constructor, for running the rules in the stock interpreter.
@@ -136,23 +129,9 @@ extension CaseValue {
             var out = ""
             JSONValue.quote(s, into: &out)
             return out
-        case .list(let items): return "{" + items.map(\.luaLiteral).joined(separator: ",") + "}"
+        case .array(let items): return "{" + items.map(\.luaLiteral).joined(separator: ",") + "}"
         case .object(let pairs):
             return "{" + pairs.filter { $0.value != .null }.map { "[\"\($0.key)\"]=\($0.value.luaLiteral)" }.joined(separator: ",") + "}"
-        }
-    }
-}
-
-extension JSONValue {
-    init(_ value: CaseValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(Int64(i))
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .list(let items): self = .array(items.map(JSONValue.init))
-        case .object(let pairs): self = .object(pairs.map { ($0.key, JSONValue($0.value)) })
         }
     }
 }

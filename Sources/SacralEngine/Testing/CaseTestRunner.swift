@@ -1,9 +1,11 @@
 import Foundation
-import LuaKit
 
 /// The outcome of one case file under `sacral test`.
 public struct CaseTestResult: Sendable {
-    public enum Status: String, Sendable { case passed, failed, skipped, badInput = "bad_input" }
+    public enum Status: String, Sendable {
+        case passed, failed, skipped
+        case badInput = "bad_input"
+    }
 
     public var file: String
     public var caseID: String?
@@ -52,46 +54,58 @@ public struct CaseTestRunner {
     /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`. With
     /// coverage, rule coverage comes from the decisions' traces and line coverage from each
     /// worker's Lua line hook, merged.
-    public static func run(files: [String], ruleSet: RuleSet, limits: LuaLimits, workers: Int, coverage: Bool,
-                           stopOnFailure: Bool) throws(RuleSetError) -> CaseTestRun {
+    public static func run(
+        files: [String], ruleSet: RuleSet, limits: EngineLimits, workers: Int, coverage: Bool,
+        stopOnFailure: Bool
+    ) throws(RuleSetError) -> CaseTestRun {
         let first = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
         let workers = stopOnFailure ? 1 : max(1, min(workers, files.count / 50 + 1))
         if workers == 1 {
             let (results, table) = CaseTestRunner(engine: first, coverage: coverage, stopOnFailure: stopOnFailure).run(files: files)
-            return CaseTestRun(results: results, coverage: table, lines: coverage ? first.lineCoverage() : [])
+            return CaseTestRun(results: results, coverage: table, lines: coverage ? try first.lineCoverage() : [])
         }
         let collector = ResultCollector(count: files.count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            guard let engine = try? Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage) else { return }
             let mine = stride(from: worker, to: files.count, by: workers).map { $0 }
-            let runner = CaseTestRunner(engine: engine, coverage: coverage)
-            let (results, _) = runner.run(files: mine.map { files[$0] })
-            collector.store(zip(mine, results).map { ($0, $1) }, lines: coverage ? engine.lineCoverage() : [])
+            do throws(RuleSetError) {
+                let engine = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
+                let runner = CaseTestRunner(engine: engine, coverage: coverage)
+                let (results, _) = runner.run(files: mine.map { files[$0] })
+                collector.store(zip(mine, results).map { ($0, $1) }, lines: coverage ? try engine.lineCoverage() : [])
+            } catch {
+                collector.fail(error)
+            }
         }
+        // A worker's engine loaded the same rules as the first, so this does not happen; if it
+        // ever does, the run stops with the reason rather than report the files as failed.
+        if let error = collector.error { throw error }
         let results = collector.results.enumerated().map { i, r in
             r ?? CaseTestResult(file: files[i], status: .failed, messages: ["the worker evaluating this file failed"])
         }
-        return CaseTestRun(results: results,
-                           coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
-                           lines: collector.lines)
+        return CaseTestRun(
+            results: results,
+            coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
+            lines: collector.lines)
     }
 
     /// Rule coverage from the traces of the decisions.
     static func coverage(of results: [CaseTestResult], catalog: Catalog) -> [RuleCoverage] {
-        var evaluated: [String: Int] = [:], fired: [String: Int] = [:]
+        var evaluated: [String: Int] = [:]
+        var fired: [String: Int] = [:]
         for r in results {
             guard let trace = r.decision?.trace else { continue }
-            var seen = Set<String>(), seenFired = Set<String>()
-            for (rule, outcome) in trace {
-                if seen.insert(rule).inserted { evaluated[rule, default: 0] += 1 }
-                if outcome == "fired", seenFired.insert(rule).inserted { fired[rule, default: 0] += 1 }
+            var seen = Set<String>()
+            var seenFired = Set<String>()
+            for t in trace {
+                if seen.insert(t.rule).inserted { evaluated[t.rule, default: 0] += 1 }
+                if t.outcome == "fired", seenFired.insert(t.rule).inserted { fired[t.rule, default: 0] += 1 }
             }
         }
         return catalog.rules.map { RuleCoverage(rule: $0, evaluated: evaluated[$0.id] ?? 0, fired: fired[$0.id] ?? 0) }
     }
 
     public func run(files: [String]) -> (results: [CaseTestResult], coverage: [RuleCoverage]) {
-        let checker = ExpectationChecker(pathways: engine.catalog.pathways)
+        let checker = ExpectationChecker(engine: engine)
         var results: [CaseTestResult] = []
         for file in files {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -143,6 +157,13 @@ private final class ResultCollector: @unchecked Sendable {
     }
 
     private var lineSets: [String: LineCoverage] = [:]
+    private(set) var error: RuleSetError?
+
+    func fail(_ error: RuleSetError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if self.error == nil { self.error = error }
+    }
 
     var lines: [LineCoverage] { lineSets.keys.sorted().map { lineSets[$0]! } }
 

@@ -34,11 +34,15 @@ public struct ImpactDiff {
             case (.failure, .failure):
                 continue  // bad under both: not a change the rules made
             case (.success(let ca), .failure(let e)):
-                changes.append(ImpactChange(file: file, caseID: ca.id, area: "case", aspect: "input",
-                                            old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
+                changes.append(
+                    ImpactChange(
+                        file: file, caseID: ca.id, area: "case", aspect: "input",
+                        old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
             case (.failure(let e), .success(let cb)):
-                changes.append(ImpactChange(file: file, caseID: cb.id, area: "case", aspect: "input",
-                                            old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
+                changes.append(
+                    ImpactChange(
+                        file: file, caseID: cb.id, area: "case", aspect: "input",
+                        old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
             }
         }
         return (changes, files.count)
@@ -51,46 +55,48 @@ public struct ImpactDiff {
         }
         let pathways = a.pathwayIDs + b.pathwayIDs.filter { !a.pathwayIDs.contains($0) }
         for p in pathways {
-            let pa = a.document["pathways"]?[p], pb = b.document["pathways"]?[p]
-            add(p, "status", Self.status(pa), Self.status(pb))
-            let lesions = (pa?["lesions"]?.objectValue ?? []).map(\.0) + (pb?["lesions"]?.objectValue ?? []).map(\.0)
+            let pa = a.pathway(p)
+            let pb = b.pathway(p)
+            add(p, "status", Self.status(pa?.status, pa?.strength), Self.status(pb?.status, pb?.strength))
+            let lesions = (pa?.lesions ?? []).map(\.id) + (pb?.lesions ?? []).map(\.id)
             var seen = Set<String>()
             for l in lesions where seen.insert(l).inserted {
-                add(p, "lesion \(l)", Self.status(pa?["lesions"]?[l]), Self.status(pb?["lesions"]?[l]))
-                add(p, "approach \(l)", Self.list(pa?["lesions"]?[l]?["approach"]), Self.list(pb?["lesions"]?[l]?["approach"]))
+                let la = pa?.lesion(l)
+                let lb = pb?.lesion(l)
+                add(p, "lesion \(l)", Self.status(la?.status, la?.strength), Self.status(lb?.status, lb?.strength))
+                add(p, "approach \(l)", Self.list(la?.approach), Self.list(lb?.approach))
             }
-            add(p, "detail", pa?["detail"]?.serialized(pretty: false) ?? "", pb?["detail"]?.serialized(pretty: false) ?? "")
+            let detail = { (x: Decision.Pathway?) in x.map { JSONValue.object($0.detail).serialized(pretty: false) } ?? "" }
+            add(p, "detail", detail(pa), detail(pb))
             add(p, "reasons", Self.reasons(pa), Self.reasons(pb))
         }
-        let alerts = { (d: Decision) in Self.list(.array((d.document["alerts"]?.arrayValue ?? []).compactMap { $0["id"] })) }
-        add("alerts", "alerts", alerts(a), alerts(b))
+        add("alerts", "alerts", Self.list(a.alerts.map(\.id)), Self.list(b.alerts.map(\.id)))
         let plan = { (d: Decision) in
             // Steps joined by ", ": the arrow separates old from new.
-            (d.document["plan"]?.arrayValue ?? []).map { "\($0["pathway"]?.stringValue ?? "")(\($0["timing"]?.stringValue ?? "-"))" }
-                .joined(separator: ", ")
+            d.plan.map { "\($0.pathway)(\($0.timing ?? "-"))" }.joined(separator: ", ")
         }
         add("plan", "plan", plan(a), plan(b))
         return out
     }
 
-    private static func status(_ node: JSONValue?) -> String {
-        guard let node, let s = node["status"]?.stringValue else { return "(absent)" }
-        if let strength = node["strength"]?.stringValue { return "\(s) (\(strength))" }
-        return s
+    private static func status(_ status: PathwayStatus?, _ strength: String?) -> String {
+        guard let status else { return "(absent)" }
+        if let strength { return "\(status) (\(strength))" }
+        return status.rawValue
     }
 
-    private static func list(_ node: JSONValue?) -> String {
-        "[" + (node?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") + "]"
+    private static func list(_ items: [String]?) -> String {
+        "[" + (items ?? []).joined(separator: ", ") + "]"
     }
 
     /// The rules that spoke, with what they said: a change of wording does not count, a change of
     /// rule, status or outcome does.
-    private static func reasons(_ node: JSONValue?) -> String {
-        (node?["reasons"]?.arrayValue ?? []).map { r in
-            var s = r["rule"]?.stringValue ?? "?"
-            if let l = r["lesion"]?.stringValue { s += "@\(l)" }
-            if let st = r["status"]?.stringValue { s += ":\(st)" }
-            if let o = r["outcome"]?.stringValue, o != "fired" { s += "(\(o))" }
+    private static func reasons(_ pathway: Decision.Pathway?) -> String {
+        (pathway?.reasons ?? []).map { r in
+            var s = r.rule
+            if let l = r.lesion { s += "@\(l)" }
+            if let st = r.status { s += ":\(st)" }
+            if r.outcome != .fired { s += "(\(r.outcome.rawValue))" }
             return s
         }.sorted().joined(separator: ", ")
     }
@@ -125,12 +131,23 @@ public struct ImpactDiff {
         .object([
             ("old", .object([("origin", .string(old.ruleSet.origin)), ("sha256", .string(old.ruleSet.sha256))])),
             ("new", .object([("origin", .string(new.ruleSet.origin)), ("sha256", .string(new.ruleSet.sha256))])),
-            ("summary", .object([("cases", .int(Int64(cases))), ("changed_cases", .int(Int64(Set(changes.map(\.file)).count))),
-                                 ("changes", .int(Int64(changes.count)))])),
-            ("changes", .array(changes.map { c in
-                .object([("file", .string(c.file)), ("case", .string(c.caseID)), ("area", .string(c.area)),
-                         ("aspect", .string(c.aspect)), ("old", .string(c.old)), ("new", .string(c.new))])
-            })),
+            (
+                "summary",
+                .object([
+                    ("cases", .int(Int64(cases))), ("changed_cases", .int(Int64(Set(changes.map(\.file)).count))),
+                    ("changes", .int(Int64(changes.count))),
+                ])
+            ),
+            (
+                "changes",
+                .array(
+                    changes.map { c in
+                        .object([
+                            ("file", .string(c.file)), ("case", .string(c.caseID)), ("area", .string(c.area)),
+                            ("aspect", .string(c.aspect)), ("old", .string(c.old)), ("new", .string(c.new)),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -39,15 +39,17 @@ public struct TestReport {
                 out += "FAIL \(r.file)" + (r.caseID.map { " (\($0))" } ?? "") + "\n"
                 for m in r.messages { out += "     rule failure: \(m)\n" }
                 for c in r.failedChecks {
-                    out += "     \(c.key): expected \(c.expected), got \(c.actual)\n"
-                    if let pathway = c.pathway, let reasons = r.decision?.document["pathways"]?[pathway]?["reasons"]?.arrayValue {
+                    out += "     \(c.failureText)\n"
+                    if let pathway = c.pathway, let decided = r.decision?.pathway(pathway) {
                         out += "       because (\(pathway)):\n"
-                        for reason in reasons {
-                            var tag = reason["status"]?.stringValue ?? reason["outcome"]?.stringValue ?? "note"
-                            if let s = reason["strength"]?.stringValue { tag += " \(s)" }
-                            out += "         • \(reason["rule"]?.stringValue ?? "?") [\(tag)]: \(reason["text"]?.stringValue ?? "")\n"
-                            if let inputs = reason["inputs"]?.objectValue, !inputs.isEmpty {
-                                out += "           inputs: " + inputs.map { "\($0.0)=\(ExpectationChecker.text($0.1))" }.joined(separator: ", ") + "\n"
+                        for reason in decided.reasons {
+                            var tag = reason.status?.rawValue ?? reason.outcome.rawValue
+                            if let s = reason.strength { tag += " \(s)" }
+                            out += "         • \(reason.rule) [\(tag)]: \(reason.text ?? "")\n"
+                            if !reason.inputs.isEmpty {
+                                out +=
+                                    "           inputs: " + reason.inputs.map { "\($0.key)=\($0.value.inlineText)" }.joined(separator: ", ")
+                                    + "\n"
                             }
                         }
                     }
@@ -81,7 +83,8 @@ public struct TestReport {
                 if l.covered.count < l.executable.count { out += "  never run: \(l.missedRanges)" }
                 out += "\n"
             }
-            let total = lines.reduce(0) { $0 + $1.executable.count }, run = lines.reduce(0) { $0 + $1.covered.count }
+            let total = lines.reduce(0) { $0 + $1.executable.count }
+            let run = lines.reduce(0) { $0 + $1.covered.count }
             out += String(format: "Lines: %.1f%% of %d\n", total == 0 ? 100 : Double(run) * 100 / Double(total), total)
         }
         return out
@@ -93,35 +96,68 @@ public struct TestReport {
     }
 
     public func json() -> JSONValue {
-        var doc: [(String, JSONValue)] = [
-            ("summary", .object([
-                ("passed", .int(Int64(count(.passed)))), ("failed", .int(Int64(count(.failed)))),
-                ("skipped", .int(Int64(count(.skipped)))), ("bad_input", .int(Int64(count(.badInput)))),
-            ])),
-            ("results", .array(results.map { r in
-                var fields: [(String, JSONValue)] = [("file", .string(r.file))]
-                if let id = r.caseID { fields.append(("case", .string(id))) }
-                fields.append(("status", .string(r.status.rawValue)))
-                fields.append(("checks", .array(r.checks.map { c in
-                    .object([("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
-                             ("passed", .bool(c.passed))])
-                })))
-                if !r.messages.isEmpty { fields.append(("messages", .array(r.messages.map(JSONValue.string)))) }
-                return .object(fields)
-            })),
+        var doc: [(key: String, value: JSONValue)] = [
+            (
+                "summary",
+                .object([
+                    ("passed", .int(Int64(count(.passed)))), ("failed", .int(Int64(count(.failed)))),
+                    ("skipped", .int(Int64(count(.skipped)))), ("bad_input", .int(Int64(count(.badInput)))),
+                ])
+            ),
+            (
+                "results",
+                .array(
+                    results.map { r in
+                        var fields: [(key: String, value: JSONValue)] = [("file", .string(r.file))]
+                        if let id = r.caseID { fields.append(("case", .string(id))) }
+                        fields.append(("status", .string(r.status.rawValue)))
+                        fields.append(
+                            (
+                                "checks",
+                                .array(
+                                    r.checks.map { c in
+                                        var check: [(key: String, value: JSONValue)] = [
+                                            ("key", .string(c.key)), ("expected", .string(c.expected)), ("actual", .string(c.actual)),
+                                            ("passed", .bool(c.passed)),
+                                        ]
+                                        if let problem = c.problem { check.append(("problem", .string(problem))) }
+                                        return .object(check)
+                                    })
+                            ))
+                        if !r.messages.isEmpty { fields.append(("messages", .array(r.messages.map(JSONValue.string)))) }
+                        return .object(fields)
+                    })
+            ),
         ]
         if !coverage.isEmpty {
-            doc.append(("coverage", .object([
-                ("fired_percent", .double((firedPercent * 10).rounded() / 10)),
-                ("lines", .array(lines.map { l in
-                    .object([("file", .string(l.file)), ("executable", .int(Int64(l.executable.count))),
-                             ("covered", .int(Int64(l.covered.count))),
-                             ("never_run", .array(l.executable.subtracting(l.covered).sorted().map { .int(Int64($0)) }))])
-                })),
-                ("rules", .array(coverage.map { c in
-                    .object([("rule", .string(c.rule.id)), ("evaluated", .int(Int64(c.evaluated))), ("fired", .int(Int64(c.fired)))])
-                })),
-            ])))
+            doc.append(
+                (
+                    "coverage",
+                    .object([
+                        ("fired_percent", .double((firedPercent * 10).rounded() / 10)),
+                        (
+                            "lines",
+                            .array(
+                                lines.map { l in
+                                    .object([
+                                        ("file", .string(l.file)), ("executable", .int(Int64(l.executable.count))),
+                                        ("covered", .int(Int64(l.covered.count))),
+                                        ("never_run", .array(l.executable.subtracting(l.covered).sorted().map { .int(Int64($0)) })),
+                                    ])
+                                })
+                        ),
+                        (
+                            "rules",
+                            .array(
+                                coverage.map { c in
+                                    .object([
+                                        ("rule", .string(c.rule.id)), ("evaluated", .int(Int64(c.evaluated))),
+                                        ("fired", .int(Int64(c.fired))),
+                                    ])
+                                })
+                        ),
+                    ])
+                ))
         }
         return .object(doc)
     }
@@ -131,22 +167,27 @@ public struct TestReport {
     public func junit(suiteName: String = "sacral") -> String {
         let total = results.reduce(0) { $0 + $1.seconds }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
-        xml += "  <testsuite name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml +=
+            "<testsuites name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml +=
+            "  <testsuite name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.badInput))\" skipped=\"\(count(.skipped))\" time=\"\(String(format: "%.3f", total))\">\n"
         for r in results {
             let classname = (r.file as NSString).deletingLastPathComponent
             let name = r.caseID ?? (r.file as NSString).lastPathComponent
-            xml += "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(name))\" file=\"\(escape(r.file))\" time=\"\(String(format: "%.4f", r.seconds))\""
+            xml +=
+                "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(name))\" file=\"\(escape(r.file))\" time=\"\(String(format: "%.4f", r.seconds))\""
             switch r.status {
             case .passed:
                 xml += "/>\n"
             case .skipped:
                 xml += ">\n      <skipped message=\"no expect: block\"/>\n    </testcase>\n"
             case .badInput:
-                xml += ">\n      <error message=\"\(escape(r.messages.first ?? "bad input"))\">\(escape(r.messages.joined(separator: "\n")))</error>\n    </testcase>\n"
+                xml +=
+                    ">\n      <error message=\"\(escape(r.messages.first ?? "bad input"))\">\(escape(r.messages.joined(separator: "\n")))</error>\n    </testcase>\n"
             case .failed:
-                let lines = r.messages.map { "rule failure: \($0)" } + r.failedChecks.map { "\($0.key): expected \($0.expected), got \($0.actual)" }
-                xml += ">\n      <failure message=\"\(escape(lines.first ?? "failed"))\">\(escape(lines.joined(separator: "\n")))</failure>\n    </testcase>\n"
+                let lines = r.messages.map { "rule failure: \($0)" } + r.failedChecks.map(\.failureText)
+                xml +=
+                    ">\n      <failure message=\"\(escape(lines.first ?? "failed"))\">\(escape(lines.joined(separator: "\n")))</failure>\n    </testcase>\n"
             }
         }
         xml += "  </testsuite>\n</testsuites>\n"

@@ -1,0 +1,73 @@
+import LuaKit
+
+// The one place where the Lua bridge's values meet SacralEngine's: LuaKit's types never appear in
+// SacralEngine's public API.
+
+extension JSONValue {
+    /// Plain data from Lua: a sequence becomes an array, a record an object with sorted keys, an
+    /// empty table an empty array.
+    init(_ lua: LuaValue) {
+        switch lua {
+        case .nil: self = .null
+        case .boolean(let b): self = .bool(b)
+        case .integer(let i): self = .int(i)
+        case .number(let d): self = d.isFinite ? .double(d) : .null
+        case .string(let s): self = .string(s)
+        case .table(let t):
+            if t.fields.isEmpty {
+                self = .array(t.array.map(JSONValue.init))
+            } else {
+                var pairs = t.sortedKeys.map { (key: $0, value: JSONValue(t.fields[$0]!)) }
+                if !t.array.isEmpty {
+                    pairs = t.array.enumerated().map { (key: String($0.offset + 1), value: JSONValue($0.element)) } + pairs
+                }
+                self = .object(pairs)
+            }
+        }
+    }
+
+    /// A Lua record as an object with sorted keys (an empty table is an empty object).
+    static func sortedObject(_ lua: LuaValue) -> JSONValue {
+        .object(sortedMembers(lua))
+    }
+
+    /// The members of a Lua record, keys sorted.
+    static func sortedMembers(_ lua: LuaValue) -> [(key: String, value: JSONValue)] {
+        guard let t = lua.tableValue else { return [] }
+        return t.sortedKeys.map { (key: $0, value: JSONValue(t.fields[$0]!)) }
+    }
+}
+
+extension LuaValue {
+    /// Builds a Lua value from case data without checking it against the dictionary.
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .nil
+        case .bool(let b): self = .boolean(b)
+        case .int(let i): self = .integer(i)
+        case .double(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .list(items.map(LuaValue.init))
+        case .object(let pairs):
+            var fields: [String: LuaValue] = [:]
+            for (k, v) in pairs { fields[k] = LuaValue(v) }
+            self = .record(fields)
+        }
+    }
+}
+
+/// Resource limits of the rules' sandbox: the memory cap of the Lua state and the instructions one
+/// budget window (one rule call) allows.
+public struct EngineLimits: Sendable, Equatable {
+    /// Bytes the state may hold while running rule code.
+    public var memoryBytes: Int
+    /// Instructions one rule call may run before it is stopped (fail closed).
+    public var instructionsPerWindow: Int
+
+    public init(memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000) {
+        self.memoryBytes = memoryBytes
+        self.instructionsPerWindow = instructionsPerWindow
+    }
+
+    var lua: LuaLimits { LuaLimits(memoryBytes: memoryBytes, instructionsPerWindow: instructionsPerWindow) }
+}
