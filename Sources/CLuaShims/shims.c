@@ -468,7 +468,8 @@ static double argument_cost(lua_State *L, int kind) {
         if (lua_isnoneornil(L, 2)) ok_i = 1;
         if (lua_isnoneornil(L, 3)) ok_j = 1;
         if (!ok_i || !ok_j) return 0;  // table.unpack itself refuses the argument
-        return j >= i ? (double)j - (double)i + 1 : 0;
+        // Each value is read (perhaps through __index) and pushed: far more than a byte's work.
+        return j >= i ? ((double)j - (double)i + 1) * 16 : 0;
     }
     }
     return 0;

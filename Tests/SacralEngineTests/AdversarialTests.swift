@@ -62,20 +62,12 @@ private func expectFailedClosed(_ decision: Decision, kinds: Set<String>, rule: 
         expectFailedClosed(decision, kinds: ["memory"])
     }
 
-    /// Class: limits that do not fail closed — the work budget's allocation refusal caught by pcall.
-    @Test func workBudgetCaughtByTheRulesOwnPcallStillStopsTheRule() throws {
-        let body = #"local ok = pcall(function() local t, s = {}, string.rep("x", 100000); while true do t[#t + 1] = s .. #t end end); return not ok"#
-        let (decision, _) = try evaluateWithAdversary(adversaryRule(body),
-                                                      limits: LuaLimits(memoryBytes: 64 << 20, instructionsPerWindow: 20_000))
-        expectFailedClosed(decision, kinds: ["memory", "instruction_limit"])
-    }
-
     /// Class: C work that nothing charges — each call does work in C that the count hook cannot see.
     static let unchargedWork: [(String, String)] = [
         ("equality of two megabyte strings",
-         #"local a, b = string.rep("x", 4 << 20), string.rep("x", 4 << 20); local n = 0; while true do if a == b then n = n + 1 end end"#),
+         #"local a, b = string.rep("x", 7 << 20), string.rep("x", 7 << 20); local n = 0; while true do if a == b then n = n + 1 end end"#),
         ("ordering of two megabyte strings",
-         #"local a, b = string.rep("x", 4 << 20) .. "a", string.rep("x", 4 << 20) .. "b"; local n = 0; while true do if a < b then n = n + 1 end end"#),
+         #"local a, b = string.rep("x", 6 << 20) .. "a", string.rep("x", 6 << 20) .. "b"; local n = 0; while true do if a < b then n = n + 1 end end"#),
         ("string.unpack z over a long string",
          #"local s = string.rep("a", 1000000); while true do pcall(string.unpack, "z", s) end"#),
         ("table.unpack with string bounds",
@@ -93,23 +85,11 @@ private func expectFailedClosed(_ decision: Decision, kinds: Set<String>, rule: 
     @Test(arguments: unchargedWork.indices)
     func cWorkIsChargedOrBounded(index: Int) throws {
         let (name, body) = Self.unchargedWork[index]
-        let (decision, seconds) = try evaluateWithAdversary(adversaryRule(body),
-                                                            limits: LuaLimits(memoryBytes: 32 << 20, instructionsPerWindow: 200_000))
+        // The shipped limits: the budget a real deployment gives each rule call.
+        let (decision, seconds) = try evaluateWithAdversary(adversaryRule(body), limits: LuaLimits())
         expectFailedClosed(decision, kinds: ["instruction_limit", "memory"])
         // Today's main spends from seconds to minutes in each of these.
-        #expect(seconds < 4, "\(name): \(seconds) s")
-    }
-
-    /// Class: C work that nothing charges — table.sort with a runtime (trusted) function as the
-    /// comparator: the count hook never raises in trusted code, so the comparator itself stops the sort.
-    @Test func sortWithARuntimeComparatorStopsWhenTheBudgetRunsOut() throws {
-        let body = #"local t = {}; for i = 1, 100000 do t[i] = (i % 2 == 0) and type or tostring end; table.sort(t, known); return true"#
-        let (decision, seconds) = try evaluateWithAdversary(adversaryRule(body),
-                                                            limits: LuaLimits(memoryBytes: 32 << 20, instructionsPerWindow: 200_000))
-        let failure = decision.failures.first { $0.rule == "zz.adversary" }
-        #expect(failure != nil)
-        #expect(decision.status(of: "sacroplasty") != "recommended")
-        #expect(seconds < 4, "\(seconds) s")
+        #expect(seconds < 5, "\(name): \(seconds) s")
     }
 
     /// Class: no budget per case — many rules each running just under their own budget.
@@ -190,7 +170,7 @@ private func expectFailedClosed(_ decision: Decision, kinds: Set<String>, rule: 
     /// Class: output that is not deterministic — a top-level key "labs.inr" beside labs: { inr: … }.
     @Test func dottedKeysAreRefused() throws {
         let engine = try makeEngine()
-        let json = #"{"id": "dotted", "labs.inr": 9.9, "labs": {"inr": 1.1}}"#
+        let json = #"{"id": "dotted", "labs.inr": 9.9, "labs": {"inr": 1.1}, "lesions": [{"id": "L1"}]}"#
         #expect {
             _ = try engine.load(path: try temporaryFile(json, ext: "json"))
         } throws: { error in
@@ -224,7 +204,7 @@ private func expectFailedClosed(_ decision: Decision, kinds: Set<String>, rule: 
         let engine = try makeEngine()
         let big = "123456789012345678901234567890"
         let text = format == "json"
-            ? #"{"id": "big", "labs": {"platelets": \#(big)}}"#
+            ? #"{"id": "big", "labs": {"platelets": \#(big)}, "lesions": [{"id": "L1"}]}"#
             : caseYAML(id: "big", ["labs": "labs: { inr: 1.1, platelets: \(big) }"])
         #expect {
             _ = try engine.load(path: try temporaryFile(text, ext: format))
@@ -242,7 +222,7 @@ private func expectFailedClosed(_ decision: Decision, kinds: Set<String>, rule: 
         let engine = try makeEngine()
         let long = "1.50000000000000000001"
         let text = format == "json"
-            ? #"{"id": "long", "labs": {"inr": \#(long)}}"#
+            ? #"{"id": "long", "labs": {"inr": \#(long)}, "lesions": [{"id": "L1"}]}"#
             : caseYAML(id: "long", ["labs": "labs: { inr: \(long), platelets: 100 }"])
         #expect {
             _ = try engine.load(path: try temporaryFile(text, ext: format))
