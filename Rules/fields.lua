@@ -4,7 +4,7 @@
 --
 -- field { path, type = "string"|"integer"|"number"|"boolean"|"object"|"list"|"any",
 --         enum = {...}, min = n, max = n, multiple_of = n, required = true,
---         items = { type = ..., enum = ... }, min_items = n, unique = true, unit = "...", doc = "..." }
+--         items = { type = ..., enum = ... }, min_items = n, max_items = n, unique = true, unit = "...", doc = "..." }
 -- A path names list items with "[]": "lesions[].zones".
 
 -- Top level
@@ -14,7 +14,7 @@ field { "patient", type = "object" }
 field { "labs", type = "object" }
 field { "comorbidities", type = "object" }
 field { "cancer", type = "object" }
-field { "lesions", type = "list", items = { type = "object" }, min_items = 1, required = true,
+field { "lesions", type = "list", items = { type = "object" }, min_items = 1, max_items = 20, required = true,
         doc = "one entry per sacral lesion" }
 field { "symptoms", type = "object" }
 field { "history", type = "object", doc = "prior treatment" }

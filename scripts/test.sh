@@ -43,6 +43,9 @@ if [ "${SACRAL_SKIP_FUZZ:-0}" != 1 ]; then
     scripts/fuzz.sh 60
 fi
 
+echo "== rule fuzz pass (scripts/fuzz-rules.sh)"
+scripts/fuzz-rules.sh 40
+
 echo "== swift test"
 # Last, so that its closing "Test run" line closes the log. Passing and started lines are dropped;
 # failures, suites and the closing line stay.

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static void stop_rule_later(clua_limits *lim);
 
 // MARK: - Allocator with a cap
 
@@ -21,12 +24,20 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     if (lim->enforce && lim->mem_limit && nsize > old && lim->mem_used + (nsize - old) > lim->mem_limit) {
         lim->mem_exceeded = 1;
+        stop_rule_later(lim);
         return NULL;  // Lua raises LUA_ERRMEM "not enough memory"
     }
     if (lim->armed && lim->enforce && nsize > old) {
+        // A new string (ptr == NULL: osize is the type tag) longer than a rule may make.
+        if (ptr == NULL && osize == LUA_TSTRING && nsize > CLUA_MAX_STRING + 64) {
+            lim->mem_exceeded = 1;
+            stop_rule_later(lim);
+            return NULL;
+        }
         lim->work += (double)(nsize - old);
         if (lim->work > (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) {
             lim->work_exceeded = 1;
+            stop_rule_later(lim);
             return NULL;  // LUA_ERRMEM; the runtime reports it as the work budget
         }
     }
@@ -53,6 +64,7 @@ lua_State *clua_newstate(size_t mem_limit, long budget) {
     lua_State *L = lua_newstate(limited_alloc, lim);
     if (!L) { free(lim); return NULL; }
     lua_atpanic(L, on_panic);
+    lim->main = L;
     return L;
 }
 
@@ -77,6 +89,7 @@ static int in_trusted_code(lua_State *L, lua_Debug *ar) {
 }
 
 static int line_mask(clua_limits *lim) { return lim->line_coverage ? LUA_MASKLINE : 0; }
+static lua_Hook count_hook_fn(void);
 
 // Records the line about to run when it belongs to a rule file (chunk names starting with "@").
 static void record_line(lua_State *L, lua_Debug *ar) {
@@ -93,19 +106,71 @@ static void record_line(lua_State *L, lua_Debug *ar) {
     lua_pop(L, 2);
 }
 
+static double monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+#define CASE_MESSAGE "case budget exceeded (the rules ran out of the instructions or time one case may take)"
+
+// Charges `used` instructions to the open window and to the host call; marks what ran out.
+static void account(clua_limits *lim, long used) {
+    lim->window_left -= used;
+    if (lim->case_budget > 0) {
+        lim->case_left -= used;
+        if (lim->case_left <= 0) lim->case_exceeded = 1;
+    }
+    if (lim->case_deadline > 0 && monotonic_seconds() > lim->case_deadline) lim->case_exceeded = 1;
+    if (lim->case_exceeded || lim->window_left <= 0) lim->tripped = 1;
+}
+
+// The count of the next slice: never past the end of the window or of the case budget.
+static void next_slice(lua_State *L, clua_limits *lim) {
+    long n = CLUA_HOOK_SLICE;
+    if (lim->window_left < n) n = lim->window_left;
+    if (lim->case_budget > 0 && lim->case_left < n) n = lim->case_left;
+    if (n < 1) n = 1;
+    lim->hook_count = (int)n;
+    lua_sethook(L, count_hook_fn(), LUA_MASKCOUNT | line_mask(lim), (int)n);
+}
+
+// Sticky: fire on every instruction from now on, so a rule's own pcall cannot swallow the stop.
+static void make_sticky(lua_State *L, clua_limits *lim) {
+    lim->hook_count = 1;
+    lua_sethook(L, count_hook_fn(), LUA_MASKCOUNT | line_mask(lim), 1);
+}
+
+// Called by the allocator when it refused memory inside a window: the refusal raises
+// "not enough memory" once, which the rule could catch with pcall; the hook raises it again at
+// every instruction of rule code until the window closes.
+static void stop_rule_later(clua_limits *lim) {
+    if (!lim->armed || !lim->main) return;
+    lim->alloc_refused = 1;
+    make_sticky(lim->main, lim);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
     clua_limits *lim = clua_get_limits(L);
     if (ar->event == LUA_HOOKLINE) { record_line(L, ar); return; }
-    lim->tripped = 1;
-    lim->instr_exceeded = 1;
-    // Sticky: fire on every instruction from now on, so a rule's own pcall cannot swallow the stop.
-    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), 1);
+    account(lim, lim->hook_count);
+    if (!lim->tripped && !lim->alloc_refused) { next_slice(L, lim); return; }
+    if (lim->tripped) lim->instr_exceeded = 1;
+    make_sticky(L, lim);
     if (in_trusted_code(L, ar)) return;  // the runtime regains control and disarms
+    if (!lim->tripped) {
+        // Exactly Lua's own message, so the runtime reports the memory cap or the work budget.
+        lua_pushliteral(L, "not enough memory");
+        lua_error(L);
+    }
     luaL_where(L, 0);  // level 0 is the running Lua function: the rule's file and line
-    lua_pushliteral(L, "instruction limit exceeded");
+    if (lim->case_exceeded) lua_pushliteral(L, CASE_MESSAGE);
+    else lua_pushliteral(L, "instruction limit exceeded");
     lua_concat(L, 2);
     lua_error(L);
 }
+
+static lua_Hook count_hook_fn(void) { return count_hook; }
 
 /// host.arm(): a fresh budget window for the rule about to run.
 static int host_arm(lua_State *L) {
@@ -113,13 +178,28 @@ static int host_arm(lua_State *L) {
     lim->tripped = 0;
     lim->work = 0;
     lim->work_exceeded = 0;
+    lim->alloc_refused = 0;
     lim->armed = 1;
-    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), (int)(lim->budget > 0x7fffffff ? 0x7fffffff : lim->budget));
+    lim->window_left = lim->budget;
+    if (lim->case_exceeded) {
+        // The case is out of budget: the rule stops at its first instruction.
+        lim->tripped = 1;
+        make_sticky(L, lim);
+    } else {
+        next_slice(L, lim);
+    }
     return 0;
 }
 
 static void disarm_hook(lua_State *L, clua_limits *lim) {
+    // The slice under way is charged whole to the case: the hook's remaining count is not
+    // readable through the API, and charging too much never lets a case run longer.
+    if (lim->armed && lim->case_budget > 0 && !lim->tripped) {
+        lim->case_left -= lim->hook_count;
+        if (lim->case_left <= 0) lim->case_exceeded = 1;
+    }
     lim->armed = 0;
+    lim->alloc_refused = 0;
     if (lim->line_coverage) lua_sethook(L, count_hook, LUA_MASKLINE, 0);
     else lua_sethook(L, NULL, 0, 0);
 }
@@ -143,20 +223,47 @@ static int host_work_tripped(lua_State *L) {
 
 /// Charges work done inside a library function to the open window; over budget, stops the rule
 /// like the count hook does (sticky, so the rule's own pcall cannot swallow it).
+// Whether the C function running was called by the trusted runtime's Lua code (through any
+// number of C functions, such as table.sort and its wrappers): the nearest Lua function up the
+// stack is the runtime's.
+static int called_from_runtime(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "S", &ar)) return 0;
+        if (ar.what[0] == 'C') continue;
+        return in_trusted_code(L, &ar);
+    }
+    return 0;
+}
+
 static void charge(lua_State *L, double units) {
     clua_limits *lim = clua_get_limits(L);
     if (!lim->armed) return;
     lim->work += units;
-    if (lim->work <= (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) return;
-    lim->work_exceeded = 1;
+    // Work counts against the case budget too, at the same rate as against the window.
+    if (lim->case_budget > 0) {
+        lim->case_left -= (long)(units / CLUA_WORK_PER_INSTRUCTION);
+        if (lim->case_left <= 0) lim->case_exceeded = 1;
+    }
+    if (lim->case_deadline > 0 && units >= 4096 && monotonic_seconds() > lim->case_deadline) lim->case_exceeded = 1;
+    if (!lim->case_exceeded && lim->work <= (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) return;
+    if (!lim->case_exceeded) lim->work_exceeded = 1;
+    else if (called_from_runtime(L)) return;  // the runtime's own bookkeeping finishes; the rule stops
     lim->tripped = 1;
     lim->instr_exceeded = 1;
     lim->armed = 0;  // the message below must be allocatable; the sticky hook keeps the rule stopped
-    lua_sethook(L, count_hook, LUA_MASKCOUNT | line_mask(lim), 1);
+    make_sticky(L, lim);
     luaL_where(L, 1);
-    lua_pushliteral(L, "instruction limit exceeded");
+    if (lim->case_exceeded) lua_pushliteral(L, CASE_MESSAGE);
+    else lua_pushliteral(L, "instruction limit exceeded");
     lua_concat(L, 2);
     lua_error(L);
+}
+
+/// host.case_tripped(): whether the current host call ran out of its case budget.
+static int host_case_tripped(lua_State *L) {
+    lua_pushboolean(L, clua_get_limits(L)->case_exceeded);
+    return 1;
 }
 
 // MARK: - Host functions for the trusted runtime
@@ -301,7 +408,9 @@ static void check_pattern_cost(lua_State *L, const char *fname) {
 static int guarded_pattern_fn(lua_State *L) {
     const char *fname = lua_tostring(L, lua_upvalueindex(2));
     check_pattern_cost(L, fname);
-    charge(L, (double)lua_rawlen(L, 1) + 1);
+    // Every start position may compare up to the whole pattern, quantifiers or not: a literal
+    // pattern (or a plain find) of m bytes over n bytes costs up to n * m steps.
+    charge(L, ((double)lua_rawlen(L, 1) + 1) * ((double)lua_rawlen(L, 2) + 1));
     int nargs = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -351,10 +460,16 @@ static double argument_cost(lua_State *L, int kind) {
         return m * (log2(m + 1) + 1);
     }
     case COST_UNPACK: {
-        if (lua_type(L, 1) != LUA_TTABLE) return 0;
-        lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 1;
-        lua_Integer j = lua_isinteger(L, 3) ? lua_tointeger(L, 3) : (lua_Integer)lua_rawlen(L, 1);
-        return j >= i ? (double)j - (double)i + 1 : 0;
+        // The bounds as table.unpack reads them: integers, integral floats or numeric strings
+        // ("1e6" is a million values).
+        int ok_i = 0, ok_j = 0;
+        lua_Integer i = lua_isnoneornil(L, 2) ? 1 : lua_tointegerx(L, 2, &ok_i);
+        lua_Integer j = lua_isnoneornil(L, 3) ? (lua_Integer)luaL_len(L, 1) : lua_tointegerx(L, 3, &ok_j);
+        if (lua_isnoneornil(L, 2)) ok_i = 1;
+        if (lua_isnoneornil(L, 3)) ok_j = 1;
+        if (!ok_i || !ok_j) return 0;  // table.unpack itself refuses the argument
+        // Each value is read (perhaps through __index) and pushed: far more than a byte's work.
+        return j >= i ? ((double)j - (double)i + 1) * 16 : 0;
     }
     }
     return 0;
@@ -381,6 +496,339 @@ static void guard_string_function(lua_State *L, int strtab, const char *name) {
     lua_pushstring(L, name);
     lua_pushcclosure(L, guarded_pattern_fn, 2);
     lua_setfield(L, strtab, name);
+}
+
+// MARK: - Determinism (issue 8)
+//
+// Lua seeds its string hash per state (luai_makeseed: time and addresses; Debian keeps the
+// default), so the order `next` visits string keys changes from run to run, and `tostring` of a
+// table or function prints its address. A rule that branched on either could decide differently
+// each run. In the sandbox `next` (and so `pairs`) visits keys in a defined order: numbers
+// ascending, then strings bytewise, then false, true. `tostring` and `string.format("%s")` name
+// the type of a table or function without its address, and "%p" is refused.
+
+typedef struct key_desc {
+    int kind;            // 0 number, 1 string, 2 boolean, 3 anything else
+    int isint;
+    lua_Integer ival;
+    lua_Number num;
+    const char *str;
+    size_t len;
+    int boolean;
+    lua_Integer raw;     // position in the raw traversal (tie-break for kind 3 only)
+} key_desc;
+
+static int compare_keys(const void *pa, const void *pb) {
+    const key_desc *a = pa, *b = pb;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    switch (a->kind) {
+    case 0:
+        if (a->isint && b->isint) return a->ival < b->ival ? -1 : a->ival > b->ival;
+        if (a->num != b->num) return a->num < b->num ? -1 : 1;
+        if (a->isint != b->isint) return a->isint ? -1 : 1;  // 2^63-1 before the float 2^63
+        return 0;
+    case 1: {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = memcmp(a->str, b->str, n);
+        if (c != 0) return c < 0 ? -1 : 1;
+        return a->len < b->len ? -1 : a->len > b->len;
+    }
+    case 2: return a->boolean - b->boolean;
+    default: return a->raw < b->raw ? -1 : a->raw > b->raw;
+    }
+}
+
+// Whether the function `level` frames up is the trusted runtime (or C).
+static int caller_is_trusted(lua_State *L, int level) {
+    lua_Debug ar;
+    if (!lua_getstack(L, level, &ar)) return 1;
+    if (!lua_getinfo(L, "S", &ar)) return 1;
+    if (ar.what[0] == 'C') return 1;
+    return in_trusted_code(L, &ar);
+}
+
+// Pushes the order cache of the registry: weak-keyed, table -> { [1..n] = keys, [key] = position }.
+// Keys and positions share one table: a position is stored under the key itself in a second
+// table at index 0 of the first, so that an integer key never collides with a position slot.
+static void push_order_cache(lua_State *L) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "sacral.order") == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "sacral.order");
+}
+
+// Builds the ordered snapshot of t's keys, leaves it on the stack and caches it:
+// snapshot = { [1..n] = keys in order, [0] = { [key] = position } }.
+static void build_order(lua_State *L, int t) {
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) { lua_pop(L, 1); n++; }
+    charge(L, (double)n * (log2((double)n + 1) + 1) + 1);
+    lua_createtable(L, (int)(n > 0x7fffffff ? 0x7fffffff : n), 1);  // snapshot
+    int snap = lua_gettop(L);
+    if (n == 0) {
+        lua_newtable(L);
+        lua_rawseti(L, snap, 0);
+    } else {
+        key_desc *d = lua_newuserdatauv(L, (size_t)n * sizeof(key_desc), 0);
+        int ud = lua_gettop(L);
+        lua_createtable(L, (int)n, 0);  // raw: keys in traversal order, anchoring them
+        int raw = lua_gettop(L);
+        lua_Integer i = 0;
+        int unordered = 0;
+        lua_pushnil(L);
+        while (lua_next(L, t) && i < n) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, raw, i + 1);
+            key_desc *k = &d[i];
+            memset(k, 0, sizeof *k);
+            k->raw = i;
+            switch (lua_type(L, -1)) {
+            case LUA_TNUMBER:
+                k->kind = 0;
+                k->isint = lua_isinteger(L, -1);
+                if (k->isint) k->ival = lua_tointeger(L, -1);
+                k->num = lua_tonumber(L, -1);
+                break;
+            case LUA_TSTRING: k->kind = 1; k->str = lua_tolstring(L, -1, &k->len); break;
+            case LUA_TBOOLEAN: k->kind = 2; k->boolean = lua_toboolean(L, -1); break;
+            default: k->kind = 3; unordered = 1; break;
+            }
+            i++;
+        }
+        if (unordered && !caller_is_trusted(L, 1))
+            luaL_error(L, "pairs/next: a table with a key that is a table, function or other object has no "
+                          "defined order (keys must be numbers, strings or booleans)");
+        qsort(d, (size_t)n, sizeof(key_desc), compare_keys);
+        lua_newtable(L);  // positions
+        int pos = lua_gettop(L);
+        for (lua_Integer j = 0; j < n; j++) {
+            lua_rawgeti(L, raw, d[j].raw + 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, snap, j + 1);
+            lua_pushinteger(L, j + 1);
+            lua_rawset(L, pos);
+        }
+        lua_rawseti(L, snap, 0);  // pops positions
+        lua_settop(L, snap);      // drops ud and raw
+        (void)ud;
+    }
+    push_order_cache(L);
+    lua_pushvalue(L, t);
+    lua_pushvalue(L, snap);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);  // the cache; the snapshot stays on top
+}
+
+/// next(t, k) in the defined order. A traversal (next(t, nil)) takes a snapshot of the keys;
+/// each later step is a lookup. Keys cleared during the traversal are skipped, as Lua allows.
+static int ordered_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_Integer at = 0;
+    if (lua_isnil(L, 2)) {
+        lua_pushnil(L);
+        if (!lua_next(L, 1)) { lua_pushnil(L); return 1; }  // empty
+        lua_settop(L, 2);
+        build_order(L, 1);  // 3: snapshot
+    } else {
+        push_order_cache(L);
+        lua_pushvalue(L, 1);
+        lua_rawget(L, -2);
+        lua_remove(L, -2);  // 3: snapshot or nil
+        int found = 0;
+        for (int attempt = 0; attempt < 2 && !found; attempt++) {
+            if (lua_istable(L, 3)) {
+                lua_rawgeti(L, 3, 0);
+                lua_pushvalue(L, 2);
+                lua_rawget(L, -2);
+                if (lua_isinteger(L, -1)) { at = lua_tointeger(L, -1); found = 1; }
+                lua_pop(L, 2);
+            }
+            if (!found && attempt == 0) {
+                lua_settop(L, 2);
+                build_order(L, 1);
+            }
+        }
+        if (!found) return luaL_error(L, "invalid key to 'next'");
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer j = at + 1; j <= n; j++) {
+        lua_rawgeti(L, 3, j);     // key
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 1) != LUA_TNIL) return 2;  // key, value
+        lua_pop(L, 2);
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+/// pairs(t): the __pairs metamethod when there is one, else the ordered next.
+static int ordered_pairs(lua_State *L) {
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") == LUA_TNIL) {
+        lua_pushvalue(L, lua_upvalueindex(1));  // ordered_next
+        lua_pushvalue(L, 1);
+        lua_pushnil(L);
+    } else {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+    }
+    return 3;
+}
+
+// Whether the value at idx would print an address through luaL_tolstring.
+static int prints_address(lua_State *L, int idx) {
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: case LUA_TBOOLEAN: case LUA_TNUMBER: case LUA_TSTRING: return 0;
+    default:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) { lua_pop(L, 1); return 0; }
+        return 1;
+    }
+}
+
+/// tostring(v): as Lua's, but a table, function or other object without __tostring is named by
+/// its type alone ("table", "function").
+static int sandbox_tostring(lua_State *L) {
+    luaL_checkany(L, 1);
+    if (prints_address(L, 1)) lua_pushstring(L, luaL_typename(L, 1));
+    else luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+/// string.format without addresses: "%p" is refused, "%s" of an object prints its type name.
+static int sandbox_format(lua_State *L) {
+    size_t len = 0;
+    const char *f = luaL_checklstring(L, 1, &len);
+    int arg = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (f[i] != '%') continue;
+        i++;
+        if (i < len && f[i] == '%') continue;
+        while (i < len && strchr("-+ #0123456789.", f[i])) i++;
+        if (i >= len) break;
+        arg++;
+        if (f[i] == 'p') return luaL_error(L, "string.format: '%%p' is not available (an address differs from run to run)");
+        if (f[i] == 's' && arg <= lua_gettop(L) && prints_address(L, arg)) {
+            lua_pushstring(L, luaL_typename(L, arg));
+            lua_replace(L, arg);
+        }
+    }
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs, 1);
+    return 1;
+}
+
+// MARK: - Callbacks from C into Lua (issue 8)
+
+// The count hook never raises inside the trusted runtime, so a runtime function handed to
+// table.sort as its comparator would keep the sort running after the budget ran out. The
+// comparator is called through this C closure, which stops the sort once the window or the case
+// is out of budget.
+static int checked_comparator(lua_State *L) {
+    clua_limits *lim = clua_get_limits(L);
+    if ((lim->tripped || lim->case_exceeded || lim->alloc_refused) && !called_from_runtime(L)) {
+        lim->armed = 0;
+        make_sticky(L, lim);
+        luaL_where(L, 1);
+        if (lim->case_exceeded) lua_pushliteral(L, CASE_MESSAGE);
+        else if (lim->tripped) lua_pushliteral(L, "instruction limit exceeded");
+        else lua_pushliteral(L, "not enough memory");
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    charge(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int checked_sort(lua_State *L) {
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+        lua_pushvalue(L, 2);
+        lua_pushcclosure(L, checked_comparator, 1);
+        lua_replace(L, 2);
+    }
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs, 0);
+    return 0;
+}
+
+// Wraps every function of the table at libtab with a charge (for math: a numeric string
+// argument is converted by strtod, whose cost grows with its length).
+static void charge_all_functions(lua_State *L, int libtab, int kind) {
+    libtab = lua_absindex(L, libtab);
+    lua_newtable(L);  // names first: the table must not change while it is traversed
+    int names = lua_gettop(L);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, libtab)) {
+        if (lua_type(L, -1) == LUA_TFUNCTION && lua_type(L, -2) == LUA_TSTRING) {
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, names, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, names, i);
+        charge_function(L, libtab, lua_tostring(L, -1), kind);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+// The hardening part of the sandbox: runs inside open_sandbox, after the libraries are trimmed.
+// `g` is the index of _G.
+static void harden_sandbox(lua_State *L, int g) {
+    lua_pushcfunction(L, ordered_next);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, g, "next");
+    lua_pushcclosure(L, ordered_pairs, 1);
+    lua_setfield(L, g, "pairs");
+    lua_pushcfunction(L, sandbox_tostring);
+    lua_setfield(L, g, "tostring");
+    charge_function(L, g, "tonumber", COST_STRING_ARG1);
+
+    lua_getfield(L, g, "string");
+    int str = lua_gettop(L);
+    charge_function(L, str, "pack", COST_ALL_STRINGS);
+    charge_function(L, str, "unpack", COST_ALL_STRINGS);
+    lua_getfield(L, str, "format");
+    lua_pushcclosure(L, sandbox_format, 1);
+    lua_setfield(L, str, "format");
+    lua_pop(L, 1);
+
+    // "1e300000…" + 0: arithmetic on strings converts them through the string metatable.
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        const char *arith[] = {"__add", "__sub", "__mul", "__div", "__mod", "__pow", "__unm", "__idiv", NULL};
+        for (int i = 0; arith[i]; i++) charge_function(L, lua_gettop(L), arith[i], COST_ALL_STRINGS);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "math");
+    charge_all_functions(L, -1, COST_ALL_STRINGS);
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "table");
+    lua_getfield(L, -1, "sort");  // already charged by size
+    lua_pushcclosure(L, checked_sort, 1);
+    lua_setfield(L, -2, "sort");
+    lua_pop(L, 1);
 }
 
 // MARK: - Sandbox
@@ -414,6 +862,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_memory_tripped);  lua_setfield(L, 1, "memory_tripped");
     lua_pushcfunction(L, host_work_tripped);    lua_setfield(L, 1, "work_tripped");
     lua_pushcfunction(L, host_active_lines);    lua_setfield(L, 1, "active_lines");
+    lua_pushcfunction(L, host_case_tripped);    lua_setfield(L, 1, "case_tripped");
 
     for (int i = 0; removed_globals[i]; i++) {
         lua_pushnil(L);
@@ -463,6 +912,8 @@ static int open_sandbox(lua_State *L) {
     charge_function(L, lua_gettop(L), "unpack", COST_UNPACK);
     lua_pop(L, 1);
 
+    harden_sandbox(L, 2);
+
     lua_pushvalue(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "sacral.host");
     return 0;
@@ -503,12 +954,23 @@ int clua_pcall(lua_State *L, int nargs, int nresults) {
     lua_insert(L, base);
     clua_limits *lim = clua_get_limits(L);
     lim->enforce = 1;
+    lim->case_left = lim->case_budget;
+    lim->case_deadline = lim->case_seconds > 0 ? monotonic_seconds() + lim->case_seconds : 0;
+    lim->case_exceeded = 0;
     int rc = lua_pcall(L, nargs, nresults, base);
     lim->enforce = 0;
     disarm_hook(L, lim);
     lua_remove(L, base);
     return rc;
 }
+
+void clua_set_case_budget(lua_State *L, long instructions, double seconds) {
+    clua_limits *lim = clua_get_limits(L);
+    lim->case_budget = instructions > 0 ? instructions : 0;
+    lim->case_seconds = seconds > 0 ? seconds : 0;
+}
+
+int clua_case_exceeded(lua_State *L) { return clua_get_limits(L)->case_exceeded; }
 
 // MARK: - Macro wrappers
 

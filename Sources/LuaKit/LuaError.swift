@@ -68,9 +68,23 @@ public struct LuaLimits: Sendable, Equatable {
     public var memoryBytes: Int
     /// Instructions one budget window allows; the trusted runtime opens a window per rule call.
     public var instructionsPerWindow: Int
+    /// Instructions one call from the host (one case) may run in all its windows together; 0 for
+    /// no such budget. Without it, many rules each running close to their own budget, or one
+    /// per-lesion rule over many lesions, add up to minutes.
+    public var instructionsPerCase: Int
+    /// Wall-clock seconds of rule code one call from the host (one case) may take; 0 for none.
+    /// A backstop for work no count sees (a VM instruction comparing two long strings); it is
+    /// checked every few hundred instructions and before every charged library call. A rule
+    /// stopped by it fails closed, and the output says so.
+    public var secondsPerCase: Double
 
-    public init(memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000) {
+    public init(
+        memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000,
+        instructionsPerCase: Int = 20_000_000, secondsPerCase: Double = 5
+    ) {
         self.memoryBytes = memoryBytes
         self.instructionsPerWindow = instructionsPerWindow
+        self.instructionsPerCase = instructionsPerCase
+        self.secondsPerCase = secondsPerCase
     }
 }

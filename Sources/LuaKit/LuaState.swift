@@ -29,6 +29,7 @@ public final class LuaState {
         }
         self.L = L
         self.limits = limits
+        clua_set_case_budget(L, limits.instructionsPerCase, limits.secondsPerCase)
         if clua_open_sandbox(L) != LUA_OK {
             let message = popString()
             clua_close(L)
@@ -37,6 +38,10 @@ public final class LuaState {
     }
 
     deinit { clua_close(L) }
+
+    /// Whether the last call from the host ran out of its case budget (``LuaLimits/instructionsPerCase``
+    /// or ``LuaLimits/secondsPerCase``).
+    public var caseBudgetExceeded: Bool { clua_case_exceeded(L) != 0 }
 
     /// Whether a memory cap or instruction budget was hit since the state was created. A state that
     /// hit a limit may hold garbage or half-built data: rebuild it.
@@ -149,7 +154,7 @@ public final class LuaState {
         switch rc {
         case LUA_ERRMEM: return LuaError(.memory, message)
         default:
-            if message.hasSuffix("instruction limit exceeded") && lim.instr_exceeded != 0 {
+            if (message.hasSuffix("instruction limit exceeded") || message.contains("case budget exceeded")) && lim.instr_exceeded != 0 {
                 return LuaError(.instructionLimit, message)
             }
             return LuaError(.runtime, message)
@@ -172,8 +177,15 @@ public final class LuaState {
 
     /// Most nested tables a value may have when it crosses the boundary.
     public static let maxDepth = 64
-    /// Most values (all levels together) a result may hold.
-    public static let maxValues = 2_000_000
+    /// The one bound on the size of a value that crosses into Swift: every value counts
+    /// ``valueCost`` bytes and every string its length, each time it is referenced (a string
+    /// referenced a million times would be written out a million times too). Within it, a Lua
+    /// string becomes one Swift string however often it is referenced.
+    public static let maxResultBytes = 64 << 20
+    /// What one value (a table entry, a number, a reference to a string) counts against ``maxResultBytes``.
+    public static let valueCost = 32
+    /// Most values (all levels together) a result may hold: ``maxResultBytes`` / ``valueCost``.
+    public static let maxValues = maxResultBytes / valueCost
 
     func push(_ argument: LuaArgument) {
         switch argument {
@@ -214,13 +226,39 @@ public final class LuaState {
     }
 
     func value(at index: Int32) throws(LuaError) -> LuaValue {
-        var budget = LuaState.maxValues
-        return try value(at: lua_absindex(L, index), depth: 0, budget: &budget)
+        var conversion = Conversion(budget: LuaState.maxResultBytes)
+        return try value(at: lua_absindex(L, index), depth: 0, conversion: &conversion)
     }
 
-    private func value(at index: Int32, depth: Int, budget: inout Int) throws(LuaError) -> LuaValue {
-        budget -= 1
-        guard budget >= 0 else { throw LuaError(.conversion, "result holds more than \(LuaState.maxValues) values") }
+    /// What one conversion has used of ``maxResultBytes``, and the strings it made so far (by the
+    /// address of the Lua string, which stays put while the value is on the stack).
+    private struct Conversion {
+        var budget: Int
+        var strings: [UnsafeRawPointer: String] = [:]
+
+        mutating func spend(_ bytes: Int) throws(LuaError) {
+            budget -= bytes
+            guard budget >= 0 else {
+                throw LuaError(
+                    .conversion,
+                    "result is larger than \(LuaState.maxResultBytes >> 20) MiB (every reference to a string counts its length)")
+            }
+        }
+    }
+
+    private func string(at index: Int32, conversion: inout Conversion) throws(LuaError) -> String {
+        var length = 0
+        let chars = clua_tolstring(L, index, &length)!
+        try conversion.spend(length)
+        let key = UnsafeRawPointer(chars)
+        if let known = conversion.strings[key] { return known }
+        let text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
+        if length > 64 { conversion.strings[key] = text }  // short strings are cheaper to copy than to look up
+        return text
+    }
+
+    private func value(at index: Int32, depth: Int, conversion: inout Conversion) throws(LuaError) -> LuaValue {
+        try conversion.spend(LuaState.valueCost)
         switch lua_type(L, index) {
         case LUA_TNIL, LUA_TNONE: return .nil
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
@@ -228,9 +266,7 @@ public final class LuaState {
             if clua_isinteger(L, index) != 0 { return .integer(Int64(lua_tointegerx(L, index, nil))) }
             return .number(lua_tonumberx(L, index, nil))
         case LUA_TSTRING:
-            var length = 0
-            let chars = clua_tolstring(L, index, &length)!
-            return .string(String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self))
+            return .string(try string(at: index, conversion: &conversion))
         case LUA_TTABLE:
             guard depth < LuaState.maxDepth else {
                 throw LuaError(.conversion, "a table nested deeper than \(LuaState.maxDepth) levels (or a cycle)")
@@ -240,12 +276,10 @@ public final class LuaState {
             var fields: [String: LuaValue] = [:]
             lua_pushnil(L)
             while lua_next(L, index) != 0 {
-                let item = try value(at: lua_gettop(L), depth: depth + 1, budget: &budget)
+                let item = try value(at: lua_gettop(L), depth: depth + 1, conversion: &conversion)
                 switch lua_type(L, -2) {
                 case LUA_TSTRING:
-                    var length = 0
-                    let chars = clua_tolstring(L, -2, &length)!
-                    fields[String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)] = item
+                    fields[try string(at: lua_gettop(L) - 1, conversion: &conversion)] = item
                 case LUA_TNUMBER where clua_isinteger(L, -2) != 0:
                     indexed[Int64(lua_tointegerx(L, -2, nil))] = item
                 case LUA_TNUMBER:

@@ -115,7 +115,6 @@ struct EvaluateCommand: ParsableCommand {
         var badInput = false
         var ruleFailed = false
         var lineNumber = 0
-        var pending = Data()
         func handleLine(_ bytes: Data) {
             lineNumber += 1
             let place = "\(name):\(lineNumber)"
@@ -142,16 +141,19 @@ struct EvaluateCommand: ParsableCommand {
                 Terminal.error("\(place): \(error)")
             }
         }
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 16)
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                handleLine(pending[pending.startIndex..<newline])
-                pending.removeSubrange(pending.startIndex...newline)
+        var reader = JSONLinesReader(handle: handle, maxLineBytes: decoder.maxBytes)
+        while let line = reader.next() {
+            switch line {
+            case .text(_, let bytes):
+                handleLine(bytes)
+            case .tooLong(let number, let bytes):
+                lineNumber = number
+                badInput = true
+                let message = "is longer than the \(decoder.maxBytes / 1024) KiB a case may have (\(bytes) bytes)"
+                Terminal.error("\(name):\(number): \(message)")
+                Terminal.write(Self.errorLine(line: number, [ValidationIssue(path: "", message: message)]) + "\n")
             }
         }
-        if !pending.isEmpty { handleLine(pending) }
         if ruleFailed { throw ExitCode(3) }
         if badInput { throw ExitCode(2) }
     }

@@ -15,8 +15,16 @@ struct RuleOptions: ParsableArguments {
     @Option(name: .long, help: "Memory cap of the Lua state, in MiB.")
     var maxMemory: Int = EngineLimits().memoryBytes >> 20
 
+    @Option(name: .long, help: "Instructions all rule calls of one case may run together (0: no such budget).")
+    var maxCaseInstructions: Int = EngineLimits().instructionsPerCase
+
+    @Option(name: .long, help: "Wall-clock seconds the rules of one case may take (0: no such budget).")
+    var maxCaseSeconds: Double = EngineLimits().secondsPerCase
+
     var limits: EngineLimits {
-        EngineLimits(memoryBytes: max(1, maxMemory) << 20, instructionsPerWindow: max(1000, maxInstructions))
+        EngineLimits(
+            memoryBytes: max(1, maxMemory) << 20, instructionsPerWindow: max(1000, maxInstructions),
+            instructionsPerCase: max(0, maxCaseInstructions), secondsPerCase: max(0, maxCaseSeconds))
     }
 
     /// Loads the rules, or exits with status 3 and the message (file and line).

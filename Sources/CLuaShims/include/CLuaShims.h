@@ -25,7 +25,29 @@ typedef struct clua_limits {
     double work;            ///< work charged in the open window: bytes allocated, elements or
                             ///< bytes handled by library functions the count hook cannot see
     int work_exceeded;      ///< the open window ran out of work budget
+    // Hardening (issue 8): memory stops that stay stopped, a budget per call from the host,
+    // counting in slices so the budgets can be checked as the rule runs.
+    lua_State *main;        ///< the state itself, for the allocator (which gets no lua_State)
+    int alloc_refused;      ///< an allocation was refused in the open window: stop the rule
+                            ///< at its next instruction, however often it catches the error
+    long window_left;       ///< instructions left in the open window
+    int hook_count;         ///< the count the hook was last set with (one slice)
+    long case_budget;       ///< instructions one host call (one case) may run in all its windows (0 = none)
+    double case_seconds;    ///< wall-clock seconds one host call may run rule code (0 = none)
+    long case_left;         ///< instructions left in the current host call
+    double case_deadline;   ///< CLOCK_MONOTONIC seconds at which the current host call runs out (0 = none)
+    int case_exceeded;      ///< the current host call ran out; every later window stops at once
 } clua_limits;
+
+/// Instructions between two checks of the budgets and the clock. Every VM instruction touches at
+/// most CLUA_MAX_STRING bytes, so a slice runs for a bounded time whatever the rule does.
+#define CLUA_HOOK_SLICE 256
+
+/// The longest string a rule may create (bytes). Equality, ordering and numeric conversion of
+/// strings are single VM instructions that the count hook cannot charge by size; with this cap
+/// one of them touches at most this much. Strings the host pushes (case data) are bounded by the
+/// case reader instead.
+#define CLUA_MAX_STRING (1 << 20)
 
 /// Work units one instruction of budget buys: a window of N instructions may also allocate, or
 /// make library functions touch, up to N * CLUA_WORK_PER_INSTRUCTION bytes or elements. Without it
@@ -37,6 +59,15 @@ typedef struct clua_limits {
 /// count hook never raises inside functions of these chunks, so the runtime can regain control
 /// after a rule ran out of budget. Rule files are compiled as "@path" and cannot load chunks.
 #define CLUA_TRUSTED_CHUNK_PREFIX "=sacral-runtime/"
+
+/// Sets the budget of each host call (`clua_pcall`): instructions over all budget windows, and
+/// wall-clock seconds of rule code. Zero means no such budget. When the budget runs out the rule
+/// running stops with "case budget exceeded" and every later window stops at its first instruction
+/// until the host call returns; the trusted runtime can ask `host.case_tripped()`.
+void clua_set_case_budget(lua_State *L, long instructions, double seconds);
+
+/// Whether the current (or last) host call ran out of its case budget.
+int clua_case_exceeded(lua_State *L);
 
 /// A new state with the capped allocator. Returns NULL when no memory at all could be had.
 lua_State *clua_newstate(size_t mem_limit, long budget);

@@ -79,7 +79,7 @@ public struct CaseDecoder: Sendable {
         }
         guard let node else { throw CaseReadError(file: file, message: "is empty") }
         var budget = maxNodes
-        return try convert(node, depth: 0, budget: &budget, file: file)
+        return try convert(node, depth: 0, budget: &budget, file: file, path: "")
     }
 
     private static func describe(_ error: YamlError) -> String {
@@ -93,7 +93,7 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> JSONValue {
+    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String, path: String) throws(CaseReadError) -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
             throw CaseReadError(file: file, message: "holds more than \(maxNodes) values (YAML aliases count each time they are used)")
@@ -103,10 +103,14 @@ public struct CaseDecoder: Sendable {
         }
         switch node {
         case .scalar(let scalar):
-            return scalarValue(scalar, node: node)
+            let value = try scalarValue(scalar, node: node, file: file, path: path)
+            if case .string(let s) = value { try Self.checkText(s, key: false, file: file, path: path) }
+            return value
         case .sequence(let sequence):
             var items: [JSONValue] = []
-            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget, file: file)) }
+            for (i, item) in sequence.enumerated() {
+                items.append(try convert(item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
+            }
             return .array(items)
         case .mapping(let mapping):
             var pairs: [(key: String, value: JSONValue)] = []
@@ -114,7 +118,9 @@ public struct CaseDecoder: Sendable {
                 guard case .scalar(let keyScalar) = key else {
                     throw CaseReadError(file: file, message: "has a key that is not a plain name\(Self.at(key))")
                 }
-                pairs.append((keyScalar.string, try convert(value, depth: depth + 1, budget: &budget, file: file)))
+                try Self.checkText(keyScalar.string, key: true, file: file, path: path)
+                let child = path.isEmpty ? keyScalar.string : path + "." + keyScalar.string
+                pairs.append((keyScalar.string, try convert(value, depth: depth + 1, budget: &budget, file: file, path: child)))
             }
             return .object(pairs)
         case .alias:
@@ -122,17 +128,38 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func scalarValue(_ scalar: Node.Scalar, node: Node) -> JSONValue {
+    private func scalarValue(_ scalar: Node.Scalar, node: Node, file: String, path: String) throws(CaseReadError) -> JSONValue {
         // Quoted scalars are strings whatever they look like: "0" stays the string "0".
         if scalar.style != .plain { return .string(scalar.string) }
         switch node.tag.rawValue {
         case Tag.Name.null.rawValue: return .null
         case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-        case Tag.Name.int.rawValue:
-            if let i = node.int { return .int(Int64(i)) }
+        case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+            if let problem = NumberText.problem(scalar.string) {
+                throw CaseReadError(file: file, message: "\(path.isEmpty ? "" : path + ": ")\(problem)\(Self.at(node))")
+            }
+            if node.tag.rawValue == Tag.Name.int.rawValue, let i = node.int { return .int(Int64(i)) }
             return node.float.map(JSONValue.double) ?? .string(scalar.string)
-        case Tag.Name.float.rawValue: return node.float.map(JSONValue.double) ?? .string(scalar.string)
         default: return .string(scalar.string)
+        }
+    }
+
+    /// Refuses text no case needs and a terminal or a file would misread: NUL and the other control
+    /// characters (C0 except tab, line feed and carriage return in values; DEL; C1). A key may
+    /// hold no control character at all.
+    static func checkText(_ text: String, key: Bool, file: String, path: String) throws(CaseReadError) {
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            let control = v < 0x20 || v == 0x7F || (v >= 0x80 && v <= 0x9F)
+            guard control else { continue }
+            if !key && (v == 0x09 || v == 0x0A || v == 0x0D) { continue }
+            let code = String(format: "U+%04X", v)
+            let place = path.isEmpty ? "" : "\(path): "
+            throw CaseReadError(
+                file: file,
+                message:
+                    "\(place)\(key ? "a key" : "a string") holds the control character \(code); case text may not contain control characters"
+            )
         }
     }
 
@@ -154,21 +181,26 @@ public struct CaseDecoder: Sendable {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw CaseReadError(file: file, message: "is not valid JSON: \(detail)")
         }
+        if let problem = JSONNumberScanner.firstProblem(in: data) {
+            throw CaseReadError(file: file, message: problem)
+        }
         var budget = maxNodes
-        let value = try convert(json: object, depth: 0, budget: &budget, file: file)
+        let value = try convert(json: object, depth: 0, budget: &budget, file: file, path: "")
         if let (key, line) = try Self.duplicateKey(in: data, file: file) {
             throw CaseReadError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
         return value
     }
 
-    private func convert(json: Any, depth: Int, budget: inout Int, file: String) throws(CaseReadError) -> JSONValue {
+    private func convert(json: Any, depth: Int, budget: inout Int, file: String, path: String) throws(CaseReadError) -> JSONValue {
         budget -= 1
         guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
         guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
         switch json {
         case is NSNull: return .null
-        case let s as String: return .string(s)
+        case let s as String:
+            try Self.checkText(s, key: false, file: file, path: path)
+            return .string(s)
         case let n as NSNumber:
             let type = n.objCType.pointee
             if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
@@ -178,13 +210,17 @@ public struct CaseDecoder: Sendable {
         case let list as [Any]:
             var items: [JSONValue] = []
             items.reserveCapacity(list.count)
-            for item in list { items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file)) }
+            for (i, item) in list.enumerated() {
+                items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
+            }
             return .array(items)
         case let dict as [String: Any]:
             var pairs: [(key: String, value: JSONValue)] = []
             pairs.reserveCapacity(dict.count)
             for key in dict.keys.sorted() {
-                pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file)))
+                try Self.checkText(key, key: true, file: file, path: path)
+                let child = path.isEmpty ? key : path + "." + key
+                pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file, path: child)))
             }
             return .object(pairs)
         default:

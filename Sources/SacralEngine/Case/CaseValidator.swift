@@ -79,6 +79,17 @@ public struct CaseValidator: Sendable {
         for (key, item) in pairs {
             let normalPath = join(normal, key)
             let shownPath = join(shown, key)
+            // "labs.inr" beside labs: { inr: … } would name the same field twice, and which value
+            // the rules saw would depend on an order nobody wrote down.
+            if key.contains(where: { $0 == "." || $0 == "[" || $0 == "]" }) || key.isEmpty {
+                issues.append(
+                    ValidationIssue(
+                        path: shownPath,
+                        message:
+                            "a key may not be empty or contain '.', '[' or ']' (nest objects instead: labs: { inr: 1.2 }, not \"labs.inr\": 1.2)"
+                    ))
+                continue
+            }
             guard let field = dictionary[normalPath] else {
                 warnings.append("unknown key '\(shownPath)' ignored (not in the field dictionary; a typo?)")
                 continue
@@ -125,6 +136,14 @@ public struct CaseValidator: Sendable {
                 issues.append(
                     ValidationIssue(
                         path: shown, message: "expected at least \(minItems) item\(minItems == 1 ? "" : "s"), got \(items.count)"))
+            }
+            if let maxItems = field.maxItems, items.count > maxItems {
+                // Refused before the items are looked at: a case of thousands of lesions is an
+                // input error, not minutes of rules.
+                issues.append(
+                    ValidationIssue(
+                        path: shown, message: "expected at most \(maxItems) item\(maxItems == 1 ? "" : "s"), got \(items.count)"))
+                return .nil
             }
             var out: [LuaValue] = []
             var seen = Set<LuaValue>()

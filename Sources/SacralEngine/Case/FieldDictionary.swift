@@ -19,6 +19,8 @@ public struct FieldDictionary: Sendable {
         public var maximum: Double?
         public var multipleOf: Double?
         public var minItems: Int?
+        /// For lists: the most items a case may give (`max_items`); more is an input error.
+        public var maxItems: Int?
         public var unique: Bool
         /// For lists: the kind and enumeration of the items.
         public var itemKind: Kind?
@@ -77,6 +79,7 @@ public struct FieldDictionary: Sendable {
                 itemKind: nil, itemEnumeration: nil,
                 unit: entry["unit"].stringValue, doc: entry["doc"].stringValue,
                 file: entry["file"].stringValue, line: entry["line"].intValue)
+            field.maxItems = entry["max_items"].intValue
             if kind == .list {
                 let items = entry["items"]
                 let itemType = items["type"].stringValue ?? "any"

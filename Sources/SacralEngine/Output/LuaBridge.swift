@@ -56,18 +56,34 @@ extension LuaValue {
     }
 }
 
-/// Resource limits of the rules' sandbox: the memory cap of the Lua state and the instructions one
-/// budget window (one rule call) allows.
+/// Resource limits of the rules' sandbox: the memory cap of the Lua state, the instructions one
+/// budget window (one rule call) allows, and the budget of one case (all its rule calls together).
 public struct EngineLimits: Sendable, Equatable {
     /// Bytes the state may hold while running rule code.
     public var memoryBytes: Int
     /// Instructions one rule call may run before it is stopped (fail closed).
     public var instructionsPerWindow: Int
+    /// Instructions all rule calls of one case may run together; 0 for no such budget. Without it,
+    /// many rules each close to their own budget, or one per-lesion rule over many lesions, add up
+    /// to minutes.
+    public var instructionsPerCase: Int
+    /// Wall-clock seconds of rule code one case may take; 0 for none. The backstop for work no
+    /// instruction count sees; a rule stopped by it fails closed and the output says so.
+    public var secondsPerCase: Double
 
-    public init(memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000) {
+    public init(
+        memoryBytes: Int = 32 << 20, instructionsPerWindow: Int = 1_000_000,
+        instructionsPerCase: Int = 20_000_000, secondsPerCase: Double = 5
+    ) {
         self.memoryBytes = memoryBytes
         self.instructionsPerWindow = instructionsPerWindow
+        self.instructionsPerCase = instructionsPerCase
+        self.secondsPerCase = secondsPerCase
     }
 
-    var lua: LuaLimits { LuaLimits(memoryBytes: memoryBytes, instructionsPerWindow: instructionsPerWindow) }
+    var lua: LuaLimits {
+        LuaLimits(
+            memoryBytes: memoryBytes, instructionsPerWindow: instructionsPerWindow,
+            instructionsPerCase: instructionsPerCase, secondsPerCase: secondsPerCase)
+    }
 }

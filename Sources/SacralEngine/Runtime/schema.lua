@@ -48,7 +48,7 @@ S.kinds = {
     default = { rule = "string", status = "string", text = "string", source = "string", implements = "strings" },
     alert_declaration = { level = "string", text = "string" },
     field = { path = "string", [1] = "string", type = "string", enum = "table", min = "number", max = "number",
-        multiple_of = "number", required = "boolean", items = "table", min_items = "integer", unique = "boolean",
+        multiple_of = "number", required = "boolean", items = "table", min_items = "integer", max_items = "integer", unique = "boolean",
         unit = "string", doc = "string" },
     field_items = { type = "string", enum = "table", min = "number", max = "number" },
     score = { id = "string", implements = "strings", source = "string", summary = "string", compute = "function",
