@@ -1,38 +1,81 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what it needs, builds, runs the Swift tests,
-# the rule checks, luacheck over Rules/, the case corpus (JUnit XML kept in .build/), the Swift
-# tests under AddressSanitizer, and a short fuzz pass (SACRAL_SKIP_FUZZ=1 skips it).
+# The whole test suite, from a fresh clone (CI runs it): installs what it needs, then runs one stage
+# after another and prints the time of each at the end. A failing stage stops the run.
+#
+#   build       one debug build of everything (tests included); every later stage uses it
+#   check       sacral check: static checks of Rules/, validation of Cases/
+#   luacheck    luacheck over Rules/
+#   corpus      sacral test Cases, 100 % rule coverage (JUnit XML in .build/sacral-junit.xml)
+#   swift test  every Swift suite, once, against the debug build; the slow batch and property tests
+#               run scaled by SACRAL_TEST_SCALE (0.1 here: 1,000 JSON Lines, 200 generated cases)
+#   asan        AddressSanitizer build of the core only (SACRAL_CORE_ONLY=1: no server), running only
+#               the suites that exercise C (LuaKitTests, SandboxAttackTests, HostileInputTests)
+#   fuzz        a short libFuzzer pass over the core (SACRAL_SKIP_FUZZ=1 skips it)
+#
+# A new area adds one line below: `stage NAME scripts/test-AREA.sh`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/bootstrap.sh lua-check
 
-echo "== build"
-# One build; progress lines dropped. pipefail carries a failed build through the filter.
-swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+timings=()
+started=$(date +%s%N)
 
-echo "== sacral check (static checks of Rules/, validation of Cases/)"
-.build/debug/sacral check Cases
+# stage NAME COMMAND...: runs COMMAND under a "== NAME" heading and records its wall time.
+stage() {
+    local name="$1"
+    shift
+    echo "== $name"
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@"
+    t1=$(date +%s%N)
+    timings+=("$(printf '%-12s %8.1f s' "$name" "$(awk -v n=$((t1 - t0)) 'BEGIN { print n / 1e9 }')")")
+}
 
-echo "== luacheck Rules/"
-luacheck --no-color --quiet --config Rules/.luacheckrc Rules
+# The timing table, also after a failure (the failed stage is the one missing from it).
+report() {
+    local status=$?
+    echo "== stage timings"
+    for t in "${timings[@]}"; do echo "  $t"; done
+    printf '  %-12s %8.1f s%s\n' total "$(awk -v n=$(($(date +%s%N) - started)) 'BEGIN { print n / 1e9 }')" \
+        "$([ "$status" -ne 0 ] && echo " (failed, status $status)")"
+}
+trap report EXIT
 
-echo "== sacral test Cases (JUnit: .build/sacral-junit.xml)"
-.build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25
+# Passing and started lines of swift test are dropped; failures, suites and the closing line stay.
+quiet_tests() { awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'; }
 
-echo "== swift test under AddressSanitizer (build in .build-asan)"
-# lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
-swift build --build-tests --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
-    | { grep -E 'error|warning: |Build complete' || true; }
-ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
-    | awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'
+build() {
+    # Progress lines dropped; pipefail carries a failed build through the filter.
+    swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+}
 
-if [ "${SACRAL_SKIP_FUZZ:-0}" != 1 ]; then
-    echo "== short fuzz pass (60 s; scripts/fuzz.sh)"
-    scripts/fuzz.sh 60
-fi
+corpus() {
+    .build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25
+}
 
-echo "== swift test"
-# Last, so that its closing "Test run" line closes the log. Passing and started lines are dropped;
-# failures, suites and the closing line stay.
-swift test --skip-build 2>&1 | awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'
+swift_tests() {
+    SACRAL_TEST_SCALE="${SACRAL_TEST_SCALE:-0.1}" swift test --skip-build 2>&1 | quiet_tests
+}
+
+asan() {
+    # lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
+    local flags=(--sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld)
+    SACRAL_CORE_ONLY=1 swift build --build-tests "${flags[@]}" 2>&1 | { grep -E 'error|warning: |Build complete' || true; }
+    SACRAL_CORE_ONLY=1 ASAN_OPTIONS=detect_leaks=0 swift test --skip-build "${flags[@]}" \
+        --filter 'LuaKitTests|SandboxAttackTests|HostileInputTests' 2>&1 | quiet_tests
+}
+
+fuzz() {
+    if [ "${SACRAL_SKIP_FUZZ:-0}" = 1 ]; then echo "skipped (SACRAL_SKIP_FUZZ=1)"; return; fi
+    SACRAL_CORE_ONLY=1 scripts/fuzz.sh 60
+}
+
+stage setup scripts/bootstrap.sh lua-check
+stage build build
+stage check .build/debug/sacral check Cases
+stage luacheck luacheck --no-color --quiet --config Rules/.luacheckrc Rules
+stage corpus corpus
+stage "swift test" swift_tests
+stage asan asan
+stage fuzz fuzz

@@ -8,65 +8,164 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate case files and print a reasoned recommendation for every pathway.",
         discussion: """
-            Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated one by one; \
-            a bad file is reported (file, field path, what was expected) and the others are still \
-            evaluated. With --format json each case prints one JSON object (decision-output.md); a bad \
-            file prints an object with its errors instead, so no input goes unaccounted for.
+            Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated on --jobs \
+            workers and printed in the order given; a bad file is reported (file, field path, what was \
+            expected) and the others are still evaluated. With --format json each case prints one JSON \
+            object (decision-output.md); a bad file prints an object with its errors instead, so no \
+            input goes unaccounted for. For cohorts, --format summary prints one JSON line per case \
+            (statuses, deciding rules, lesions, alerts, missing fields, ruleset SHA-256) and --format \
+            csv one row per case and pathway. The output does not depend on --jobs.
             """)
 
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
     var files: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one result per line (compact JSON, or the --format summary/csv line), in input order.", valueName: "file"))
     var jsonl: String?
 
-    @Option(name: .long, help: "Output format.")
-    var format: OutputFormat = .text
+    @Option(name: .long, help: "Output format: text, json (the full decision), summary (one JSON line per case), csv (one row per case and pathway).")
+    var format: EvaluateFormat = .text
 
     @Option(name: .long, help: "Colour in text output.")
     var color: ColorChoice = .auto
+
+    @Option(name: .shortAndLong, help: "Worker threads, each with its own Lua state (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var ruleOptions: RuleOptions
 
     func validate() throws {
         if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    /// What one input produced: its output text, its messages for standard error, and how it went.
+    struct Outcome: Sendable {
+        var output = ""
+        var messages: [String] = []
+        var badInput = false
+        var ruleFailed = false
+    }
+
+    /// One worker: an engine (its own Lua state) and a decoder.
+    final class Worker {
+        let engine: Engine
+        let decoder = CaseDecoder()
+        init(_ engine: Engine) { self.engine = engine }
     }
 
     func run() throws {
         let engine = try ruleOptions.engine()
-        if let jsonl { return try runLines(jsonl, engine: engine) }
-        let report = TextReport(color: Terminal.useColor(color))
-        var badInput = false
-        var ruleFailed = false
-        for (index, file) in files.enumerated() {
-            let validated: ValidatedCase
-            do {
-                validated = try engine.load(path: file)
-            } catch {
-                badInput = true
-                for issue in error.issues {
-                    Terminal.error(issue.path.isEmpty ? "\(file): \(issue.message)" : "\(file): \(issue.path): \(issue.message)")
+        let inputs = jsonl == nil ? files.count : Int.max
+        let pool = try Self.pool(engine, jobs: min(jobs, max(1, inputs)))
+        if format == .csv { Terminal.write(CohortCSV.header) }
+        var badInput = false, ruleFailed = false
+        func emit(_ outcomes: [Outcome]) {
+            var text = ""
+            for o in outcomes {
+                badInput = badInput || o.badInput
+                ruleFailed = ruleFailed || o.ruleFailed
+                if !o.messages.isEmpty {
+                    // Messages before the output of the same input, as one worker would print them.
+                    if !text.isEmpty { Terminal.write(text); text = "" }
+                    for m in o.messages { Terminal.error(m) }
                 }
-                if format == .json { Terminal.write(Self.errorDocument(error).serialized() + "\n") }
-                continue
+                text += o.output
             }
-            let decision = engine.evaluate(validated)
-            if !decision.failures.isEmpty {
-                ruleFailed = true
-                for failure in decision.failures { Terminal.error("\(file): \(failure)") }
-            }
-            switch format {
-            case .json: Terminal.write(decision.document.serialized() + "\n")
-            case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision))
+            if !text.isEmpty { Terminal.write(text) }
+        }
+        if let jsonl {
+            try readLines(jsonl) { batch in emit(pool.map(batch.count) { w, i in self.evaluateLine(batch[i], worker: w) }) }
+        } else {
+            let report = TextReport(color: Terminal.useColor(color))
+            let files = self.files
+            for start in stride(from: 0, to: files.count, by: Self.batchSize) {
+                let end = min(files.count, start + Self.batchSize)
+                emit(pool.map(end - start) { w, i in self.evaluateFile(files[start + i], index: start + i, worker: w, report: report) })
             }
         }
         if ruleFailed { throw ExitCode(3) }
         if badInput { throw ExitCode(2) }
     }
 
-    /// JSON Lines: a result line for every input line that holds a case (blank lines are skipped),
-    /// an error line naming the line number for a bad one; each line is written whole.
-    private func runLines(_ source: String, engine: Engine) throws {
+    /// Inputs evaluated between two writes: enough to keep every worker busy, few enough that
+    /// output streams and memory stays small.
+    static let batchSize = 512
+
+    static func pool(_ engine: Engine, jobs: Int) throws -> WorkerPool<Worker> {
+        do {
+            return try WorkerPool(first: Worker(engine), count: jobs) { () throws(RuleSetError) in
+                Worker(try Engine(ruleSet: engine.ruleSet, limits: engine.limits))
+            }
+        } catch {
+            Terminal.error("rules failed to load:\n\(error.message)")
+            throw ExitCode(3)
+        }
+    }
+
+    private func evaluateFile(_ file: String, index: Int, worker: Worker, report: TextReport) -> Outcome {
+        var outcome = Outcome()
+        let validated: ValidatedCase
+        do {
+            validated = try worker.engine.load(path: file, decoder: worker.decoder)
+        } catch {
+            outcome.badInput = true
+            outcome.messages = error.issues.map { $0.path.isEmpty ? "\(file): \($0.message)" : "\(file): \($0.path): \($0.message)" }
+            switch format {
+            case .json: outcome.output = Self.errorDocument(error).serialized() + "\n"
+            case .summary: outcome.output = Self.errorDocument(error).serialized(pretty: false) + "\n"
+            case .csv: outcome.output = CohortCSV.badInput(source: file, issues: error.issues)
+            case .text: break
+            }
+            return outcome
+        }
+        let decision = worker.engine.evaluate(validated)
+        outcome.ruleFailed = !decision.failures.isEmpty
+        outcome.messages = decision.failures.map { "\(file): \($0)" }
+        switch format {
+        case .json: outcome.output = decision.document.serialized() + "\n"
+        case .text: outcome.output = (index > 0 ? "\n" : "") + report.render(decision)
+        case .summary: outcome.output = CohortSummary(decision).line + "\n"
+        case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
+        }
+        return outcome
+    }
+
+    /// One line of JSON Lines: a result line for a case, an error line naming the line number for a
+    /// bad one.
+    private func evaluateLine(_ line: (number: Int, place: String, bytes: Data), worker: Worker) -> Outcome {
+        var outcome = Outcome()
+        let issues: [ValidationIssue]
+        do {
+            let value = try worker.decoder.decode(line.bytes, format: .json, file: line.place)
+            let validated = try worker.engine.validator.validate(value, file: line.place)
+            let decision = worker.engine.evaluate(validated)
+            outcome.ruleFailed = !decision.failures.isEmpty
+            outcome.messages = decision.failures.map { "\(line.place): \($0)" }
+            switch format {
+            case .text, .json: outcome.output = decision.document.serialized(pretty: false) + "\n"
+            case .summary: outcome.output = CohortSummary(decision).line + "\n"
+            case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
+            }
+            return outcome
+        } catch let error as CaseReadError {
+            outcome.messages = [error.description]
+            issues = [ValidationIssue(path: "", message: error.message)]
+        } catch let error as CaseInvalid {
+            outcome.messages = [error.description]
+            issues = error.issues
+        } catch {
+            outcome.messages = ["\(line.place): \(error)"]
+            issues = [ValidationIssue(path: "", message: "\(error)")]
+        }
+        outcome.badInput = true
+        outcome.output = format == .csv ? CohortCSV.badInput(source: line.place, issues: issues)
+                                        : Self.errorLine(line: line.number, issues) + "\n"
+        return outcome
+    }
+
+    /// Reads JSON Lines in batches of non-blank lines, each with its number and place for messages.
+    private func readLines(_ source: String, _ body: ([(number: Int, place: String, bytes: Data)]) -> Void) throws {
         let handle: FileHandle
         if source == "-" {
             handle = FileHandle.standardInput
@@ -77,48 +176,31 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let name = source == "-" ? "stdin" : source
-        let decoder = CaseDecoder()
-        var badInput = false, ruleFailed = false
         var lineNumber = 0
-        var pending = Data()
-        func handleLine(_ bytes: Data) {
+        var batch: [(number: Int, place: String, bytes: Data)] = []
+        func take(_ bytes: Data) {
             lineNumber += 1
-            let place = "\(name):\(lineNumber)"
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            do {
-                let value = try decoder.decode(bytes, format: .json, file: place)
-                let validated = try engine.validator.validate(value, file: place)
-                let decision = engine.evaluate(validated)
-                if !decision.failures.isEmpty {
-                    ruleFailed = true
-                    for failure in decision.failures { Terminal.error("\(place): \(failure)") }
-                }
-                Terminal.write(decision.document.serialized(pretty: false) + "\n")
-            } catch let error as CaseReadError {
-                badInput = true
-                Terminal.error(error.description)
-                Terminal.write(Self.errorLine(line: lineNumber, [ValidationIssue(path: "", message: error.message)]) + "\n")
-            } catch let error as CaseInvalid {
-                badInput = true
-                Terminal.error(error.description)
-                Terminal.write(Self.errorLine(line: lineNumber, error.issues) + "\n")
-            } catch {
-                badInput = true
-                Terminal.error("\(place): \(error)")
+            batch.append((lineNumber, "\(name):\(lineNumber)", Data(bytes)))
+            if batch.count == Self.batchSize {
+                body(batch)
+                batch.removeAll(keepingCapacity: true)
             }
         }
+        var pending = Data()
         while true {
             let chunk = handle.readData(ofLength: 1 << 16)
             if chunk.isEmpty { break }
             pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                handleLine(pending[pending.startIndex..<newline])
-                pending.removeSubrange(pending.startIndex...newline)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                take(pending[start..<newline])
+                start = newline + 1
             }
+            pending.removeSubrange(pending.startIndex..<start)
         }
-        if !pending.isEmpty { handleLine(pending) }
-        if ruleFailed { throw ExitCode(3) }
-        if badInput { throw ExitCode(2) }
+        if !pending.isEmpty { take(pending) }
+        if !batch.isEmpty { body(batch) }
     }
 
     static func errorLine(line: Int, _ issues: [ValidationIssue]) -> String {
@@ -137,4 +219,9 @@ struct EvaluateCommand: ParsableCommand {
             })),
         ])
     }
+}
+
+/// What `evaluate` prints for each case.
+enum EvaluateFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, summary, csv
 }
