@@ -21,16 +21,28 @@ struct Generate: ParsableCommand {
     @Option(help: "One JSON Lines file with every case.") var jsonl: String?
     @Option(help: "A Lua file returning the decoded cases (for the lua5.4 floor).") var lua: String?
     @Option(help: "The rules directory whose field dictionary drives the generator.") var rules = "Rules"
+    @Option(help: "Vary the case files of this corpus (one to three fields each) instead of generating whole cases.") var corpus: String?
 
     func run() throws {
         let engine = try Engine(ruleSet: RuleSet.load(directory: rules))
         var generator = CaseGenerator(dictionary: engine.dictionary, seed: seed)
+        let seeds = try corpus.map { dir in
+            try CaseFiles.collect([dir]).files.map { try CaseDecoder().read(path: $0) }
+        } ?? []
+        // A mutant the field dictionary refuses (rare) is replaced by the next one.
+        func next(_ i: Int, _ id: String) -> CaseValue {
+            guard !seeds.isEmpty else { return generator.next(id: id) }
+            while true {
+                let value = generator.mutant(of: seeds[i % seeds.count], id: id)
+                if (try? engine.validator.validate(value, file: id)) != nil { return value }
+            }
+        }
         var lines: [String] = []
         var luaItems: [String] = []
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         for i in 0..<count {
             let id = String(format: "gen-%06d", i)
-            let value = generator.next(id: id)
+            let value = next(i, id)
             if let out {
                 var withExpect = value
                 if case .object(var pairs) = value {
