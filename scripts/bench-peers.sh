@@ -21,13 +21,15 @@ trap 'rm -rf "$work"' EXIT
 
 # The peers carry the thresholds of Rules/thresholds.lua as constants: stop if these changed.
 want="inr_max=1.5 platelets_min=90 diameter_max_cm=3.0 life_expectancy_min_months=3 tokuhashi_6_months_min=9 tokuhashi_kps_good_min=80 tokuhashi_kps_moderate_min=50 tokuhashi_extraspinal_many=3 tokuhashi_vertebral_many=3 tokuhashi_vertebral_two=2"
-have=$(lua5.4 -e '
-    local t
-    function define(name, v) if name == "thresholds" then t = v end end
-    dofile("Rules/thresholds.lua")
-    local out = {}
-    for k in string.gmatch(arg[1], "([%w_]+)=") do out[#out + 1] = k .. "=" .. tostring(t[k]) end
-    print(table.concat(out, " "))' "$want")
+have=$(lua5.4 - "$want" <<'LUA'
+local t
+function define(name, v) if name == "thresholds" then t = v end end
+dofile("Rules/thresholds.lua")
+local out = {}
+for k in string.gmatch(arg[1], "([%w_]+)=") do out[#out + 1] = k .. "=" .. tostring(t[k]) end
+print(table.concat(out, " "))
+LUA
+)
 if [ "$have" != "$want" ]; then
     echo "bench-peers: Rules/thresholds.lua changed; update the CLIPS and zen encodings:" >&2
     echo "  expected $want" >&2

@@ -18,6 +18,10 @@ swift build -c release --product sacral-bench >/dev/null
 bin="$root/.build/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# Valgrind 3.19 cannot read the DWARF 5 the Swift toolchain writes: callgrind runs on copies without
+# debug information (function names come from the symbol table).
+cp "$bin/sacral" "$bin/sacral-bench" "$work/"
+strip --strip-debug "$work/sacral" "$work/sacral-bench"
 demangle() { swift demangle --simplified 2>/dev/null || cat; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) / 1e6 }'; }
 # Inclusive instruction count of the first function whose demangled name contains $2.
@@ -34,10 +38,10 @@ echo "== 1. stages of a batch: $n cases varied from the corpus, warm engine, one
 
 echo
 echo "== 1b. the same stages in instructions per case (callgrind, $ncg cases)"
-valgrind --tool=callgrind --callgrind-out-file="$work/stages.cg" --toggle-collect='*runStages*' \
-    "$bin/sacral-bench" stages "$work/cg.jsonl" >/dev/null 2>&1
+valgrind --tool=callgrind --callgrind-out-file="$work/stages.cg" --toggle-collect='*measuredBatchLoop*' \
+    "$work/sacral-bench" stages "$work/cg.jsonl" >/dev/null 2>&1
 callgrind_annotate --inclusive=yes --threshold=100 "$work/stages.cg" 2>/dev/null | demangle > "$work/stages.txt"
-total=$(ir "$work/stages.txt" "Stages.runStages")
+total=$(ir "$work/stages.txt" "measuredBatchLoop")
 printf '  %-46s %s\n' "total" "$(per "$total" "$ncg")"
 printf '  %-46s %s\n' "read and decode (CaseDecoder.decode)" "$(per "$(ir "$work/stages.txt" "CaseDecoder.decode(")" "$ncg")"
 printf '  %-46s %s\n' "validate (CaseValidator.validate)" "$(per "$(ir "$work/stages.txt" "CaseValidator.validate(")" "$ncg")"
@@ -80,8 +84,8 @@ echo "  cold single case: median $(printf '%s\n' "${times[@]}" | sort -n | sed -
 
 echo
 echo "== 3. cold start of one case in instructions (callgrind, whole process)"
-valgrind --tool=callgrind --callgrind-out-file="$work/cold.cg" "$bin/sacral" evaluate "$case_file" --format json >/dev/null 2>&1
-valgrind --tool=callgrind --callgrind-out-file="$work/version.cg" "$bin/sacral" --version >/dev/null 2>&1
+valgrind --tool=callgrind --callgrind-out-file="$work/cold.cg" "$work/sacral" evaluate "$case_file" --format json >/dev/null 2>&1
+valgrind --tool=callgrind --callgrind-out-file="$work/version.cg" "$work/sacral" --version >/dev/null 2>&1
 callgrind_annotate --inclusive=yes --threshold=100 "$work/cold.cg" 2>/dev/null | demangle > "$work/cold.txt"
 callgrind_annotate --inclusive=yes --threshold=100 "$work/version.cg" 2>/dev/null | demangle > "$work/version.txt"
 row() { printf '  %-52s %12s\n' "$1" "$2"; }

@@ -92,7 +92,7 @@ struct Warm: ParsableCommand {
 /// Where the time of a batch goes, stage by stage, in one warm engine: read and decode, validate,
 /// evaluate (the Lua run, the crossing of the result into Swift and the building of the decision),
 /// render (the full JSON, and the cohort summary). scripts/bench-stages.sh runs it plain for wall
-/// time and under callgrind (collecting only inside `runStages`) to split evaluation further.
+/// time and under callgrind (collecting only inside `measuredBatchLoop`) to split evaluation further.
 struct Stages: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Time each stage of evaluating a JSON Lines batch.")
 
@@ -107,18 +107,19 @@ struct Stages: ParsableCommand {
             if let v = try? CaseDecoder().decode(line, format: .json, file: jsonl),
                let c = try? engine.validator.validate(v, file: jsonl) { _ = engine.evaluate(c).document.serialized(pretty: false) }
         }
-        let t = runStages(engine: engine, lines: lines)
+        let t = measuredBatchLoop(engine: engine, lines: lines)
         let total = t.reduce(0) { $0 + $1.seconds }
         for (name, seconds) in t {
-            print(String(format: "%-34@ %8.3f s %9.1f us/case %5.1f %%", name as NSString, seconds,
-                         seconds / Double(lines.count) * 1e6, seconds / total * 100))
+            print(name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                  + String(format: "%8.3f s %9.1f us/case %5.1f %%", seconds, seconds / Double(lines.count) * 1e6, seconds / total * 100))
         }
-        print(String(format: "%-34@ %8.3f s %9.1f us/case (%d cases)", "total" as NSString, total, total / Double(lines.count) * 1e6, lines.count))
+        print("total".padding(toLength: 36, withPad: " ", startingAt: 0)
+              + String(format: "%8.3f s %9.1f us/case (%d cases)", total, total / Double(lines.count) * 1e6, lines.count))
     }
 
     /// The measured part (callgrind collects inside this function only).
     @inline(never)
-    func runStages(engine: Engine, lines: [Data]) -> [(name: String, seconds: Double)] {
+    func measuredBatchLoop(engine: Engine, lines: [Data]) -> [(name: String, seconds: Double)] {
         let decoder = CaseDecoder()
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
