@@ -18,6 +18,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 timings=()
+current=""
 started=$(date +%s%N)
 
 # stage NAME COMMAND...: runs COMMAND under a "== NAME" heading and records its wall time.
@@ -25,18 +26,21 @@ stage() {
     local name="$1"
     shift
     echo "== $name"
+    current="$name"
     local t0 t1
     t0=$(date +%s%N)
     "$@"
     t1=$(date +%s%N)
     timings+=("$(printf '%-12s %8.1f s' "$name" "$(awk -v n=$((t1 - t0)) 'BEGIN { print n / 1e9 }')")")
+    current=""
 }
 
-# The timing table, also after a failure (the failed stage is the one missing from it).
+# The timing table, also after a failure (which names the stage that failed).
 report() {
     local status=$?
     echo "== stage timings"
     for t in "${timings[@]}"; do echo "  $t"; done
+    if [ -n "$current" ]; then printf '  %-12s   failed\n' "$current"; fi
     printf '  %-12s %8.1f s%s\n' total "$(awk -v n=$(($(date +%s%N) - started)) 'BEGIN { print n / 1e9 }')" \
         "$([ "$status" -ne 0 ] && echo " (failed, status $status)")"
 }
