@@ -6,6 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
+# The fuzzer needs only the core (the code that contains or calls C): the server and its
+# dependencies stay out of the sanitizer build (Package.swift reads this).
+export SACRAL_CORE_ONLY=1
 seconds="${1:-60}"
 shift || true
 swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2

@@ -1,52 +1,99 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what it needs, lints the Swift sources
-# (swift format, part of the toolchain, with .swift-format), builds, runs the Swift tests, the rule
-# checks, luacheck over Rules/ and the runtime, the combiner's tests, the case corpus (JUnit XML kept
-# in .build/), FHIR validation, the Swift tests under AddressSanitizer, and a short fuzz pass
-# (SACRAL_SKIP_FUZZ=1 skips it).
+# The whole test suite, from a fresh clone (CI runs it): installs what it needs, then runs one stage
+# after another and prints the time of each at the end. A failing stage stops the run.
+#
+#   format      swift format lint --strict over Sources/ and Tests/ (configuration: .swift-format)
+#   build       one debug build of everything (tests included); every later stage uses it
+#   check       sacral check: static checks of Rules/, validation of Cases/
+#   luacheck    luacheck over Rules/ and the runtime
+#   combiner    the P19 combiner's table-driven tests in plain lua5.4 (no clinical rules)
+#   corpus      sacral test Cases, 100 % rule coverage (JUnit XML in .build/sacral-junit.xml)
+#   fhir        the Questionnaire and exported Bundles validated by fhir.resources and fhirpathpy
+#   swift test  every Swift suite, once, against the debug build; the slow batch and property tests
+#               run scaled by SACRAL_TEST_SCALE (0.1 here: 1,000 JSON Lines, 200 generated cases)
+#   asan        AddressSanitizer build of the core only (SACRAL_CORE_ONLY=1: no server), running only
+#               the suites that exercise C (LuaKitTests, SandboxAttackTests, HostileInputTests,
+#               AdversarialTests)
+#   fuzz        a short libFuzzer pass over the core (SACRAL_SKIP_FUZZ=1 skips it)
+#   rule fuzz   random benign and hostile rule files over generated cases (scripts/fuzz-rules.sh)
+#
+# A new area adds one line below: `stage NAME scripts/test-AREA.sh`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/bootstrap.sh lua-check lua5.4
 
-echo "== swift format lint (configuration: .swift-format)"
-swift format lint --strict --recursive Sources Tests
+timings=()
+current=""
+started=$(date +%s%N)
 
-echo "== build"
-# One build; progress lines dropped. pipefail carries a failed build through the filter.
-swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+# stage NAME COMMAND...: runs COMMAND under a "== NAME" heading and records its wall time.
+stage() {
+    local name="$1"
+    shift
+    echo "== $name"
+    current="$name"
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@"
+    t1=$(date +%s%N)
+    timings+=("$(printf '%-12s %8.1f s' "$name" "$(awk -v n=$((t1 - t0)) 'BEGIN { print n / 1e9 }')")")
+    current=""
+}
 
-echo "== sacral check (static checks of Rules/, validation of Cases/)"
-.build/debug/sacral check Cases
+# The timing table, also after a failure (which names the stage that failed).
+report() {
+    local status=$?
+    echo "== stage timings"
+    for t in "${timings[@]}"; do echo "  $t"; done
+    if [ -n "$current" ]; then printf '  %-12s   failed\n' "$current"; fi
+    printf '  %-12s %8.1f s%s\n' total "$(awk -v n=$(($(date +%s%N) - started)) 'BEGIN { print n / 1e9 }')" \
+        "$([ "$status" -ne 0 ] && echo " (failed, status $status)")"
+}
+trap report EXIT
 
-echo "== luacheck Rules/ and the runtime"
-luacheck --no-color --quiet --config Rules/.luacheckrc Rules
-luacheck --no-color --quiet --config Sources/SacralEngine/Runtime/.luacheckrc Sources/SacralEngine/Runtime
+# Passing and started lines of swift test are dropped; failures, suites and the closing line stay.
+quiet_tests() { awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'; }
 
-echo "== the P19 combiner on synthetic results (no clinical rules)"
-lua5.4 Tests/lua/combine_test.lua
+build() {
+    # Progress lines dropped; pipefail carries a failed build through the filter.
+    swift build --build-tests 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
+}
 
-echo "== sacral test Cases (JUnit: .build/sacral-junit.xml)"
-.build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25
+corpus() {
+    .build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25
+}
 
-echo "== FHIR: Questionnaire and exported Bundles validated by fhir.resources and fhirpathpy"; scripts/test-fhir.sh .build/debug/sacral
+swift_tests() {
+    SACRAL_TEST_SCALE="${SACRAL_TEST_SCALE:-0.1}" swift test --skip-build 2>&1 | quiet_tests
+}
 
-echo "== swift test under AddressSanitizer (build in .build-asan)"
-# lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
-swift build --build-tests --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
-    | { grep -E 'error|warning: |Build complete' || true; }
-ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld 2>&1 \
-    | awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'
+asan() {
+    # lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
+    local flags=(--sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld)
+    SACRAL_CORE_ONLY=1 swift build --build-tests "${flags[@]}" 2>&1 | { grep -E 'error|warning: |Build complete' || true; }
+    SACRAL_CORE_ONLY=1 ASAN_OPTIONS=detect_leaks=0 swift test --skip-build "${flags[@]}" \
+        --filter 'LuaKitTests|SandboxAttackTests|HostileInputTests|AdversarialTests' 2>&1 | quiet_tests
+}
 
-if [ "${SACRAL_SKIP_FUZZ:-0}" != 1 ]; then
-    echo "== short fuzz pass (60 s; scripts/fuzz.sh)"
-    scripts/fuzz.sh 60
-fi
+fuzz() {
+    if [ "${SACRAL_SKIP_FUZZ:-0}" = 1 ]; then echo "skipped (SACRAL_SKIP_FUZZ=1)"; return; fi
+    SACRAL_CORE_ONLY=1 scripts/fuzz.sh 60
+}
 
-echo "== rule fuzz pass (scripts/fuzz-rules.sh)"
-scripts/fuzz-rules.sh 40
+luacheck_all() {
+    luacheck --no-color --quiet --config Rules/.luacheckrc Rules
+    luacheck --no-color --quiet --config Sources/SacralEngine/Runtime/.luacheckrc Sources/SacralEngine/Runtime
+}
 
-echo "== swift test"
-# Last, so that its closing "Test run" line closes the log. Passing and started lines are dropped;
-# failures, suites and the closing line stay.
-swift test --skip-build 2>&1 | awk '!/^◇ / && !(/^✔ Test / && !/^✔ Test run/)'
+stage setup scripts/bootstrap.sh lua-check lua5.4
+stage format swift format lint --strict --recursive Sources Tests
+stage build build
+stage check .build/debug/sacral check Cases
+stage luacheck luacheck_all
+stage combiner lua5.4 Tests/lua/combine_test.lua
+stage corpus corpus
+stage fhir scripts/test-fhir.sh .build/debug/sacral
+stage "swift test" swift_tests
+stage asan asan
+stage fuzz fuzz
+stage "rule fuzz" scripts/fuzz-rules.sh 40

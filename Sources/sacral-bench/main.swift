@@ -9,7 +9,7 @@ struct SacralBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sacral-bench",
         abstract: "Generate case corpora and time the warm engine.",
-        subcommands: [Generate.self, Warm.self])
+        subcommands: [Generate.self, Warm.self, Stages.self])
 }
 
 struct Generate: ParsableCommand {
@@ -21,16 +21,29 @@ struct Generate: ParsableCommand {
     @Option(help: "One JSON Lines file with every case.") var jsonl: String?
     @Option(help: "A Lua file returning the decoded cases (for the lua5.4 floor).") var lua: String?
     @Option(help: "The rules directory whose field dictionary drives the generator.") var rules = "Rules"
+    @Option(help: "Vary the case files of this corpus (one to three fields each) instead of generating whole cases.") var corpus: String?
 
     func run() throws {
         let engine = try Engine(ruleSet: RuleSet.load(directory: rules))
         var generator = CaseGenerator(dictionary: engine.dictionary, seed: seed)
+        let seeds =
+            try corpus.map { dir in
+                try CaseFiles.collect([dir]).files.map { try CaseDecoder().read(path: $0) }
+            } ?? []
+        // A mutant the field dictionary refuses (rare) is replaced by the next one.
+        func next(_ i: Int, _ id: String) -> CaseValue {
+            guard !seeds.isEmpty else { return generator.next(id: id) }
+            while true {
+                let value = generator.mutant(of: seeds[i % seeds.count], id: id)
+                if (try? engine.validator.validate(value, file: id)) != nil { return value }
+            }
+        }
         var lines: [String] = []
         var luaItems: [String] = []
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         for i in 0..<count {
             let id = String(format: "gen-%06d", i)
-            let value = generator.next(id: id)
+            let value = next(i, id)
             if let out {
                 var withExpect = value
                 if case .object(var pairs) = value {
@@ -78,5 +91,74 @@ struct Warm: ParsableCommand {
             String(
                 format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
                 cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
+    }
+}
+
+/// Where the time of a batch goes, stage by stage, in one warm engine: read and decode, validate,
+/// evaluate (the Lua run, the crossing of the result into Swift and the building of the decision),
+/// render (the full JSON, and the cohort summary). scripts/bench-stages.sh runs it plain for wall
+/// time and under callgrind (collecting only inside `measuredBatchLoop`) to split evaluation further.
+struct Stages: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time each stage of evaluating a JSON Lines batch.")
+
+    @Argument(help: "A JSON Lines file of cases.") var jsonl: String
+    @Option(help: "The rules directory.") var rules = "Rules"
+
+    func run() throws {
+        let engine = try Engine(ruleSet: RuleSet.load(directory: rules))
+        let text = try String(contentsOfFile: jsonl, encoding: .utf8)
+        let lines = text.split(separator: "\n").map { Data($0.utf8) }
+        for line in lines.prefix(50) {  // warm-up
+            if let v = try? CaseDecoder().decode(line, format: .json, file: jsonl),
+                let c = try? engine.validator.validate(v, file: jsonl)
+            {
+                _ = engine.evaluate(c).document.serialized(pretty: false)
+            }
+        }
+        let t = measuredBatchLoop(engine: engine, lines: lines)
+        let total = t.reduce(0) { $0 + $1.seconds }
+        for (name, seconds) in t {
+            print(
+                name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(format: "%8.3f s %9.1f us/case %5.1f %%", seconds, seconds / Double(lines.count) * 1e6, seconds / total * 100))
+        }
+        print(
+            "total".padding(toLength: 36, withPad: " ", startingAt: 0)
+                + String(format: "%8.3f s %9.1f us/case (%d cases)", total, total / Double(lines.count) * 1e6, lines.count))
+    }
+
+    /// The measured part (callgrind collects inside this function only).
+    @inline(never)
+    func measuredBatchLoop(engine: Engine, lines: [Data]) -> [(name: String, seconds: Double)] {
+        let decoder = CaseDecoder()
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        var decode = 0.0
+        var validate = 0.0
+        var evaluate = 0.0
+        var json = 0.0
+        var summary = 0.0
+        var bytes = 0
+        for (i, line) in lines.enumerated() {
+            _ = lap()
+            guard let value = try? decoder.decode(line, format: .json, file: "\(jsonl):\(i + 1)") else { continue }
+            decode += lap()
+            guard let validated = try? engine.validator.validate(value, file: "\(jsonl):\(i + 1)") else { continue }
+            validate += lap()
+            let decision = engine.evaluate(validated)
+            evaluate += lap()
+            bytes += decision.document.serialized(pretty: false).utf8.count
+            json += lap()
+            bytes += CohortSummary(decision).line.utf8.count
+            summary += lap()
+        }
+        return [
+            ("read and decode (JSON)", decode), ("validate", validate),
+            ("evaluate (Lua, crossing, decision)", evaluate), ("render full JSON", json), ("render summary", summary),
+        ]
     }
 }

@@ -28,12 +28,22 @@ struct DiffCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 1 when any case changed.")
     var failOnChange = false
 
+    @Option(name: .shortAndLong, help: "Worker threads, each with its own pair of Lua states (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     func run() throws {
         let old = try Self.engine(rules)
         let new = try Self.engine(against)
         let (files, missing) = CaseFiles.collect(paths)
         for path in missing { Terminal.error("\(path): no such file or directory") }
-        let (changes, cases) = ImpactDiff(old: old, new: new).run(files: files)
+        let changes: [ImpactChange]
+        let cases: Int
+        do {
+            (changes, cases) = try ImpactDiff(old: old, new: new).run(files: files, workers: max(1, jobs))
+        } catch {
+            Terminal.error("rules failed to load:\n\(error.message)")
+            throw ExitCode(3)
+        }
         switch format {
         case .text:
             Terminal.write(

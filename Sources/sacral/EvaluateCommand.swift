@@ -8,11 +8,14 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate case files and print a reasoned recommendation for every pathway.",
         discussion: """
-            Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated one by one; \
-            a bad file is reported (file, field path, what was expected) and the others are still \
-            evaluated. With --format json one file prints one JSON object (decision-output.md) and \
-            several files print one JSON array of them, in argument order; a bad file stands as an \
-            object with its errors, so no input goes unaccounted for. --jsonl prints JSON Lines.
+            Case files are YAML (.yaml, .yml) or JSON (.json). Several files are evaluated on --jobs \
+            workers and printed in the order given; a bad file is reported (file, field path, what was \
+            expected) and the others are still evaluated. With --format json one file prints one JSON \
+            object (decision-output.md) and several files print one JSON array of them, in argument \
+            order; a bad file stands as an object with its errors, so no input goes unaccounted for. \
+            --jsonl prints JSON Lines. For cohorts, --format summary prints one JSON line per case \
+            (statuses, deciding rules, lesions, alerts, missing fields, ruleset SHA-256) and --format \
+            csv one row per case and pathway. The output does not depend on --jobs.
             """)
 
     @Argument(help: ArgumentHelp("Case files.", valueName: "case-file"))
@@ -21,12 +24,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one compact JSON result per line, in input order.",
+            "Read cases as JSON Lines (one case per line) from this file, or - for standard input; print one result per line (compact JSON, or the --format summary/csv line), in input order.",
             valueName: "file"))
     var jsonl: String?
 
-    @Option(name: .long, help: "Output format.")
-    var format: OutputFormat = .text
+    @Option(
+        name: .long,
+        help: "Output format: text, json (the full decision), summary (one JSON line per case), csv (one row per case and pathway).")
+    var format: EvaluateFormat = .text
 
     @Flag(
         name: .long,
@@ -44,63 +49,188 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Colour in text output.")
     var color: ColorChoice = .auto
 
+    @Option(name: .shortAndLong, help: "Worker threads, each with its own Lua state (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @OptionGroup var ruleOptions: RuleOptions
 
     func validate() throws {
         if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if fhir && jsonl != nil { throw ValidationError("--fhir reads Bundle files, not --jsonl") }
         if date != nil && !fhir { throw ValidationError("--date goes with --fhir (case files give the age themselves)") }
         if let date, FHIRDate(date) == nil { throw ValidationError("--date: expected YYYY-MM-DD, got '\(date)'") }
     }
 
-    func run() throws {
-        let engine = try ruleOptions.engine()
-        if let jsonl { return try runLines(jsonl, engine: engine) }
-        if fhir { return try runFHIR(engine: engine) }
-        let report = TextReport(color: Terminal.useColor(color))
+    /// What one input produced: its output text, its messages for standard error, and how it went.
+    struct Outcome: Sendable {
+        var output = ""
+        var messages: [String] = []
         var badInput = false
         var ruleFailed = false
-        // Several files make one JSON document: an array, written member by member.
-        let array = format == .json && files.count > 1
+    }
+
+    /// One worker: an engine (its own Lua state) and a decoder.
+    final class Worker {
+        let engine: Engine
+        let decoder = CaseDecoder()
+        init(_ engine: Engine) { self.engine = engine }
+    }
+
+    func run() throws {
+        let engine = try ruleOptions.engine()
+        if fhir { return try runFHIR(engine: engine) }
+        let inputs = jsonl == nil ? files.count : Int.max
+        let pool = try Self.pool(engine, jobs: min(jobs, max(1, inputs)))
+        if format == .csv { Terminal.write(CohortCSV.header) }
+        var badInput = false
+        var ruleFailed = false
+        // Several files with --format json make one JSON document: an array, written member by member.
+        let array = jsonl == nil && format == .json && files.count > 1
         var written = 0
-        func writeJSON(_ document: JSONValue) {
-            if array {
-                Terminal.write((written == 0 ? "[\n  " : ",\n  ") + document.serialized(nestedAt: 1))
-            } else {
-                Terminal.write(document.serialized() + "\n")
-            }
-            written += 1
-        }
-        defer { if array { Terminal.write(written == 0 ? "[]\n" : "\n]\n") } }
-        for (index, file) in files.enumerated() {
-            let validated: ValidatedCase
-            do {
-                validated = try engine.load(path: file)
-            } catch {
-                badInput = true
-                for issue in error.issues {
-                    Terminal.error(issue.path.isEmpty ? "\(file): \(issue.message)" : "\(file): \(issue.path): \(issue.message)")
+        func emit(_ outcomes: [Outcome]) {
+            var text = ""
+            for o in outcomes {
+                badInput = badInput || o.badInput
+                ruleFailed = ruleFailed || o.ruleFailed
+                if !o.messages.isEmpty {
+                    // Messages before the output of the same input, as one worker would print them.
+                    if !text.isEmpty {
+                        Terminal.write(text)
+                        text = ""
+                    }
+                    for m in o.messages { Terminal.error(m) }
                 }
-                if format == .json { writeJSON(Self.errorDocument(error)) }
-                continue
+                if array {
+                    text += (written == 0 ? "[\n  " : ",\n  ") + o.output
+                    written += 1
+                } else {
+                    text += o.output
+                }
             }
-            let decision = engine.evaluate(validated)
-            if !decision.failures.isEmpty {
-                ruleFailed = true
-                for failure in decision.failures { Terminal.error("\(file): \(failure)") }
+            if !text.isEmpty { Terminal.write(text) }
+        }
+        if let jsonl {
+            try readLines(jsonl) { batch in emit(pool.map(batch.count) { w, i in self.evaluateLine(batch[i], worker: w) }) }
+        } else {
+            let report = TextReport(color: Terminal.useColor(color))
+            let files = self.files
+            for start in stride(from: 0, to: files.count, by: Self.batchSize) {
+                let end = min(files.count, start + Self.batchSize)
+                emit(
+                    pool.map(end - start) { w, i in
+                        self.evaluateFile(files[start + i], index: start + i, worker: w, report: report, member: array)
+                    })
             }
-            switch format {
-            case .json: writeJSON(decision.document)
-            case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision))
-            }
+            if array { Terminal.write(written == 0 ? "[]\n" : "\n]\n") }
         }
         if ruleFailed { throw ExitCode(3) }
         if badInput { throw ExitCode(2) }
     }
 
-    /// JSON Lines: a result line for every input line that holds a case (blank lines are skipped),
-    /// an error line naming the line number for a bad one; each line is written whole.
-    private func runLines(_ source: String, engine: Engine) throws {
+    /// Inputs evaluated between two writes: enough to keep every worker busy, few enough that
+    /// output streams and memory stays small.
+    static let batchSize = 512
+
+    static func pool(_ engine: Engine, jobs: Int) throws -> WorkerPool<Worker> {
+        do {
+            return try WorkerPool(first: Worker(engine), count: jobs) { () throws(RuleSetError) in
+                Worker(try Engine(ruleSet: engine.ruleSet, limits: engine.limits))
+            }
+        } catch {
+            Terminal.error("rules failed to load:\n\(error.message)")
+            throw ExitCode(3)
+        }
+    }
+
+    /// One case file. As a `member` of the JSON array of several files, the document is indented one
+    /// level and has no line end: the caller writes the separators.
+    private func evaluateFile(_ file: String, index: Int, worker: Worker, report: TextReport, member: Bool) -> Outcome {
+        func json(_ document: JSONValue) -> String { member ? document.serialized(nestedAt: 1) : document.serialized() + "\n" }
+        var outcome = Outcome()
+        let validated: ValidatedCase
+        do {
+            validated = try worker.engine.load(path: file, decoder: worker.decoder)
+        } catch {
+            outcome.badInput = true
+            outcome.messages = error.issues.map { $0.path.isEmpty ? "\(file): \($0.message)" : "\(file): \($0.path): \($0.message)" }
+            switch format {
+            case .json: outcome.output = json(Self.errorDocument(error))
+            case .summary: outcome.output = Self.errorDocument(error).serialized(pretty: false) + "\n"
+            case .csv: outcome.output = CohortCSV.badInput(source: file, issues: error.issues)
+            case .text: break
+            }
+            return outcome
+        }
+        let decision = worker.engine.evaluate(validated)
+        outcome.ruleFailed = !decision.failures.isEmpty
+        outcome.messages = decision.failures.map { "\(file): \($0)" }
+        switch format {
+        case .json: outcome.output = json(decision.document)
+        case .text: outcome.output = (index > 0 ? "\n" : "") + report.render(decision)
+        case .summary: outcome.output = CohortSummary(decision).line + "\n"
+        case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
+        }
+        return outcome
+    }
+
+    /// One line of JSON Lines: a result line for a case, an error line naming the line number for a
+    /// bad one.
+    private func evaluateLine(_ line: InputLine, worker: Worker) -> Outcome {
+        var outcome = Outcome()
+        let issues: [ValidationIssue]
+        if let tooLong = line.tooLong {
+            let message = "is longer than the \(worker.decoder.maxBytes / 1024) KiB a case may have (\(tooLong) bytes)"
+            outcome.messages = ["\(line.place): \(message)"]
+            outcome.badInput = true
+            issues = [ValidationIssue(path: "", message: message)]
+            outcome.output =
+                format == .csv
+                ? CohortCSV.badInput(source: line.place, issues: issues) : Self.errorLine(line: line.number, issues) + "\n"
+            return outcome
+        }
+        do {
+            let value = try worker.decoder.decode(line.bytes, format: .json, file: line.place)
+            let validated = try worker.engine.validator.validate(value, file: line.place)
+            let decision = worker.engine.evaluate(validated)
+            outcome.ruleFailed = !decision.failures.isEmpty
+            outcome.messages = decision.failures.map { "\(line.place): \($0)" }
+            switch format {
+            case .text, .json: outcome.output = decision.document.serialized(pretty: false) + "\n"
+            case .summary: outcome.output = CohortSummary(decision).line + "\n"
+            case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
+            }
+            return outcome
+        } catch let error as CaseReadError {
+            outcome.messages = [error.description]
+            issues = [ValidationIssue(path: "", message: error.message)]
+        } catch let error as CaseInvalid {
+            outcome.messages = [error.description]
+            issues = error.issues
+        } catch {
+            outcome.messages = ["\(line.place): \(error)"]
+            issues = [ValidationIssue(path: "", message: "\(error)")]
+        }
+        outcome.badInput = true
+        outcome.output =
+            format == .csv
+            ? CohortCSV.badInput(source: line.place, issues: issues)
+            : Self.errorLine(line: line.number, issues) + "\n"
+        return outcome
+    }
+
+    /// One input line of JSON Lines: its number and place for messages, and its bytes, or the size
+    /// of a line too long to be a case (never read into memory whole).
+    struct InputLine: Sendable {
+        var number: Int
+        var place: String
+        var bytes = Data()
+        var tooLong: Int?
+    }
+
+    /// Reads JSON Lines in batches of non-blank lines (JSONLinesReader: linear in the input, a line
+    /// longer than a case may be is skipped, not buffered).
+    private func readLines(_ source: String, _ body: ([InputLine]) -> Void) throws {
         let handle: FileHandle
         if source == "-" {
             handle = FileHandle.standardInput
@@ -111,51 +241,22 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let name = source == "-" ? "stdin" : source
-        let decoder = CaseDecoder()
-        var badInput = false
-        var ruleFailed = false
-        var lineNumber = 0
-        func handleLine(_ bytes: Data) {
-            lineNumber += 1
-            let place = "\(name):\(lineNumber)"
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            do {
-                let value = try decoder.decode(bytes, format: .json, file: place)
-                let validated = try engine.validator.validate(value, file: place)
-                let decision = engine.evaluate(validated)
-                if !decision.failures.isEmpty {
-                    ruleFailed = true
-                    for failure in decision.failures { Terminal.error("\(place): \(failure)") }
-                }
-                Terminal.write(decision.document.serialized(pretty: false) + "\n")
-            } catch let error as CaseReadError {
-                badInput = true
-                Terminal.error(error.description)
-                Terminal.write(Self.errorLine(line: lineNumber, [ValidationIssue(path: "", message: error.message)]) + "\n")
-            } catch let error as CaseInvalid {
-                badInput = true
-                Terminal.error(error.description)
-                Terminal.write(Self.errorLine(line: lineNumber, error.issues) + "\n")
-            } catch {
-                badInput = true
-                Terminal.error("\(place): \(error)")
-            }
-        }
-        var reader = JSONLinesReader(handle: handle, maxLineBytes: decoder.maxBytes)
+        var batch: [InputLine] = []
+        var reader = JSONLinesReader(handle: handle, maxLineBytes: CaseDecoder().maxBytes)
         while let line = reader.next() {
             switch line {
-            case .text(_, let bytes):
-                handleLine(bytes)
+            case .text(let number, let bytes):
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                batch.append(InputLine(number: number, place: "\(name):\(number)", bytes: bytes))
             case .tooLong(let number, let bytes):
-                lineNumber = number
-                badInput = true
-                let message = "is longer than the \(decoder.maxBytes / 1024) KiB a case may have (\(bytes) bytes)"
-                Terminal.error("\(name):\(number): \(message)")
-                Terminal.write(Self.errorLine(line: number, [ValidationIssue(path: "", message: message)]) + "\n")
+                batch.append(InputLine(number: number, place: "\(name):\(number)", tooLong: bytes))
+            }
+            if batch.count == Self.batchSize {
+                body(batch)
+                batch.removeAll(keepingCapacity: true)
             }
         }
-        if ruleFailed { throw ExitCode(3) }
-        if badInput { throw ExitCode(2) }
+        if !batch.isEmpty { body(batch) }
     }
 
     static func errorLine(line: Int, _ issues: [ValidationIssue]) -> String {
@@ -205,7 +306,14 @@ extension EvaluateCommand {
         case .json: Terminal.write(result.document.serialized() + "\n")
         case .text:
             Terminal.write(TextReport(color: Terminal.useColor(color)).render(result.decision) + result.provenanceText())
+        case .summary: Terminal.write(CohortSummary(result.decision).line + "\n")
+        case .csv: Terminal.write(CohortCSV.header + CohortCSV.rows(CohortSummary(result.decision)))
         }
         if !result.decision.failures.isEmpty { throw ExitCode(3) }
     }
+}
+
+/// What `evaluate` prints for each case.
+enum EvaluateFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, summary, csv
 }

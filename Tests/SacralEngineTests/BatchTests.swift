@@ -4,7 +4,7 @@ import Testing
 @testable import SacralEngine
 
 /// One line of a JSON Lines batch and what its output line must be.
-private enum BatchEntry {
+enum BatchEntry {
     case valid(id: String)
     case corrupted(kind: String)
     case blank
@@ -46,17 +46,20 @@ private struct OutputLine: Decodable {
 /// still evaluated.
 @Suite(.enabled(if: sacralBinaryExists, "needs .build/debug/sacral (swift build)"))
 struct BatchTests {
-    /// 10,000 entries, 5% of them corrupted, a few blank lines between them, no newline at the end.
-    private static func writeBatch() throws -> (path: String, entries: [BatchEntry]) {
+    /// How many entries the batch has: 10,000, scaled by SACRAL_TEST_SCALE (at least 1,000).
+    static let count = scaled(10_000, minimum: 1_000)
+
+    /// `count` entries, 5% of them corrupted, a few blank lines between them, no newline at the end.
+    static func writeBatch(count: Int = BatchTests.count) throws -> (path: String, entries: [BatchEntry]) {
         let engine = try makeEngine()
         var generator = CaseGenerator(dictionary: engine.dictionary, seed: 4)
         // A thousand distinct generated cases, each used ten times under its own id (generating is
         // the slow part of a debug build).
-        let templates = (0..<1_000).map { _ in generator.next(id: "template") }
+        let templates = (0..<min(1_000, count)).map { _ in generator.next(id: "template") }
         var data = Data()
         var entries: [BatchEntry] = []
         let corruptions = ["truncated", "wrong type", "invalid UTF-8", "empty object", "not an object", "duplicate key"]
-        for i in 0..<10_000 {
+        for i in 0..<count {
             if i > 0, i % 331 == 0 {
                 data.append(contentsOf: Array((i % 662 == 0 ? "\n" : " \t\n").utf8))
                 entries.append(.blank)
@@ -85,7 +88,7 @@ struct BatchTests {
                 entries.append(.valid(id: id))
             }
             data.append(line)
-            if i < 9_999 { data.append(0x0A) }
+            if i < count - 1 { data.append(0x0A) }
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString).jsonl").path
         try data.write(to: URL(fileURLWithPath: path))
@@ -102,7 +105,7 @@ struct BatchTests {
         #expect(output.last == 0x0A, "the last line is not terminated")
         let lines = Self.lines(of: output)
         let nonBlank = entries.filter { if case .blank = $0 { return false } else { return true } }
-        #expect(nonBlank.count == 10_000)
+        #expect(nonBlank.count == Self.count)
         #expect(lines.count == nonBlank.count, "\(lines.count) output lines for \(nonBlank.count) entries")
 
         let decoder = JSONDecoder()
@@ -141,7 +144,7 @@ struct BatchTests {
             if problems.count > 20 { break }
         }
         #expect(problems.isEmpty, "\(problems.count) problems: \(problems.prefix(10).joined(separator: "\n"))")
-        #expect(corrupted == 500)
+        #expect(corrupted == (Self.count + 12) / 20)
         // Each bad line is named on standard error by file and line.
         let firstBad = entries.prefix(40).enumerated().first { if case .corrupted = $0.element { return true } else { return false } }
         if let firstBad {

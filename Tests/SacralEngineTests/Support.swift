@@ -12,6 +12,13 @@ let repositoryRoot: String = {
 
 let shippedRules = repositoryRoot + "/Rules"
 
+/// How large the slow batch and property tests run: `n` scaled by SACRAL_TEST_SCALE (default 1;
+/// scripts/test.sh sets it small), never below `minimum`.
+func scaled(_ n: Int, minimum: Int) -> Int {
+    let scale = ProcessInfo.processInfo.environment["SACRAL_TEST_SCALE"].flatMap(Double.init) ?? 1
+    return max(minimum, Int((Double(n) * scale).rounded()))
+}
+
 /// An engine over the shipped rules (or a copy).
 func makeEngine(rules: String = shippedRules, limits: EngineLimits = EngineLimits()) throws -> Engine {
     try Engine(ruleSet: RuleSet.load(directory: rules), limits: limits)

@@ -23,6 +23,79 @@ public struct CaseGenerator {
         return value
     }
 
+    /// A variation of a real case: `seed` (its `expect:` block dropped) with one to three of its
+    /// fields replaced by generated values or left out (unknown), under the given id. Benchmarks run
+    /// "cases from the corpus" this way: realistic combinations, varied without clinical choice.
+    public mutating func mutant(of seed: CaseValue, id: String) -> CaseValue {
+        let donor = next(id: id)
+        var value = Self.set(seed, ["expect"], nil)
+        let paths = Self.leafPaths(of: donor)
+        for _ in 0..<(paths.isEmpty ? 0 : 1 + rng.below(3)) {
+            let path = paths[rng.below(paths.count)]
+            value = Self.set(value, path, rng.chance(0.25) ? nil : Self.get(donor, path))
+        }
+        return Self.set(value, ["id"], .string(id))
+    }
+
+    /// `section.field` and `lesions.N.field` (every lesion, its id excepted).
+    private static func leafPaths(of value: CaseValue) -> [[String]] {
+        guard case .object(let sections) = value else { return [] }
+        var paths: [[String]] = []
+        for (section, content) in sections {
+            if case .object(let fields) = content {
+                paths += fields.map { [section, $0.key] }
+            } else if case .array(let items) = content {
+                for (i, item) in items.enumerated() {
+                    guard case .object(let fields) = item else { continue }
+                    paths += fields.filter { $0.key != "id" }.map { [section, String(i), $0.key] }
+                }
+            }
+        }
+        return paths
+    }
+
+    private static func get(_ value: CaseValue, _ path: [String]) -> CaseValue? {
+        var v = value
+        for key in path {
+            if case .array(let items) = v, let i = Int(key) {
+                guard i < items.count else { return nil }
+                v = items[i]
+            } else if let next = v[key] {
+                v = next
+            } else {
+                return nil
+            }
+        }
+        return v
+    }
+
+    /// The value with the field at `path` set (nil removes it); a path into a missing object or
+    /// list item changes nothing.
+    private static func set(_ value: CaseValue, _ path: [String], _ newValue: CaseValue?) -> CaseValue {
+        guard let key = path.first else { return newValue ?? value }
+        let rest = Array(path.dropFirst())
+        switch value {
+        case .array(var items):
+            guard let i = Int(key), i < items.count, !rest.isEmpty else { return value }
+            items[i] = set(items[i], rest, newValue)
+            return .array(items)
+        case .object(var pairs):
+            let index = pairs.firstIndex { $0.key == key }
+            if rest.isEmpty {
+                if let index {
+                    if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+                } else if let newValue {
+                    pairs.append((key, newValue))
+                }
+            } else if let index {
+                pairs[index].value = set(pairs[index].value, rest, newValue)
+            }
+            return .object(pairs)
+        default:
+            return value
+        }
+    }
+
     private func children(of parent: String) -> [FieldDictionary.Field] {
         dictionary.fields.filter { FieldDictionary.parent(of: $0.path) == parent && $0.kind != .any }
     }

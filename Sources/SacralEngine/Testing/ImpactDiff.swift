@@ -24,28 +24,42 @@ public struct ImpactDiff {
     }
 
     public func run(files: [String]) -> (changes: [ImpactChange], cases: Int) {
-        var changes: [ImpactChange] = []
-        for file in files {
-            let a = Result { () throws(CaseLoadError) in try old.load(path: file) }
-            let b = Result { () throws(CaseLoadError) in try new.load(path: file) }
-            switch (a, b) {
-            case (.success(let ca), .success(let cb)):
-                changes += compare(file: file, id: ca.id, old.evaluate(ca), new.evaluate(cb))
-            case (.failure, .failure):
-                continue  // bad under both: not a change the rules made
-            case (.success(let ca), .failure(let e)):
-                changes.append(
-                    ImpactChange(
-                        file: file, caseID: ca.id, area: "case", aspect: "input",
-                        old: "valid", new: e.issues.map(\.description).joined(separator: "; ")))
-            case (.failure(let e), .success(let cb)):
-                changes.append(
-                    ImpactChange(
-                        file: file, caseID: cb.id, area: "case", aspect: "input",
-                        old: e.issues.map(\.description).joined(separator: "; "), new: "valid"))
-            }
+        (files.flatMap(changes), files.count)
+    }
+
+    /// Runs `files` on `workers` threads, each with its own pair of engines built from the rule
+    /// sets of these; the changes come back in file order, whatever the number of workers.
+    public func run(files: [String], workers: Int) throws(RuleSetError) -> (changes: [ImpactChange], cases: Int) {
+        let pool = try WorkerPool(first: self, count: min(workers, max(1, files.count / 20))) { () throws(RuleSetError) in
+            ImpactDiff(
+                old: try Engine(ruleSet: old.ruleSet, limits: old.limits),
+                new: try Engine(ruleSet: new.ruleSet, limits: new.limits))
         }
-        return (changes, files.count)
+        return (pool.map(files.count) { diff, i in diff.changes(file: files[i]) }.flatMap { $0 }, files.count)
+    }
+
+    /// What the change does to one case file.
+    public func changes(file: String) -> [ImpactChange] {
+        let a = Result { () throws(CaseLoadError) in try old.load(path: file) }
+        let b = Result { () throws(CaseLoadError) in try new.load(path: file) }
+        switch (a, b) {
+        case (.success(let ca), .success(let cb)):
+            return compare(file: file, id: ca.id, old.evaluate(ca), new.evaluate(cb))
+        case (.failure, .failure):
+            return []  // bad under both: not a change the rules made
+        case (.success(let ca), .failure(let e)):
+            return [
+                ImpactChange(
+                    file: file, caseID: ca.id, area: "case", aspect: "input",
+                    old: "valid", new: e.issues.map(\.description).joined(separator: "; "))
+            ]
+        case (.failure(let e), .success(let cb)):
+            return [
+                ImpactChange(
+                    file: file, caseID: cb.id, area: "case", aspect: "input",
+                    old: e.issues.map(\.description).joined(separator: "; "), new: "valid")
+            ]
+        }
     }
 
     private func compare(file: String, id: String, _ a: Decision, _ b: Decision) -> [ImpactChange] {

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+@testable import SacralEngine
+
+/// `--format summary` and `--format csv` say what the full decision says, reduced for cohorts.
+struct CohortOutputTests {
+    private func decision(_ yaml: String) throws -> Decision {
+        let engine = try makeEngine()
+        let validated = try engine.load(path: try temporaryFile(yaml))
+        return engine.evaluate(validated)
+    }
+
+    @Test func summaryCarriesEveryPathwayWithTheStatusOfTheFullDecision() throws {
+        let d = try decision(caseYAML(id: "summary-case"))
+        let summary = CohortSummary(d)
+        #expect(summary.caseID == "summary-case")
+        #expect(summary.rulesetSHA256 == d.document["ruleset"]?["sha256"]?.stringValue)
+        #expect(summary.rulesetSHA256.count == 64)
+        #expect(summary.pathways.map(\.id) == d.pathwayIDs)
+        for p in summary.pathways {
+            #expect(p.status == d.status(of: p.id)?.rawValue)
+            #expect(p.strength == d.document["pathways"]?[p.id]?["strength"]?.stringValue)
+            #expect(!p.rules.isEmpty, "\(p.id): no deciding rule")
+        }
+        let sacroplasty = try #require(summary.pathways.first { $0.id == "sacroplasty" })
+        let lesions = try #require(sacroplasty.lesions)
+        let full = try #require(d.document["pathways"]?["sacroplasty"]?["lesions"]?.objectValue)
+        #expect(lesions.map(\.id) == full.map(\.0))
+        for l in lesions {
+            #expect(l.status == full.first { $0.0 == l.id }?.1["status"]?.stringValue)
+        }
+    }
+
+    @Test func decidingRulesAreThoseThatGaveTheStatus() throws {
+        // Epidural tumour: sacroplasty is contraindicated (absolute) by the epidural exclusion.
+        let d = try decision(
+            caseYAML(
+                id: "epidural",
+                [
+                    "lesions":
+                        "lesions: [ { id: S1, levels: [S1], zones: [1], epidural: \"2\", foraminal_erosion: false, diameter_cm: 2.5, bone_lesion: lytic } ]"
+                ]))
+        let sacroplasty = try #require(CohortSummary(d).pathways.first { $0.id == "sacroplasty" })
+        #expect(sacroplasty.status == "contraindicated")
+        #expect(sacroplasty.strength == "absolute")
+        #expect(sacroplasty.rules.contains("exclusion.epidural_disease"), "\(sacroplasty.rules)")
+        // Every deciding rule gave this status; rules that spoke otherwise are not listed.
+        let reasons = d.document["pathways"]?["sacroplasty"]?["reasons"]?.arrayValue ?? []
+        for rule in sacroplasty.rules {
+            #expect(reasons.contains { $0["rule"]?.stringValue == rule && $0["status"]?.stringValue == "contraindicated" })
+        }
+    }
+
+    @Test func undeterminedNamesTheMissingFieldsAndTheRulesThatNeedThem() throws {
+        let d = try decision(caseYAML(id: "no-inr", ["labs": "labs: { platelets: 210 }"]))
+        let s = CohortSummary(d)
+        let sacroplasty = try #require(s.pathways.first { $0.id == "sacroplasty" })
+        #expect(sacroplasty.status == "undetermined")
+        #expect(sacroplasty.missing.contains("labs.inr"))
+        #expect(sacroplasty.rules.contains("sacroplasty.coagulopathy"), "\(sacroplasty.rules)")
+        #expect(s.missing.contains("labs.inr"))
+    }
+
+    @Test func summaryLineIsOneJSONObject() throws {
+        let d = try decision(caseYAML(id: "line"))
+        let line = CohortSummary(d).line
+        #expect(!line.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["case", "source", "ruleset_sha256", "pathways", "alerts", "missing", "errors"])
+        let pathways = try #require(object["pathways"] as? [String: Any])
+        #expect(pathways.count == d.pathwayIDs.count)
+    }
+
+    @Test func csvHasOneRowPerPathwayWithTheHeaderColumns() throws {
+        let d = try decision(caseYAML(id: "csv, \"quoted\""))
+        let rows = CohortCSV.rows(CohortSummary(d)).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(rows.count == d.pathwayIDs.count)
+        // The id holds a comma and quotes: quoted, quotes doubled (RFC 4180).
+        #expect(rows.allSatisfy { $0.hasPrefix("\"csv, \"\"quoted\"\"\",") }, "\(rows.first ?? "")")
+        let header = CohortCSV.header.trimmingCharacters(in: .newlines).components(separatedBy: ",")
+        #expect(header == CohortCSV.columns)
+        let sacroplasty = try #require(rows.first { $0.contains(",sacroplasty,") })
+        #expect(sacroplasty.contains(",\(d.status(of: "sacroplasty")?.rawValue ?? "?"),"))
+    }
+
+    @Test func csvParsesBackIntoTheSameFields() throws {
+        let d = try decision(caseYAML(id: "roundtrip"))
+        let s = CohortSummary(d)
+        let text = CohortCSV.header + CohortCSV.rows(s)
+        // A minimal RFC 4180 reader: enough to check that no field spills into the next.
+        var records: [[String]] = [[]]
+        var field = ""
+        var quoted = false
+        var previousQuote = false
+        for ch in text.unicodeScalars {
+            if quoted {
+                if ch == "\"" {
+                    quoted = false
+                    previousQuote = true
+                } else {
+                    field.unicodeScalars.append(ch)
+                }
+                continue
+            }
+            if ch == "\"" {
+                if previousQuote { field += "\"" }
+                quoted = true
+                previousQuote = false
+                continue
+            }
+            previousQuote = false
+            if ch == "," {
+                records[records.count - 1].append(field)
+                field = ""
+            } else if ch == "\n" {
+                records[records.count - 1].append(field)
+                field = ""
+                records.append([])
+            } else if ch != "\r" {
+                field.unicodeScalars.append(ch)
+            }
+        }
+        records = records.filter { !$0.isEmpty }
+        #expect(records.count == 1 + s.pathways.count)
+        #expect(records.allSatisfy { $0.count == CohortCSV.columns.count })
+        for (row, p) in zip(records.dropFirst(), s.pathways) {
+            #expect(row[2] == p.id && row[3] == p.status && row[7] == p.rules.joined(separator: ";"))
+            #expect(row[11] == s.rulesetSHA256)
+        }
+    }
+
+    @Test func badInputRowNamesTheSourceAndTheProblem() {
+        let row = CohortCSV.badInput(source: "cases.jsonl:7", issues: [ValidationIssue(path: "labs.inr", message: "expected a number")])
+        #expect(row == ",cases.jsonl:7,,bad_input,,,,,,,labs.inr: expected a number,\r\n")
+    }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Where the time goes (figures, not pass/fail), in wall time and in callgrind instruction counts
+# (stable on a noisy machine: compare those before and after a change):
+#   1. per stage of a batch (read and decode, validate, evaluate = Lua + crossing + decision,
+#      render full JSON / summary), warm engine, N cases varied from the corpus;
+#   2. the commands users run: evaluate --jsonl (full JSON and summary, --jobs 1 and 2), sacral
+#      test and sacral diff over 1,000 case files, cold single case (median of 30);
+#   3. the cold start of one case, split by callgrind into process start, rule loading and the rest.
+#   scripts/bench-stages.sh [N_CASES] [N_CALLGRIND_CASES]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+n="${1:-10000}"
+ncg="${2:-300}"
+scripts/bootstrap.sh valgrind
+swift build -c release --product sacral >/dev/null
+swift build -c release --product sacral-bench >/dev/null
+bin="$root/.build/release"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# Valgrind 3.19 cannot read the DWARF 5 the Swift toolchain writes: callgrind runs on copies without
+# debug information (function names come from the symbol table).
+cp "$bin/sacral" "$bin/sacral-bench" "$work/"
+strip --strip-debug "$work/sacral" "$work/sacral-bench"
+demangle() { swift demangle --simplified 2>/dev/null || cat; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) / 1e6 }'; }
+# Inclusive instruction count of the first function whose demangled name contains $2.
+ir() { grep -F -m1 -- "$2" "$1" | awk '{ gsub(",", "", $1); print $1 }'; }
+per() { awk -v x="${1:-0}" -v n="$2" 'BEGIN { printf "%12.0f", x / n }'; }
+
+echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg) (wall figures are only as quiet as the machine)"
+"$bin/sacral-bench" generate --count "$n" --corpus Cases --seed 5 --jsonl "$work/cases.jsonl"
+head -n "$ncg" "$work/cases.jsonl" > "$work/cg.jsonl"
+
+echo
+echo "== 1. stages of a batch: $n cases varied from the corpus, warm engine, one thread (wall)"
+"$bin/sacral-bench" stages "$work/cases.jsonl"
+
+echo
+echo "== 1b. the same stages in instructions per case (callgrind, $ncg cases)"
+valgrind --tool=callgrind --callgrind-out-file="$work/stages.cg" --toggle-collect='*measuredBatchLoop*' \
+    "$work/sacral-bench" stages "$work/cg.jsonl" >/dev/null 2>&1
+callgrind_annotate --inclusive=yes --threshold=100 "$work/stages.cg" 2>/dev/null | demangle > "$work/stages.txt"
+total=$(ir "$work/stages.txt" "measuredBatchLoop")
+printf '  %-46s %s\n' "total" "$(per "$total" "$ncg")"
+printf '  %-46s %s\n' "read and decode (CaseDecoder.decode)" "$(per "$(ir "$work/stages.txt" "CaseDecoder.decode(")" "$ncg")"
+printf '  %-46s %s\n' "validate (CaseValidator.validate)" "$(per "$(ir "$work/stages.txt" "CaseValidator.validate(")" "$ncg")"
+printf '  %-46s %s\n' "evaluate (Engine.evaluate)" "$(per "$(ir "$work/stages.txt" "Engine.evaluate(")" "$ncg")"
+printf '  %-46s %s\n' "  case into Lua (LuaState.push)" "$(per "$(ir "$work/stages.txt" "LuaState.push(_: LuaValue)")" "$ncg")"
+printf '  %-46s %s\n' "  Lua run (clua_pcall)" "$(per "$(ir "$work/stages.txt" "clua_pcall")" "$ncg")"
+printf '  %-46s %s\n' "  result into Swift (LuaState.value(at:))" "$(per "$(ir "$work/stages.txt" "LuaState.value(at:")" "$ncg")"
+printf '  %-46s %s\n' "  decision document (DecisionBuilder.build)" "$(per "$(ir "$work/stages.txt" "DecisionBuilder.build(")" "$ncg")"
+printf '  %-46s %s\n' "render full JSON (JSONValue.serialized)" "$(per "$(ir "$work/stages.txt" "JSONValue.serialized(")" "$ncg")"
+printf '  %-46s %s\n' "render summary (CohortSummary)" "$(per "$(( $(ir "$work/stages.txt" "CohortSummary.init(") + $(ir "$work/stages.txt" "CohortSummary.line") ))" "$ncg")"
+
+echo
+echo "== 2. commands (release build, wall)"
+for format in json summary; do
+    for jobs in 1 2; do
+        t0=$(date +%s%N)
+        "$bin/sacral" evaluate --jsonl "$work/cases.jsonl" --format "$format" --jobs "$jobs" > "$work/out" || true
+        t1=$(date +%s%N)
+        echo "  evaluate --jsonl $n cases --format $format --jobs $jobs: $(ms "$t0" "$t1") ms, $(wc -c < "$work/out") bytes"
+    done
+done
+"$bin/sacral-bench" generate --count 1000 --seed 7 --corpus Cases --out "$work/gen"
+for jobs in 1 2; do
+    t0=$(date +%s%N); "$bin/sacral" test "$work/gen" --jobs "$jobs" > /dev/null || true; t1=$(date +%s%N)
+    echo "  test over 1,000 case files --jobs $jobs: $(ms "$t0" "$t1") ms"
+done
+mkdir -p "$work/changed" && cp -r Rules "$work/changed/" \
+    && sed -i 's/diameter_max_cm = 3.0/diameter_max_cm = 2.0/' "$work/changed/Rules/thresholds.lua"
+for jobs in 1 2; do
+    t0=$(date +%s%N); "$bin/sacral" diff --rules Rules --against "$work/changed/Rules" "$work/gen" --jobs "$jobs" > /dev/null || true; t1=$(date +%s%N)
+    echo "  diff over 1,000 case files --jobs $jobs: $(ms "$t0" "$t1") ms"
+done
+case_file=Cases/mika2018/fig2-colon-s1-impending-instability.yaml
+times=()
+for _ in $(seq 30); do
+    t0=$(date +%s%N); "$bin/sacral" evaluate "$case_file" --format json > /dev/null; t1=$(date +%s%N)
+    times+=($(( (t1 - t0) / 1000 )))
+done
+echo "  cold single case: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 15p) us of 30"
+
+echo
+echo "== 3. cold start of one case in instructions (callgrind, whole process)"
+valgrind --tool=callgrind --callgrind-out-file="$work/cold.cg" "$work/sacral" evaluate "$case_file" --format json >/dev/null 2>&1
+valgrind --tool=callgrind --callgrind-out-file="$work/version.cg" "$work/sacral" --version >/dev/null 2>&1
+callgrind_annotate --inclusive=yes --threshold=100 "$work/cold.cg" 2>/dev/null | demangle > "$work/cold.txt"
+callgrind_annotate --inclusive=yes --threshold=100 "$work/version.cg" 2>/dev/null | demangle > "$work/version.txt"
+row() { printf '  %-52s %12s\n' "$1" "$2"; }
+row "whole process" "$(grep -m1 'PROGRAM TOTALS' "$work/cold.txt" | awk '{ gsub(",", "", $1); print $1 }')"
+row "process start and exit only (sacral --version)" "$(grep -m1 'PROGRAM TOTALS' "$work/version.txt" | awk '{ gsub(",", "", $1); print $1 }')"
+row "rules read and hashed (RuleSet.load)" "$(ir "$work/cold.txt" "RuleSet.load(")"
+row "engine start (Engine.init)" "$(ir "$work/cold.txt" "Engine.init(")"
+row "  rule text compiled (luaL_loadbufferx)" "$(ir "$work/cold.txt" "luaL_loadbufferx")"
+row "  Lua run during start (clua_pcall)" "$(ir "$work/cold.txt" "clua_pcall")"
+row "  catalogue and dictionary (Engine.catalog, FieldDictionary)" "$(( $(ir "$work/cold.txt" "Engine.catalog(") + $(ir "$work/cold.txt" "FieldDictionary.init(") ))"
+row "case read (CaseDecoder.read)" "$(ir "$work/cold.txt" "CaseDecoder.read(")"
+row "evaluate (Engine.evaluate)" "$(ir "$work/cold.txt" "Engine.evaluate(")"
+row "render (JSONValue.serialized)" "$(ir "$work/cold.txt" "JSONValue.serialized(")"
