@@ -115,7 +115,13 @@ public struct FHIRReader: Sendable {
             throw FHIRInputError(file: file, message: "is not valid JSON: \(detail)")
         }
         // Two values for one key ("value": 1.1, "value": 9.0): JSONSerialization keeps one silently.
-        if let (key, line) = try? CaseDecoder.duplicateKey(in: data, file: file) {
+        let duplicate: (String, Int)?
+        do {
+            duplicate = try CaseDecoder.duplicateKey(in: data, file: file)
+        } catch {
+            throw FHIRInputError(file: file, message: error.message)
+        }
+        if let (key, line) = duplicate {
             throw FHIRInputError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
         guard let dict = object as? [String: Any] else {
