@@ -26,6 +26,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Colour in text output.")
     var color: ColorChoice = .auto
 
+    @Flag(name: .long, help: "For each undetermined pathway, evaluate again with each possible value of each missing field (one field at a time) and report the statuses (JSON: an additional what_if section).")
+    var whatIf = false
+
+    @Option(name: .long, help: ArgumentHelp("Evaluations --what-if may run per case.", valueName: "n"))
+    var whatIfLimit: Int = WhatIfExplorer.defaultLimit
+
     @OptionGroup var ruleOptions: RuleOptions
 
     func validate() throws {
@@ -50,14 +56,16 @@ struct EvaluateCommand: ParsableCommand {
                 if format == .json { Terminal.write(Self.errorDocument(error).serialized() + "\n") }
                 continue
             }
-            let decision = engine.evaluate(validated)
+            var decision = engine.evaluate(validated)
             if !decision.failures.isEmpty {
                 ruleFailed = true
                 for failure in decision.failures { Terminal.error("\(file): \(failure)") }
             }
+            let whatIf = whatIf ? WhatIfExplorer(engine: engine, limit: whatIfLimit).explore(file: file, decision: decision) : nil
+            if let whatIf { decision.document = decision.document.appending("what_if", whatIf.json) }
             switch format {
             case .json: Terminal.write(decision.document.serialized() + "\n")
-            case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision))
+            case .text: Terminal.write((index > 0 ? "\n" : "") + report.render(decision) + (whatIf.map { "\n" + $0.text } ?? ""))
             }
         }
         if ruleFailed { throw ExitCode(3) }

@@ -12,6 +12,6 @@ struct Sacral: ParsableCommand {
             rules did not load. A rule failure outranks a bad input.
             """,
         version: "0.1.0",
-        subcommands: [EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self],
+        subcommands: [EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self, ReportCommand.self],
         defaultSubcommand: EvaluateCommand.self)
 }

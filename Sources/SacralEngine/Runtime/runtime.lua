@@ -1236,6 +1236,15 @@ function M.describe()
             out.ruleset.alerts[#out.ruleset.alerts + 1] = { id = k, level = a.level, text = a.text }
         end
     end
+    -- The numbers of every shared table, by name (what-if probes either side of a threshold).
+    out.numbers = {}
+    for _, name in ipairs(sorted_keys(defined)) do
+        local numbers = {}
+        for k, v in next, defined[name] do
+            if type(k) == "string" and type(v) == "number" then numbers[k] = v end
+        end
+        out.numbers[name] = numbers
+    end
     for _, f in ipairs(fields) do
         local entry = {}
         for k, v in next, f do if type(v) ~= "function" then entry[k] = v end end
