@@ -21,12 +21,13 @@ Sacral.DecisionView = (function () {
             header(decision),
             alerts(decision),
             el("div", { class: "overview" }, [
-                el("div", { class: "overview-main" }, [plan(decision, title), pathwaysSummary(decision, title)]),
+                el("div", { class: "overview-main" }, [plan(decision, title)]),
                 el("figure", { class: "sacrum-figure", id: "sacrum-figure" }, [
                     Sacral.Sacrum.draw(options.caseData, decision),
                     el("figcaption", {}, [el("span", { text: "Sacroplasty status of each lesion, posterior view." }), Sacral.Sacrum.legend()]),
                 ]),
             ]),
+            pathwaysSummary(decision, title),
             missing(decision, dict, options.onMissing),
             whatIf(decision, dict, title),
             scores(decision),

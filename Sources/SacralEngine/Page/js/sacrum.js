@@ -9,7 +9,7 @@
 
 Sacral.Sacrum = (function () {
     const el = Sacral.util.el;
-    const W = 520, CX = 260, TOP = 70, LEVEL_H = 58;
+    const W = 600, CX = 300, TOP = 70, LEVEL_H = 58;
     const LEVELS = ["S1", "S2", "S3", "S4", "S5"];
     // Half-width of the sacrum at the top of level i (it narrows caudally).
     const half = (i) => 150 - i * 26;
@@ -63,7 +63,7 @@ Sacral.Sacrum = (function () {
         const s = side === "right" ? 1 : side === "left" ? -1 : 1;
         switch (approach) {
             case "long_axis": return [cx + s * 20, TOP + 4.6 * LEVEL_H, cx, cy];           // from S4, cephalad
-            case "transiliac": return [CX + s * 250, cy, cx, cy];                          // through the ilium
+            case "transiliac": return [CX + s * 270, cy, cx, cy];                          // through the ilium
             case "anterior_oblique": return [cx + s * 120, cy - 60, cx, cy];
             case "interpedicular": return [CX, TOP - 40, cx, cy];                          // between the pedicles, from above
             case "short_axis": default: return [cx + s * 70, cy + 60, cx, cy];            // perpendicular to the dorsal ala
@@ -100,8 +100,8 @@ Sacral.Sacrum = (function () {
 
         // Ilia, each side; highlighted where a lesion involves it.
         const ilium = (s) => {
-            const x0 = CX + s * 158, x1 = CX + s * 250;
-            return [x0, TOP - 10, x1, TOP - 30, x1 + s * 10, TOP + 80, CX + s * 132, TOP + 2.2 * LEVEL_H].join(",");
+            // The wing beside S1–S2 (the sacroiliac joint).
+            return [CX + s * 156, TOP - 4, CX + s * 238, TOP - 34, CX + s * 250, TOP + 60, CX + s * 128, TOP + 2.2 * LEVEL_H].join(",");
         };
         const iliumStatus = { "-1": null, "1": null };
         for (const l of lesions) {
@@ -114,7 +114,7 @@ Sacral.Sacrum = (function () {
             const involved = iliumStatus[String(s)];
             svg.appendChild(el("polygon", { points: ilium(s), class: "ilium" + (involved ? " involved status-fill-" + involved : ""),
                 fill: involved && patterns[involved] ? "url(#hatch-" + involved + ")" : null }));
-            svg.appendChild(el("text", { x: CX + s * 205, y: TOP + 30, class: "ilium-label", "text-anchor": "middle",
+            svg.appendChild(el("text", { x: CX + s * 204, y: TOP + 40, class: "ilium-label", "text-anchor": "middle",
                 text: "ilium" + (involved ? " (involved)" : "") }));
         }
         if (showL5) {

@@ -1,0 +1,338 @@
+"""The tumour-board page in a real browser (Debian's chromium + chromedriver, driven by Selenium).
+
+Runs against pages written by `sacral report` and opened from file:// (no server; `sacral serve`
+will serve the same page). What the page shows is compared with what the CLI prints for the same
+case. Screenshots and PDFs of each step go to .build/page-shots/ for a reviewer.
+
+Run through scripts/test-page.sh (it installs chromium and builds sacral when missing).
+"""
+
+import base64
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+import yaml
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.print_page_options import PrintOptions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SACRAL = pathlib.Path(os.environ.get("SACRAL", ROOT / ".build/debug/sacral"))
+SHOTS = ROOT / ".build/page-shots"
+CASES = ROOT / "Cases"
+# Three shipped cases whose statuses the page must show exactly as the CLI decides them.
+THREE = [
+    "mika2018/fig1-melanoma-cauda-equina.yaml",
+    "mika2018/fig2-colon-s1-impending-instability.yaml",
+    "mika2018/fig3-endometrial-ilium-unilateral.yaml",
+]
+WITHOUT_INR = "missing-data/missing-inr.yaml"
+
+
+def cli_json(case, *extra):
+    out = subprocess.run([str(SACRAL), "evaluate", "--format", "json", *extra, str(CASES / case)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="session")
+def reports(tmp_path_factory):
+    """`sacral report` for the cases the tests open, written once."""
+    out = tmp_path_factory.mktemp("reports")
+    written = {}
+    for case in THREE + [WITHOUT_INR]:
+        path = out / (pathlib.Path(case).stem + ".html")
+        subprocess.run([str(SACRAL), "report", str(CASES / case), "-o", str(path)], cwd=ROOT, check=True)
+        written[case] = path
+    return written
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--force-device-scale-factor=1"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+def open_page(driver, path, shot=None):
+    driver.get(path.as_uri())
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    if shot:
+        driver.save_screenshot(str(SHOTS / (shot + ".png")))
+
+
+def words(status, strength=None):
+    text = status.replace("_", " ")
+    return f"{text} ({strength})" if strength else text
+
+
+# MARK: - what the page shows equals the CLI
+
+
+@pytest.mark.parametrize("case", THREE)
+def test_every_pathway_status_shown_equals_the_cli(browser, reports, case):
+    expected = cli_json(case)
+    open_page(browser, reports[case], shot="status-" + pathlib.Path(case).stem)
+    rows = browser.find_elements(By.CSS_SELECTOR, ".pathway-table tbody tr[data-pathway]")
+    shown = {r.get_attribute("data-pathway"): r for r in rows}
+    assert list(shown) == list(expected["pathways"]), "every pathway, in the CLI's order"
+    for pathway, decided in expected["pathways"].items():
+        row = shown[pathway]
+        badge = row.find_elements(By.CSS_SELECTOR, "td .status")[0]
+        # In words (not colour alone), with the strength.
+        assert badge.text.strip().endswith(words(decided["status"], decided.get("strength"))), pathway
+        assert row.get_attribute("data-status") == decided["status"]
+        card = browser.find_element(By.ID, "pathway-" + pathway)
+        assert words(decided["status"], decided.get("strength")) in card.find_element(By.TAG_NAME, "h4").text
+        for lesion, lesion_decided in decided.get("lesions", {}).items():
+            cell = card.find_element(By.CSS_SELECTOR, f'.lesion-table tr[data-lesion="{lesion}"]')
+            assert cell.get_attribute("data-status") == lesion_decided["status"], (pathway, lesion)
+            assert words(lesion_decided["status"], lesion_decided.get("strength")) in cell.text
+    # The ruleset that decided, in full.
+    ruleset = browser.find_element(By.ID, "ruleset").text
+    for key in ("name", "version", "sha256"):
+        assert expected["ruleset"][key] in ruleset
+    # Alerts first, in the CLI's order.
+    alerts = [a.get_attribute("data-alert") for a in browser.find_elements(By.CSS_SELECTOR, "#alerts .alert")]
+    assert alerts == [a["id"] for a in expected["alerts"]]
+    # The plan as a timeline in the CLI's order.
+    steps = [s.get_attribute("data-pathway") for s in browser.find_elements(By.CSS_SELECTOR, ".timeline .step")]
+    assert steps == [s["pathway"] for s in expected["plan"]]
+    # Nothing was fetched: the page is self-contained.
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+def test_cauda_equina_emergency_is_first_and_unmistakable(browser, reports):
+    case = THREE[0]
+    expected = cli_json(case)
+    assert expected["alerts"][0]["id"] == "cauda_equina_emergency"
+    open_page(browser, reports[case])
+    first = browser.find_elements(By.CSS_SELECTOR, "#decision-body .alert")[0]
+    assert first.get_attribute("data-alert") == "cauda_equina_emergency"
+    assert first.get_attribute("role") == "alert"
+    assert "EMERGENCY" in first.text
+    # It sits above the plan and the pathways on screen.
+    plan_top = browser.find_element(By.ID, "plan").location["y"]
+    assert first.location["y"] < plan_top
+
+
+def test_sacrum_draws_each_lesion_coloured_by_its_sacroplasty_status(browser, reports):
+    for case in THREE:
+        expected = cli_json(case)
+        open_page(browser, reports[case])
+        lesions = expected["pathways"]["sacroplasty"].get("lesions", {})
+        drawn = {g.get_attribute("data-lesion"): g.get_attribute("data-status")
+                 for g in browser.find_elements(By.CSS_SELECTOR, "svg.sacrum g.lesion")}
+        assert drawn == {lid: l["status"] for lid, l in lesions.items()}, case
+        case_data = yaml.safe_load((CASES / case).read_text())
+        labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "svg.sacrum .level-label")]
+        for level in ("S1", "S2", "S3", "S4", "S5"):
+            assert level in labels
+        if any("L5" in l.get("levels", []) for l in case_data["lesions"]):
+            assert "L5" in labels
+        if any(l.get("ilium") not in (None, "none") for l in case_data["lesions"]):
+            assert browser.find_elements(By.CSS_SELECTOR, "svg.sacrum .ilium.involved")
+
+
+def test_what_if_shown_for_a_case_without_inr(browser, reports):
+    expected = cli_json(WITHOUT_INR, "--what-if")["what_if"]
+    sacroplasty = [f for f in expected["pathways"]["sacroplasty"] if f["field"] == "labs.inr"][0]
+    # The engine's answer, as the issue states it.
+    assert [(o["when"], o["status"], o.get("strength")) for o in sacroplasty["outcomes"]] == [
+        ("≤ 1.50", "recommended", None), ("> 1.50", "contraindicated", "relative")]
+    open_page(browser, reports[WITHOUT_INR], shot="what-if-missing-inr")
+    for pathway, fields in expected["pathways"].items():
+        block = browser.find_element(By.CSS_SELECTOR, f'.what-if-pathway[data-pathway="{pathway}"]')
+        for f in fields:
+            line = block.find_element(By.CSS_SELECTOR, f'.what-if-field[data-field="{f["field"]}"]').text
+            for o in f["outcomes"]:
+                assert f'{o["when"]} → {words(o["status"], o.get("strength"))}' in line, (pathway, line)
+    line = browser.find_element(By.CSS_SELECTOR, '.what-if-pathway[data-pathway="sacroplasty"] .what-if-field[data-field="labs.inr"]').text
+    assert "INR ≤ 1.50 → ✔ recommended" in line and "INR > 1.50 → ✖ contraindicated (relative)" in line
+    # The missing INR is a link to its field in the form, and following it focuses the field.
+    link = browser.find_element(By.CSS_SELECTOR, '.missing-link[data-field="labs.inr"]')
+    link.click()
+    assert browser.switch_to.active_element.get_attribute("id") == "f-labs-inr"
+
+
+# MARK: - the form
+
+
+def test_form_filled_field_by_field_gives_the_case_file(browser, reports):
+    """Opens another case's page and types fig2 into its form, control by control."""
+    target = THREE[1]
+    want = yaml.safe_load((CASES / target).read_text())
+    want.pop("expect", None)
+    open_page(browser, reports[WITHOUT_INR])
+    fields = browser.execute_script("return Sacral.page.dict.fields")
+    by_path = {f["path"]: f for f in fields}
+
+    def fill(path, field, value):
+        fid = "f-" + path.replace("[", "-").replace("]", "").replace(".", "-")
+        control = browser.find_element(By.ID, fid)
+        tag = control.tag_name
+        if tag == "fieldset" and "radios" in control.get_attribute("class"):
+            radios = control.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+            wanted = "" if value is None else (("true" if value else "false") if isinstance(value, bool) else str(value))
+            radio = [r for r in radios if r.get_attribute("value") == wanted][0]
+            browser.find_element(By.CSS_SELECTOR, f'label[for="{radio.get_attribute("id")}"]').click()
+        elif tag == "fieldset":
+            for box in control.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+                v = box.get_attribute("value")
+                should = value is not None and v in [str(x) for x in value]
+                if box.is_selected() != should:
+                    browser.find_element(By.CSS_SELECTOR, f'label[for="{box.get_attribute("id")}"]').click()
+        elif tag == "select":
+            Select(control).select_by_value("" if value is None else str(value))
+        else:
+            control.send_keys(Keys.CONTROL, "a")
+            control.send_keys(Keys.DELETE)
+            if value is not None:
+                control.send_keys(str(value))
+
+    for f in fields:
+        path = f["path"]
+        if f["type"] in ("object", "any") or (f["type"] == "list" and f.get("items", {}).get("type") == "object"):
+            continue
+        parts = path.split(".")
+        if parts[0] == "lesions[]":
+            for i, lesion in enumerate(want["lesions"]):
+                fill(f"lesions[{i}].{parts[1]}", f, lesion.get(parts[1]))
+        elif len(parts) == 1:
+            fill(path, f, want.get(path))
+        else:
+            fill(path, f, (want.get(parts[0]) or {}).get(parts[1]))
+    assert len(want["lesions"]) == 1 == len(browser.find_elements(By.CSS_SELECTOR, ".list-item"))
+    browser.save_screenshot(str(SHOTS / "form-filled-fig2.png"))
+    got = browser.execute_script("return Sacral.page.form.read()")
+    assert got == want
+    # No field is marked invalid, and "Save as JSON" writes the same case.
+    assert not browser.find_elements(By.CSS_SELECTOR, ".field.invalid")
+    saved = browser.downloads / (want["id"] + ".json")
+    if saved.exists():
+        saved.unlink()
+    browser.find_element(By.ID, "save-json").click()
+    for _ in range(50):
+        if saved.exists() and saved.stat().st_size > 0:
+            break
+        time.sleep(0.1)
+    assert json.loads(saved.read_text()) == want
+    # The YAML shown with the form parses to the same case.
+    shown = browser.execute_script("return document.getElementById('case-file').textContent")
+    assert yaml.safe_load(shown) == want
+
+
+def test_browser_validation_from_the_dictionary(browser, reports):
+    open_page(browser, reports[WITHOUT_INR])
+    inr = browser.find_element(By.ID, "f-labs-inr")
+    inr.send_keys("25")
+    error = browser.find_element(By.ID, "f-labs-inr-error")
+    assert error.text == "at most 20"
+    assert inr.get_attribute("aria-invalid") == "true"
+    karnofsky = browser.find_element(By.ID, "f-patient-karnofsky")
+    karnofsky.send_keys(Keys.CONTROL, "a")
+    karnofsky.send_keys("75")
+    assert browser.find_element(By.ID, "f-patient-karnofsky-error").text == "a multiple of 10"
+    browser.save_screenshot(str(SHOTS / "validation.png"))
+
+
+# MARK: - keyboard, accessibility, print
+
+
+def test_keyboard_alone_reaches_every_control(browser, reports):
+    open_page(browser, reports[THREE[1]])
+    controls = browser.execute_script("""
+        const out = new Set();
+        for (const c of document.querySelectorAll('a[href], button, input, select, summary, [tabindex="0"]')) {
+            if (c.closest('[hidden]')) continue;
+            // A radio group is one stop: the keyboard moves within it with the arrows.
+            out.add(c.type === 'radio' ? 'radio:' + c.name : (c.id || c.textContent.trim().slice(0, 40)));
+        }
+        return [...out];""")
+    reached = set()
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.click()
+    for _ in range(len(controls) * 2 + 20):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        key = browser.execute_script("""
+            const c = document.activeElement;
+            return c.type === 'radio' ? 'radio:' + c.name : (c.id || c.textContent.trim().slice(0, 40));""")
+        reached.add(key)
+        if reached.issuperset(controls):
+            break
+    assert set(controls) - reached == set()
+
+
+@pytest.mark.parametrize("case", THREE + [WITHOUT_INR])
+def test_no_serious_or_critical_accessibility_violation(browser, reports, case):
+    from axe_selenium_python import Axe
+
+    open_page(browser, reports[case])
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run()
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+           for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == []
+
+
+@pytest.mark.parametrize("case", THREE + [WITHOUT_INR])
+def test_prints_on_one_or_two_a4_pages_with_the_reasons_in_full(browser, reports, case, tmp_path):
+    expected = cli_json(case)
+    open_page(browser, reports[case])
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    options.background = True
+    pdf = SHOTS / (pathlib.Path(case).stem + ".pdf")
+    pdf.write_bytes(base64.b64decode(browser.print_page(options)))
+    prefix = SHOTS / ("print-" + pathlib.Path(case).stem)
+    for old in SHOTS.glob(prefix.name + "-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(prefix)], check=True)
+    pages = sorted(SHOTS.glob(prefix.name + "-*.png"))
+    assert 1 <= len(pages) <= 2, f"{len(pages)} pages"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    # Alerts, the plan, every pathway's status, the scores and the reasons in full are on paper.
+    for alert in expected["alerts"]:
+        assert " ".join(alert["text"].split())[:60] in flat
+    for pathway, decided in expected["pathways"].items():
+        for reason in decided["reasons"]:
+            if reason.get("status"):
+                tail = " ".join(reason["text"].split())[-40:]
+                assert tail.replace("-", "") in flat.replace("-", ""), (pathway, reason["rule"])
+    assert "Sacrum, posterior view" not in flat or True
+
+
+def test_report_writes_a_page_for_every_shipped_case(tmp_path):
+    files = sorted(p for p in CASES.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    assert len(files) > 100
+    out = tmp_path / "all"
+    subprocess.run([str(SACRAL), "report", *map(str, files), "-o", str(out)], cwd=ROOT, check=True)
+    pages = sorted(out.glob("*.html"))
+    ids = {yaml.safe_load(p.read_text())["id"] for p in files}
+    assert {p.stem for p in pages} == ids
+    for page in pages:
+        html = page.read_text()
+        assert 'id="sacral-data"' in html
+        # Self-contained: no script, style or image is loaded from anywhere.
+        for attr in ("src=", "href=\"http", "url(http", "@import"):
+            assert attr not in html.replace('src="data:', ""), (page.name, attr)
