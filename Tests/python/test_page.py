@@ -19,6 +19,7 @@ import yaml
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.print_page_options import PrintOptions
@@ -76,6 +77,9 @@ def open_page(driver, path, shot=None):
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
     if shot:
         driver.save_screenshot(str(SHOTS / (shot + ".png")))
+
+
+SYMBOLS = {"recommended": "✔", "option": "◐", "not_indicated": "–", "contraindicated": "✖", "undetermined": "?"}
 
 
 def words(status, strength=None):
@@ -163,7 +167,8 @@ def test_what_if_shown_for_a_case_without_inr(browser, reports):
         for f in fields:
             line = block.find_element(By.CSS_SELECTOR, f'.what-if-field[data-field="{f["field"]}"]').text
             for o in f["outcomes"]:
-                assert f'{o["when"]} → {words(o["status"], o.get("strength"))}' in line, (pathway, line)
+                shown = f'{o["when"]} → {SYMBOLS[o["status"]]} {words(o["status"], o.get("strength"))}'
+                assert shown in line, (pathway, line)
     line = browser.find_element(By.CSS_SELECTOR, '.what-if-pathway[data-pathway="sacroplasty"] .what-if-field[data-field="labs.inr"]').text
     assert "INR ≤ 1.50 → ✔ recommended" in line and "INR > 1.50 → ✖ contraindicated (relative)" in line
     # The missing INR is a link to its field in the form, and following it focuses the field.
@@ -262,15 +267,16 @@ def test_keyboard_alone_reaches_every_control(browser, reports):
         const out = new Set();
         for (const c of document.querySelectorAll('a[href], button, input, select, summary, [tabindex="0"]')) {
             if (c.closest('[hidden]')) continue;
+            // Inside a closed disclosure only its summary is reachable (Enter opens it).
+            if (c.tagName !== 'SUMMARY' && c.closest('details:not([open])')) continue;
             // A radio group is one stop: the keyboard moves within it with the arrows.
             out.add(c.type === 'radio' ? 'radio:' + c.name : (c.id || c.textContent.trim().slice(0, 40)));
         }
         return [...out];""")
     reached = set()
-    body = browser.find_element(By.TAG_NAME, "body")
-    body.click()
+    browser.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
     for _ in range(len(controls) * 2 + 20):
-        browser.switch_to.active_element.send_keys(Keys.TAB)
+        ActionChains(browser).send_keys(Keys.TAB).perform()
         key = browser.execute_script("""
             const c = document.activeElement;
             return c.type === 'radio' ? 'radio:' + c.name : (c.id || c.textContent.trim().slice(0, 40));""")
@@ -309,7 +315,7 @@ def test_prints_on_one_or_two_a4_pages_with_the_reasons_in_full(browser, reports
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(prefix)], check=True)
     pages = sorted(SHOTS.glob(prefix.name + "-*.png"))
     assert 1 <= len(pages) <= 2, f"{len(pages)} pages"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     # Alerts, the plan, every pathway's status, the scores and the reasons in full are on paper.
     for alert in expected["alerts"]:
@@ -319,7 +325,7 @@ def test_prints_on_one_or_two_a4_pages_with_the_reasons_in_full(browser, reports
             if reason.get("status"):
                 tail = " ".join(reason["text"].split())[-40:]
                 assert tail.replace("-", "") in flat.replace("-", ""), (pathway, reason["rule"])
-    assert "Sacrum, posterior view" not in flat or True
+    assert expected["ruleset"]["sha256"] in flat
 
 
 def test_report_writes_a_page_for_every_shipped_case(tmp_path):

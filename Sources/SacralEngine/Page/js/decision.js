@@ -122,7 +122,6 @@ Sacral.DecisionView = (function () {
             blocks.push(el("div", { class: "what-if-pathway", "data-pathway": pathway }, [
                 el("h4", {}, [title(pathway) + " ", statusBadge("undetermined")]),
                 fields.length ? el("ul", {}, fields.map((f) => el("li", { class: "what-if-field", "data-field": f.field }, [
-                    el("span", { class: "what-if-label", text: (f.label || f.field) + ": " }),
                     el("span", { class: "what-if-outcomes" }, f.outcomes.map((o, i) => el("span", { class: "what-if-outcome", "data-status": o.status, "data-strength": o.strength || "" }, [
                         i > 0 ? "; " : "", (f.label || f.field) + " " + (o.when.match(/^[<>≤≥]/) ? o.when : "= " + o.when) + " → ",
                         statusBadge(o.status, o.strength),
@@ -193,7 +192,7 @@ Sacral.DecisionView = (function () {
     function reason(r, dict) {
         const inputs = Object.entries(r.inputs || {});
         const full = r.source ? r.source.split("; ").map((s) => dict.sources[s] ? s + ": " + dict.sources[s] : s) : [];
-        return el("li", { class: "reason outcome-" + (r.outcome || "fired") }, [
+        return el("li", { class: "reason outcome-" + (r.outcome || "fired") + (r.status ? " reason-deciding" : " reason-note") }, [
             el("p", { class: "reason-head" }, [
                 el("code", { text: r.rule }), " ",
                 r.status ? statusBadge(r.status, r.strength) : el("span", { class: "outcome", text: words(r.outcome) }),
@@ -205,7 +204,8 @@ Sacral.DecisionView = (function () {
             r.missing && r.missing.length ? el("p", { class: "reason-missing", text: "missing: " + [].concat(r.missing).join(", ") }) : null,
             inputs.length ? el("table", { class: "inputs" }, [el("caption", { text: "Inputs read" }),
                 el("tbody", {}, inputs.map(([k, v]) => el("tr", {}, [el("th", { scope: "row", text: k }), el("td", { text: words(v) })])))]) : null,
-            full.length ? el("p", { class: "source" }, ["Source: ", full.join("; ")]) : null,
+            full.length ? el("p", { class: "source" }, ["Source: ", el("span", { class: "source-full", text: full.join("; ") }),
+                el("span", { class: "source-short", text: r.source })]) : null,
             r.implements && r.implements.length ? el("p", { class: "implements", text: "implements " + r.implements.join(", ") }) : null,
         ]);
     }
