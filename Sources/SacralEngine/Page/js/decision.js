@@ -55,7 +55,7 @@ Sacral.DecisionView = (function () {
         const items = list.map((a) => {
             const emergency = a.level === "emergency";
             return el("div", { class: "alert alert-" + a.level, role: emergency ? "alert" : null, "data-alert": a.id }, [
-                el("p", { class: "alert-level" }, [el("span", { "aria-hidden": "true", text: emergency ? "⚠ " : a.level === "warning" ? "! " : "i " }),
+                el("p", { class: "alert-level" }, [el("span", { "aria-hidden": "true", text: emergency ? "⚠ " : a.level === "warning" ? "▲ " : "ℹ " }),
                     emergency ? "EMERGENCY" : a.level]),
                 el("p", { class: "alert-text", text: a.text }),
                 el("p", { class: "alert-meta", text: "rule " + (a.rule || "—") + (a.source ? " · " + a.source : "") }),

@@ -119,13 +119,13 @@ Sacral.Sacrum = (function () {
         }
         if (showL5) {
             svg.appendChild(el("rect", { x: CX - 110, y: TOP - LEVEL_H, width: 220, height: LEVEL_H - 8, rx: 10, class: "vertebra" }));
-            svg.appendChild(el("text", { x: 30, y: TOP - LEVEL_H / 2 + 4, class: "level-label", text: "L5" }));
+            svg.appendChild(el("text", { x: 14, y: TOP - LEVEL_H / 2 + 6, class: "level-label", text: "L5" }));
         }
         svg.appendChild(el("polygon", { points: outline(), class: "sacrum-outline" }));
         LEVELS.forEach((level, i) => {
             const y = TOP + i * LEVEL_H;
             if (i > 0) svg.appendChild(el("line", { x1: CX - half(i), x2: CX + half(i), y1: y, y2: y, class: "level-line" }));
-            svg.appendChild(el("text", { x: 30, y: y + LEVEL_H / 2 + 4, class: "level-label", text: level }));
+            svg.appendChild(el("text", { x: 14, y: y + LEVEL_H / 2 + 6, class: "level-label", text: level }));
             // Foramina between levels S1–S4 on each side (zone II).
             if (i < 4) for (const s of [-1, 1]) {
                 svg.appendChild(el("ellipse", { cx: CX + s * 0.42 * half(i + 1), cy: y + LEVEL_H, rx: 9, ry: 6, class: "foramen" }));
@@ -133,7 +133,7 @@ Sacral.Sacrum = (function () {
         });
         if (showCoccyx) {
             svg.appendChild(el("polygon", { points: [CX - 22, TOP + 5 * LEVEL_H + 4, CX + 22, TOP + 5 * LEVEL_H + 4, CX, TOP + 5 * LEVEL_H + 40].join(","), class: "vertebra" }));
-            svg.appendChild(el("text", { x: 30, y: TOP + 5 * LEVEL_H + 26, class: "level-label", text: "coccyx" }));
+            svg.appendChild(el("text", { x: 14, y: TOP + 5 * LEVEL_H + 26, class: "level-label", text: "coccyx" }));
         }
         // Zone boundaries and names.
         for (const s of [-1, 1]) {
@@ -166,7 +166,7 @@ Sacral.Sacrum = (function () {
                 const cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
                 const word = st ? (Sacral.util.statusWords[status] || { text: status }).text : "no sacroplasty status";
                 group.appendChild(el("text", { x: cx, y: cy - 2, class: "lesion-label", "text-anchor": "middle", text: lesion.id }));
-                group.appendChild(el("text", { x: cx, y: cy + 13, class: "lesion-status", "text-anchor": "middle", text: word }));
+                group.appendChild(el("text", { x: cx, y: cy + 18, class: "lesion-status", "text-anchor": "middle", text: word }));
                 const approach = st && st.approach && st.approach[0];
                 if (approach && status !== "contraindicated" && status !== "not_indicated") {
                     const [x0, y0, x1, y1] = approachPath(approach, cx, cy, lesion.side);
