@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs, builds, runs the Swift tests,
 # the rule checks, luacheck over Rules/, the case corpus (JUnit XML kept in .build/), the Swift
-# tests under AddressSanitizer, and a short fuzz pass (SACRAL_SKIP_FUZZ=1 skips it).
+# tests under AddressSanitizer, a short fuzz pass (SACRAL_SKIP_FUZZ=1 skips it), and the tumour-board
+# page in Debian's chromium through Selenium (scripts/test-page.sh; SACRAL_SKIP_PAGE=1 skips it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -30,6 +31,11 @@ ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch
 if [ "${SACRAL_SKIP_FUZZ:-0}" != 1 ]; then
     echo "== short fuzz pass (60 s; scripts/fuzz.sh)"
     scripts/fuzz.sh 60
+fi
+
+if [ "${SACRAL_SKIP_PAGE:-0}" != 1 ]; then
+    echo "== the tumour-board page in chromium (scripts/test-page.sh; shots in .build/page-shots/)"
+    scripts/test-page.sh
 fi
 
 echo "== swift test"
