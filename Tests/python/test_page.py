@@ -328,7 +328,40 @@ def test_prints_on_one_or_two_a4_pages_with_the_reasons_in_full(browser, reports
     assert expected["ruleset"]["sha256"] in flat
 
 
-def test_report_writes_a_page_for_every_shipped_case(tmp_path):
+def print_a4(driver, pdf):
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    options.background = True
+    pdf.write_bytes(base64.b64decode(driver.print_page(options)))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    return int(fields["Pages"]), fields["Page size"].strip()
+
+
+def test_a_reason_shared_by_several_pathways_is_printed_in_full_once(browser, reports, tmp_path):
+    case = "diagnosis/no-tissue-diagnosis-neural-compression.yaml"
+    expected = cli_json(case)
+    holders = [p for p, d in expected["pathways"].items()
+               if any(r["rule"] == "tissue.biopsy_required" and r.get("status") for r in d["reasons"])]
+    assert len(holders) >= 3
+    page = tmp_path / "no-tissue.html"
+    subprocess.run([str(SACRAL), "report", str(CASES / case), "-o", str(page)], cwd=ROOT, check=True)
+    open_page(browser, page)
+    pdf = SHOTS / "no-tissue-diagnosis-neural-compression.pdf"
+    pages, size = print_a4(browser, pdf)
+    assert pages <= 2 and "(A4)" in size
+    flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert flat.count("biopsied every known or suspected") == 1
+    assert flat.count("the same reason, inputs and source as under") >= len(holders) - 1
+    # On screen every pathway keeps the reason in full.
+    texts = browser.execute_script("""return [...document.querySelectorAll('.reason-repeat')]
+        .filter((r) => r.querySelector('code').textContent === 'tissue.biopsy_required')
+        .map((r) => r.querySelector('.reason-text').textContent)""")
+    assert len(texts) == len(holders) - 1 and all("biopsied every known" in t for t in texts)
+
+
+def test_report_writes_a_page_for_every_shipped_case(browser, tmp_path):
     files = sorted(p for p in CASES.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
     assert len(files) > 100
     out = tmp_path / "all"
@@ -342,3 +375,13 @@ def test_report_writes_a_page_for_every_shipped_case(tmp_path):
         # Self-contained: no script, style or image is loaded from anywhere.
         for attr in ("src=", "href=\"http", "url(http", "@import"):
             assert attr not in html.replace('src="data:', ""), (page.name, attr)
+    # Every page opens from file:// with nothing fetched, and prints on one or two A4 pages.
+    too_long = {}
+    for page in pages:
+        open_page(browser, page)
+        assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0, page.name
+        count, size = print_a4(browser, tmp_path / "page.pdf")
+        assert "(A4)" in size, (page.name, size)
+        if not 1 <= count <= 2:
+            too_long[page.name] = count
+    assert too_long == {}

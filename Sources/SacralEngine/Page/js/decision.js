@@ -159,6 +159,9 @@ Sacral.DecisionView = (function () {
     }
 
     function pathways(d, dict, title) {
+        // A reason that sets a status in several pathways (e.g. a missing tissue diagnosis) is printed
+        // in full once; later copies name where it is, so that a case fits on two A4 pages.
+        const firstSeen = new Map();
         const cards = Object.entries(d.pathways || {}).map(([id, p]) => {
             const detail = Object.entries(p.detail || {});
             const printedLong = ["outcomes", "technique"];
@@ -174,7 +177,13 @@ Sacral.DecisionView = (function () {
             const deciding = (p.reasons || []).filter((r) => r.status);
             const reasons = el("details", { class: "reasons" }, [
                 el("summary", { text: "Reasons (" + (p.reasons || []).length + ", " + deciding.length + " with a status), inputs and sources" }),
-                el("ol", {}, (p.reasons || []).map((r) => reason(r, dict))),
+                el("ol", {}, (p.reasons || []).map((r, i) => {
+                    if (!r.status) return reason(r, dict, null);
+                    const key = JSON.stringify([r.rule, r.status, r.strength, r.lesion, r.text, r.inputs, r.source]);
+                    const first = firstSeen.get(key);
+                    if (!first) firstSeen.set(key, title(id) + ", reason " + (i + 1));
+                    return reason(r, dict, first || null);
+                })),
             ]);
             return el("article", { class: "pathway status-border-" + p.status, id: "pathway-" + id, "data-pathway": id, "aria-labelledby": "pathway-" + id + "-h" }, [
                 el("h4", { id: "pathway-" + id + "-h" }, [title(id) + " ", statusBadge(p.status, p.strength)]),
@@ -189,16 +198,18 @@ Sacral.DecisionView = (function () {
         return section("pathways", "Pathways in detail", cards, "pathways-detail");
     }
 
-    function reason(r, dict) {
+    /** One reason; `repeatOf` names the earlier place of the same reason (only printed, on paper). */
+    function reason(r, dict, repeatOf) {
         const inputs = Object.entries(r.inputs || {});
         const full = r.source ? r.source.split("; ").map((s) => dict.sources[s] ? s + ": " + dict.sources[s] : s) : [];
-        return el("li", { class: "reason outcome-" + (r.outcome || "fired") + (r.status ? " reason-deciding" : " reason-note") }, [
+        return el("li", { class: "reason outcome-" + (r.outcome || "fired") + (r.status ? " reason-deciding" : " reason-note") + (repeatOf ? " reason-repeat" : "") }, [
             el("p", { class: "reason-head" }, [
                 el("code", { text: r.rule }), " ",
                 r.status ? statusBadge(r.status, r.strength) : el("span", { class: "outcome", text: words(r.outcome) }),
                 r.lesion ? el("span", { class: "reason-lesion", text: " lesion " + r.lesion }) : null,
             ]),
             el("p", { class: "reason-text", text: r.text }),
+            repeatOf ? el("p", { class: "repeat-ref", text: "the same reason, inputs and source as under " + repeatOf }) : null,
             r.evidence ? el("p", { class: "evidence", text: r.evidence }) : null,
             r.correction ? el("p", { class: "correction", text: "correction: " + (typeof r.correction === "string" ? r.correction : JSON.stringify(r.correction)) }) : null,
             r.missing && r.missing.length ? el("p", { class: "reason-missing", text: "missing: " + [].concat(r.missing).join(", ") }) : null,
