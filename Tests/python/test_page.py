@@ -180,9 +180,10 @@ def test_what_if_shown_for_a_case_without_inr(browser, reports):
 # MARK: - the form
 
 
-def test_form_filled_field_by_field_gives_the_case_file(browser, reports):
-    """Opens another case's page and types fig2 into its form, control by control."""
-    target = THREE[1]
+@pytest.mark.parametrize("target", THREE + ["approach/two-lesions.yaml"])
+def test_form_filled_field_by_field_gives_the_case_file(browser, reports, target):
+    """Opens another case's page and types the target case into its form, control by control
+    (a second lesion through the form's own "add" button)."""
     want = yaml.safe_load((CASES / target).read_text())
     want.pop("expect", None)
     open_page(browser, reports[WITHOUT_INR])
@@ -212,6 +213,8 @@ def test_form_filled_field_by_field_gives_the_case_file(browser, reports):
             if value is not None:
                 control.send_keys(str(value))
 
+    for _ in range(len(want["lesions"]) - len(browser.find_elements(By.CSS_SELECTOR, ".list-item"))):
+        browser.find_element(By.ID, "add-lesions").click()
     for f in fields:
         path = f["path"]
         if f["type"] in ("object", "any") or (f["type"] == "list" and f.get("items", {}).get("type") == "object"):
@@ -224,8 +227,8 @@ def test_form_filled_field_by_field_gives_the_case_file(browser, reports):
             fill(path, f, want.get(path))
         else:
             fill(path, f, (want.get(parts[0]) or {}).get(parts[1]))
-    assert len(want["lesions"]) == 1 == len(browser.find_elements(By.CSS_SELECTOR, ".list-item"))
-    browser.save_screenshot(str(SHOTS / "form-filled-fig2.png"))
+    assert len(want["lesions"]) == len(browser.find_elements(By.CSS_SELECTOR, ".list-item"))
+    browser.save_screenshot(str(SHOTS / ("form-filled-" + pathlib.Path(target).stem + ".png")))
     got = browser.execute_script("return Sacral.page.form.read()")
     assert got == want
     # No field is marked invalid, and "Save as JSON" writes the same case.
