@@ -46,7 +46,8 @@ field { "patient.karnofsky", label = "Karnofsky (KPS)",
 field { "patient.ecog", label = "ECOG", type = "integer", min = 0, max = 4, doc = "ECOG performance status" }
 field { "patient.fit_for_surgery", label = "Fit for open surgery", type = "boolean",
         doc = "the surgical team judges the patient fit for open surgery" }
-field { "patient.accepts_surgery", label = "Accepts open surgery", type = "boolean", doc = "the patient is willing to undergo open surgery" }
+field { "patient.accepts_surgery", label = "Accepts open surgery", type = "boolean",
+        doc = "the patient is willing to undergo open surgery" }
 field { "patient.life_expectancy_months", label = "Estimated life expectancy",
         compared_with = { "thresholds.life_expectancy_min_months" }, step = 0.1,
         type = "number", min = 0, max = 600, unit = "months",
@@ -63,7 +64,8 @@ field { "labs.coagulopathy_correctable", label = "Coagulopathy correctable", typ
         doc = "an abnormal INR/platelet count can be corrected before the procedure" }
 
 -- comorbidities
-field { "comorbidities.systemic_infection", label = "Systemic infection", type = "boolean", doc = "active systemic infection (sepsis, bacteraemia)" }
+field { "comorbidities.systemic_infection", label = "Systemic infection", type = "boolean",
+        doc = "active systemic infection (sepsis, bacteraemia)" }
 field { "comorbidities.local_infection", label = "Local infection", type = "boolean",
         doc = "infection at or near the access site, e.g. sacral decubitus ulcer" }
 field { "comorbidities.pmma_allergy", label = "PMMA allergy", type = "boolean", doc = "allergy to PMMA bone cement" }
@@ -75,7 +77,8 @@ field { "cancer.primary", label = "Primary tumour", type = "string", doc = "prim
         enum = { "lung", "breast", "prostate", "kidney", "thyroid", "liver", "colon", "rectum", "endometrial",
                  "melanoma", "myeloma", "lymphoma", "sarcoma", "gallbladder", "other", "unknown" } }
 field { "cancer.tissue_diagnosis", label = "Tissue diagnosis",
-        doc = "histology: the sacral lesion itself was sampled; or a primary cancer is proven but the sacral lesion was not sampled; or no histology at all",
+        doc = "histology: the sacral lesion itself was sampled; or a primary cancer is proven but the sacral lesion was "
+           .. "not sampled; or no histology at all",
         type = "string", enum = { "lesion_confirmed", "primary_confirmed", "none" } }
 field { "cancer.direct_extension", label = "Direct extension", type = "boolean",
         doc = "the sacral lesion is direct local extension of a known pelvic primary" }

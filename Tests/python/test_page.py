@@ -247,6 +247,53 @@ def test_form_filled_field_by_field_gives_the_case_file(browser, reports, target
     assert yaml.safe_load(shown) == want
 
 
+def test_a_case_file_loaded_through_the_file_picker_fills_the_form(browser, reports):
+    target = "approach/two-lesions.yaml"
+    want = yaml.safe_load((CASES / target).read_text())
+    want.pop("expect", None)
+    open_page(browser, reports[WITHOUT_INR])
+    browser.find_element(By.ID, "load-file").send_keys(str(CASES / target))
+    WebDriverWait(browser, 10).until(lambda d: "Loaded two-lesions.yaml" in d.find_element(By.ID, "form-status").text)
+    assert browser.execute_script("return Sacral.page.form.read()") == want
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".list-item")) == 2
+    # The sacrum is redrawn from the loaded case: both lesions, by id.
+    drawn = {g.get_attribute("data-lesion") for g in browser.find_elements(By.CSS_SELECTOR, "svg.sacrum g.lesion")}
+    assert drawn == {l["id"] for l in want["lesions"]}
+
+
+def test_a_refusal_from_the_server_is_shown_next_to_the_fields_it_names(browser, reports):
+    """The body `sacral serve` answers for a refused case (a FHIR OperationOutcome whose issues carry
+    the field path in `expression`), as the CLI words the same refusals."""
+    bad = ROOT / ".build/page-shots/bad-case.yaml"
+    case = yaml.safe_load((CASES / WITHOUT_INR).read_text())
+    case.pop("expect", None)
+    case["labs"]["inr"] = 40
+    case["lesions"][0]["levels"] = ["S9"]
+    bad.write_text(yaml.safe_dump(case))
+    refused = subprocess.run([str(SACRAL), "evaluate", str(bad)], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2
+    issues = []
+    for line in refused.stderr.splitlines():
+        path, message = line.split(": ", 2)[2].split(": ", 1)
+        issues.append({"severity": "error", "code": "invalid", "diagnostics": message, "expression": [path]})
+    assert {i["expression"][0] for i in issues} == {"labs.inr", "lesions[0].levels[0]"}
+    outcome = {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "diagnostics": "the case is not valid"}, *issues]}
+    open_page(browser, reports[WITHOUT_INR])
+    unplaced = browser.execute_script(
+        "const f = Sacral.page.form; return f.showIssues(Sacral.adapters.issues(arguments[0], 400));", outcome)
+    assert unplaced == []
+    by_message = {i["expression"][0]: i["diagnostics"] for i in issues}
+    assert browser.find_element(By.ID, "f-labs-inr-error").text == by_message["labs.inr"]
+    # An item of a list is shown at its field: lesions[0].levels.
+    assert browser.find_element(By.ID, "f-lesions-0-levels-error").text == by_message["lesions[0].levels[0]"]
+    # Without field paths, the general message is kept for the status line.
+    general = browser.execute_script("return Sacral.adapters.issues(arguments[0], 400)",
+                                     {"resourceType": "OperationOutcome", "issue": [outcome["issue"][0]]})
+    assert general == [{"path": "", "message": "the case is not valid"}]
+    browser.save_screenshot(str(SHOTS / "server-refusal.png"))
+
+
 def test_browser_validation_from_the_dictionary(browser, reports):
     open_page(browser, reports[WITHOUT_INR])
     inr = browser.find_element(By.ID, "f-labs-inr")

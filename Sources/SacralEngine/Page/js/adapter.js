@@ -1,10 +1,22 @@
 // Where the page gets its dictionary and decisions. Two adapters with one shape:
 //  - report: everything inline in the page (`sacral report`); no evaluation after a change.
 //  - http: a `sacral serve` on the same origin: GET /v1/dictionary, POST /v1/evaluate (debounced by
-//    the page); validation messages come back as { errors: [{ path, message }] }.
+//    the page); a refused case comes back as a FHIR OperationOutcome (the server's error body), read
+//    into { errors: [{ path, message }] } for the form.
 "use strict";
 
 Sacral.adapters = {
+    /** The field messages of an error answer: an OperationOutcome's issues (expression → path,
+     *  diagnostics → message) or a plain { errors: [...] }; never empty. */
+    issues(body, status) {
+        if (body && Array.isArray(body.errors) && body.errors.length) return body.errors;
+        const list = (body && body.resourceType === "OperationOutcome" && Array.isArray(body.issue)) ? body.issue : [];
+        const withPath = list.filter((i) => Array.isArray(i.expression) && i.expression.length);
+        const chosen = withPath.length ? withPath : list;
+        const out = chosen.map((i) => ({ path: withPath.length ? i.expression[0] : "", message: i.diagnostics || i.code || "refused" }));
+        return out.length ? out : [{ path: "", message: "the server answered " + status }];
+    },
+
     report(data) {
         return {
             mode: "report",
@@ -38,7 +50,7 @@ Sacral.adapters = {
                 });
                 const r = await json(response);
                 if (r.ok) return { decision: r.body };
-                return { errors: r.body.errors || [{ path: "", message: "the server answered " + r.status }] };
+                return { errors: Sacral.adapters.issues(r.body, r.status) };
             },
         };
     },

@@ -238,7 +238,14 @@ Sacral.Form = class {
     showIssues(issues) {
         const unplaced = [];
         for (const issue of issues || []) {
-            const row = this.form.querySelector('.field[data-path="' + CSS.escape(issue.path) + '"]');
+            // "lesions[0].levels[1]" is shown at the field lesions[0].levels: the nearest enclosing field.
+            let path = issue.path || "", row = null;
+            while (path) {
+                row = this.form.querySelector('.field[data-path="' + CSS.escape(path) + '"]');
+                const shorter = path.replace(/(\[\d+\]|\.[^.[\]]+)$/, "");
+                if (row || shorter === path) break;
+                path = shorter;
+            }
             if (row) this.showError(row, issue.message); else unplaced.push(issue);
         }
         return unplaced;

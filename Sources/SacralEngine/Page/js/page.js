@@ -100,8 +100,9 @@ Sacral.Page = class {
             if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error("expected an object of case fields");
             this.loaded = data;
             this.form.setCase(data);
-            this.status.textContent = "Loaded " + file.name + ".";
             this.changed(this.form.read());
+            // After changed(), which words the report's older decision; a live page re-evaluates.
+            this.status.textContent = "Loaded " + file.name + "." + (this.adapter.live ? "" : " The decision shown is still the report's own case.");
         } catch (e) {
             this.status.textContent = file.name + ": " + e.message;
         }
