@@ -308,6 +308,43 @@ def test_browser_validation_from_the_dictionary(browser, reports):
     browser.save_screenshot(str(SHOTS / "validation.png"))
 
 
+# MARK: - saved cases
+
+
+@pytest.mark.parametrize("case", [THREE[1], WITHOUT_INR])
+def test_freeze_writes_a_regression_case_that_sacral_test_holds_to_the_decision(browser, reports, case, tmp_path):
+    expected = cli_json(case)
+    open_page(browser, reports[case])
+    saved = browser.downloads / (expected["case"] + ".yaml")
+    if saved.exists():
+        saved.unlink()
+    browser.find_element(By.ID, "freeze-case").click()
+    for _ in range(50):
+        if saved.exists() and saved.stat().st_size > 0:
+            break
+        time.sleep(0.1)
+    frozen = yaml.safe_load(saved.read_text())
+    assert expected["ruleset"]["sha256"] in saved.read_text().splitlines()[1]
+    for pathway, decided in expected["pathways"].items():
+        assert frozen["expect"][pathway] == decided["status"]
+    assert frozen["expect"].get("alerts", []) == [a["id"] for a in expected["alerts"]]
+    original = yaml.safe_load((CASES / case).read_text())
+    original.pop("expect", None)
+    assert {k: v for k, v in frozen.items() if k != "expect"} == original
+    # `sacral test` holds the frozen case to its decision...
+    suite = tmp_path / "frozen"
+    suite.mkdir()
+    (suite / saved.name).write_text(saved.read_text())
+    held = subprocess.run([str(SACRAL), "test", str(suite)], cwd=ROOT, capture_output=True, text=True)
+    assert held.returncode == 0, held.stdout + held.stderr
+    # ...and fails it when the decision moves (an INR above the limit).
+    moved = dict(frozen, labs=dict(frozen.get("labs") or {}, inr=3.0))
+    (suite / saved.name).write_text(yaml.safe_dump(moved, sort_keys=False))
+    failed = subprocess.run([str(SACRAL), "test", str(suite)], cwd=ROOT, capture_output=True, text=True)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert failed.stdout.startswith("FAIL ") and "0 passed, 1 failed" in failed.stdout
+
+
 # MARK: - keyboard, accessibility, print
 
 

@@ -19,7 +19,7 @@ public enum PageReport {
 
     /// The scripts in the order the page loads them (dependencies first).
     public static let scripts = ["vendor/js-yaml.min.js", "js/util.js", "js/dictionary.js", "js/form.js",
-                                 "js/sacrum.js", "js/decision.js", "js/adapter.js", "js/page.js"]
+                                 "js/sacrum.js", "js/decision.js", "js/freeze.js", "js/adapter.js", "js/page.js"]
     public static let styles = ["css/page.css", "css/print.css"]
 
     /// What the page needs to know about the rules: name, version, SHA-256, pathways (with their

@@ -18,6 +18,8 @@ Sacral.Page = class {
         this.decision = initial.decision;
         this.source = initial.source;
         this.form.setCase(this.loaded);
+        // The case the decision shown was made for (what a frozen regression case holds).
+        this.decided = this.decision ? this.form.read() : null;
         this.showDecision(this.form.read());
         this.bindActions();
         const note = document.getElementById("mode-note");
@@ -74,6 +76,7 @@ Sacral.Page = class {
                 return;
             }
             this.decision = result.decision;
+            this.decided = caseData;
             this.status.textContent = "Decision updated.";
             this.showDecision(caseData);
         } catch (e) {
@@ -85,6 +88,7 @@ Sacral.Page = class {
         document.getElementById("load-file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
         document.getElementById("save-yaml").addEventListener("click", () => this.save("yaml"));
         document.getElementById("save-json").addEventListener("click", () => this.save("json"));
+        document.getElementById("freeze-case").addEventListener("click", () => this.freeze());
         document.getElementById("reset-case").addEventListener("click", () => {
             this.form.setCase(this.loaded);
             this.changed(this.form.read());
@@ -106,6 +110,16 @@ Sacral.Page = class {
         } catch (e) {
             this.status.textContent = file.name + ": " + e.message;
         }
+    }
+
+    /** Downloads the decided case with `expect:` from its decision, named CASE-ID.yaml as Cases/ wants. */
+    freeze() {
+        if (!this.decision || !this.decided) { this.status.textContent = "No decision to freeze yet."; return; }
+        const name = (this.decided.id || "case") + ".yaml";
+        Sacral.util.download(name, Sacral.Freeze.caseFile(this.decided, this.decision), "application/yaml");
+        const differs = JSON.stringify(this.form.read()) !== JSON.stringify(this.decided);
+        this.status.textContent = "Saved " + name + " with expect: from the decision shown"
+            + (differs ? " (the case it was made for, not the edited form)." : ".");
     }
 
     save(format) {
