@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Runtime"],
+            exclude: ["Runtime", "Page"],
             plugins: ["EmbedFiles"]),
         .executableTarget(
             name: "sacral",

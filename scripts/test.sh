@@ -16,6 +16,8 @@
 #               AdversarialTests)
 #   fuzz        a short libFuzzer pass over the core (SACRAL_SKIP_FUZZ=1 skips it)
 #   rule fuzz   random benign and hostile rule files over generated cases (scripts/fuzz-rules.sh)
+#   page        the tumour-board page in Debian's chromium through Selenium (scripts/test-page.sh;
+#               screenshots and PDFs in .build/page-shots/; SACRAL_SKIP_PAGE=1 skips it)
 #
 # A new area adds one line below: `stage NAME scripts/test-AREA.sh`.
 set -euo pipefail
@@ -80,6 +82,11 @@ fuzz() {
     SACRAL_CORE_ONLY=1 scripts/fuzz.sh 60
 }
 
+page() {
+    if [ "${SACRAL_SKIP_PAGE:-0}" = 1 ]; then echo "skipped (SACRAL_SKIP_PAGE=1)"; return; fi
+    scripts/test-page.sh
+}
+
 luacheck_all() {
     luacheck --no-color --quiet --config Rules/.luacheckrc Rules
     luacheck --no-color --quiet --config Sources/SacralEngine/Runtime/.luacheckrc Sources/SacralEngine/Runtime
@@ -97,3 +104,4 @@ stage "swift test" swift_tests
 stage asan asan
 stage fuzz fuzz
 stage "rule fuzz" scripts/fuzz-rules.sh 40
+stage page page

@@ -10,11 +10,13 @@ struct EmbedFiles: BuildToolPlugin {
         let packageDir = context.package.directoryURL
         let rulesDir = packageDir.appending(path: "Rules")
         let runtimeDir = target.directoryURL.appending(path: "Runtime")
-        let inputs = files(under: rulesDir) + files(under: runtimeDir)
+        // The tumour-board page's assets (HTML, CSS, JS), served and inlined into reports.
+        let pageDir = target.directoryURL.appending(path: "Page")
+        let inputs = files(under: rulesDir) + files(under: runtimeDir) + files(under: pageDir)
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
         return [
             .buildCommand(
-                displayName: "Embedding Rules/ and the Lua runtime",
+                displayName: "Embedding Rules/, the Lua runtime and the page",
                 executable: try context.tool(named: "embed-files").url,
                 arguments: [output.path, packageDir.path] + inputs.map(\.path),
                 inputFiles: inputs,

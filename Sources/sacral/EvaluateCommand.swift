@@ -52,6 +52,16 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Worker threads, each with its own Lua state (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(
+        name: .long,
+        help:
+            "For each undetermined pathway, evaluate again with each possible value of each missing field (one field at a time) and report the statuses (JSON: an additional what_if section)."
+    )
+    var whatIf = false
+
+    @Option(name: .long, help: ArgumentHelp("Evaluations --what-if may run per case.", valueName: "n"))
+    var whatIfLimit: Int = WhatIfExplorer.defaultLimit
+
     @OptionGroup var ruleOptions: RuleOptions
 
     func validate() throws {
@@ -165,9 +175,11 @@ struct EvaluateCommand: ParsableCommand {
         let decision = worker.engine.evaluate(validated)
         outcome.ruleFailed = !decision.failures.isEmpty
         outcome.messages = decision.failures.map { "\(file): \($0)" }
+        let whatIf =
+            whatIf ? WhatIfExplorer(engine: worker.engine, limit: whatIfLimit).explore(file: file, decision: decision) : nil
         switch format {
-        case .json: outcome.output = json(decision.document)
-        case .text: outcome.output = (index > 0 ? "\n" : "") + report.render(decision)
+        case .json: outcome.output = json(whatIf.map { decision.document.appending("what_if", $0.json) } ?? decision.document)
+        case .text: outcome.output = (index > 0 ? "\n" : "") + report.render(decision) + (whatIf.map { "\n" + $0.text } ?? "")
         case .summary: outcome.output = CohortSummary(decision).line + "\n"
         case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
         }

@@ -14,7 +14,7 @@ struct Sacral: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self,
-            FHIRCommand.self,
+            FHIRCommand.self, ReportCommand.self,
         ],
         defaultSubcommand: EvaluateCommand.self)
 }

@@ -29,6 +29,12 @@ public struct FieldDictionary: Sendable {
         public var doc: String?
         public var file: String?
         public var line: Int?
+        /// How the page names the field (`doc` is its help text).
+        public var label: String? = nil
+        /// Numbers of the rules' shared tables the rules compare this field with ("thresholds.inr_max"),
+        /// and the smallest difference that counts: `--what-if` tries a value either side of each.
+        public var comparedWith: [String] = []
+        public var step: Double? = nil
     }
 
     public private(set) var fields: [Field] = []
@@ -80,6 +86,9 @@ public struct FieldDictionary: Sendable {
                 unit: entry["unit"].stringValue, doc: entry["doc"].stringValue,
                 file: entry["file"].stringValue, line: entry["line"].intValue)
             field.maxItems = entry["max_items"].intValue
+            field.label = entry["label"].stringValue
+            field.comparedWith = (entry["compared_with"].tableValue?.array ?? []).compactMap(\.stringValue)
+            field.step = entry["step"].doubleValue
             if kind == .list {
                 let items = entry["items"]
                 let itemType = items["type"].stringValue ?? "any"

@@ -15,14 +15,33 @@ public struct Catalog: Sendable {
         public var perLesion: Bool
     }
 
+    /// An alert the ruleset declares (P18).
+    public struct Alert: Sendable {
+        public var id: String
+        public var level: String
+        public var text: String
+    }
+
     public var name: String
     public var version: String
     /// The pathway ids, in ruleset order.
     public var pathways: [String]
+    /// Each pathway's title, as the ruleset words it.
+    public var pathwayTitles: [String: String]
+    /// The pathways decided per lesion (P20).
+    public var perLesionPathways: Set<String>
     /// The alert ids the ruleset declares.
     public var alerts: [String]
+    /// The alerts with their level and text, in ruleset order.
+    public var alertDeclarations: [Alert]
+    /// The numbers of the rules' shared tables, by table and name (`numbers["thresholds"]["inr_max"]`).
+    public var numbers: [String: [String: Double]]
+    /// The field dictionary as Rules/fields.lua declares it (without file and line), for the page.
+    public var fieldDeclarations: [JSONValue]
     /// The short names a reason may cite.
     public var sources: [String]
+    /// Each source's full citation as the ruleset declares it, by short name, in name order.
+    public var citations: JSONValue
     public var rules: [Rule]
     public var scores: [Rule]
     /// The ruleset's precedence (P19), strongest first: `status` or `status:strength`.
@@ -59,8 +78,31 @@ public struct Catalog: Sendable {
         name = meta["name"].stringValue ?? "unnamed"
         version = meta["version"].stringValue ?? "0"
         pathways = (meta["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue }
+        pathwayTitles = [:]
+        perLesionPathways = []
+        for p in meta["pathways"].tableValue?.array ?? [] {
+            guard let id = p["id"].stringValue else { continue }
+            pathwayTitles[id] = p["title"].stringValue
+            if p["per_lesion"].boolValue == true { perLesionPathways.insert(id) }
+        }
         alerts = (meta["alerts"].tableValue?.array ?? []).compactMap { $0["id"].stringValue }
+        alertDeclarations = (meta["alerts"].tableValue?.array ?? []).compactMap { a in
+            a["id"].stringValue.map { Alert(id: $0, level: a["level"].stringValue ?? "", text: a["text"].stringValue ?? "") }
+        }
+        numbers = [:]
+        for (table, values) in described["numbers"].tableValue?.fields ?? [:] {
+            var named: [String: Double] = [:]
+            for (key, value) in values.tableValue?.fields ?? [:] {
+                if let number = value.doubleValue { named[key] = number }
+            }
+            numbers[table] = named
+        }
+        fieldDeclarations = (described["fields"].tableValue?.array ?? []).map { f in
+            guard case .object(let pairs) = JSONValue(f) else { return .null }
+            return .object(pairs.filter { $0.key != "file" && $0.key != "line" })
+        }
         sources = meta["sources"].tableValue?.sortedKeys ?? []
+        citations = JSONValue.sortedObject(meta["sources"])
         rules = entries(described["rules"])
         scores = entries(described["scores"])
         precedence = strings(meta["precedence"])

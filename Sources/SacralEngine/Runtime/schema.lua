@@ -49,7 +49,7 @@ S.kinds = {
     alert_declaration = { level = "string", text = "string" },
     field = { path = "string", [1] = "string", type = "string", enum = "table", min = "number", max = "number",
         multiple_of = "number", required = "boolean", items = "table", min_items = "integer", max_items = "integer", unique = "boolean",
-        unit = "string", doc = "string" },
+        unit = "string", doc = "string", label = "string", compared_with = "strings", step = "number" },
     field_items = { type = "string", enum = "table", min = "number", max = "number" },
     score = { id = "string", implements = "strings", source = "string", summary = "string", compute = "function",
         output = "boolean" },

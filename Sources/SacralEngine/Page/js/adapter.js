@@ -1,0 +1,57 @@
+// Where the page gets its dictionary and decisions. Two adapters with one shape:
+//  - report: everything inline in the page (`sacral report`); no evaluation after a change.
+//  - http: a `sacral serve` on the same origin: GET /v1/dictionary, POST /v1/evaluate (debounced by
+//    the page); a refused case comes back as a FHIR OperationOutcome (the server's error body), read
+//    into { errors: [{ path, message }] } for the form.
+"use strict";
+
+Sacral.adapters = {
+    /** The field messages of an error answer: an OperationOutcome's issues (expression → path,
+     *  diagnostics → message) or a plain { errors: [...] }; never empty. */
+    issues(body, status) {
+        if (body && Array.isArray(body.errors) && body.errors.length) return body.errors;
+        const list = (body && body.resourceType === "OperationOutcome" && Array.isArray(body.issue)) ? body.issue : [];
+        const withPath = list.filter((i) => Array.isArray(i.expression) && i.expression.length);
+        const chosen = withPath.length ? withPath : list;
+        const out = chosen.map((i) => ({ path: withPath.length ? i.expression[0] : "", message: i.diagnostics || i.code || "refused" }));
+        return out.length ? out : [{ path: "", message: "the server answered " + status }];
+    },
+
+    report(data) {
+        return {
+            mode: "report",
+            live: false,
+            dictionary: () => Promise.resolve(data.dictionary),
+            initial: () => Promise.resolve({ caseData: data.case || null, decision: data.decision || null, source: data.source }),
+            evaluate: null,
+        };
+    },
+
+    http(base) {
+        base = base || "";
+        let inflight = null;
+        async function json(response) {
+            const body = await response.json().catch(() => ({}));
+            return { ok: response.ok, status: response.status, body };
+        }
+        return {
+            mode: "live",
+            live: true,
+            dictionary: async () => (await json(await fetch(base + "/v1/dictionary"))).body,
+            initial: () => Promise.resolve({ caseData: null, decision: null }),
+            /** Resolves to { decision } or { errors: [{ path, message }] }; an older request is aborted. */
+            async evaluate(caseData) {
+                if (inflight) inflight.abort();
+                inflight = new AbortController();
+                const response = await fetch(base + "/v1/evaluate?what_if=true", {
+                    method: "POST", signal: inflight.signal,
+                    headers: { "Content-Type": "application/json", Accept: "application/json" },
+                    body: JSON.stringify(caseData),
+                });
+                const r = await json(response);
+                if (r.ok) return { decision: r.body };
+                return { errors: Sacral.adapters.issues(r.body, r.status) };
+            },
+        };
+    },
+};
