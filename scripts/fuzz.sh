@@ -6,6 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
+# The fuzz target needs the engine only: leave the server and its dependencies out of this build.
+export SACRAL_CORE_ONLY=1
 seconds="${1:-60}"
 shift || true
 swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2
