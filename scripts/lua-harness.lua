@@ -34,7 +34,7 @@ local runtime = assert(load(read(runtime_path), "=sacral-runtime", "t"))(host)
 
 local files = {}
 local p = io.popen('find "' .. rules_dir .. '" -name "*.lua" | LC_ALL=C sort')
-for line in p:lines() do files[#files + 1] = line end
+for line in p:lines() do if line ~= rules_dir .. "/fhir.lua" then files[#files + 1] = line end end  -- fhir.lua: not a rule file
 p:close()
 for _, path in ipairs(files) do
     local rel = path:sub(#rules_dir + 2)

@@ -20,6 +20,8 @@ luacheck --no-color --quiet --config Rules/.luacheckrc Rules
 echo "== sacral test Cases (JUnit: .build/sacral-junit.xml)"
 .build/debug/sacral test Cases --coverage --threshold 100 --junit .build/sacral-junit.xml | tail -n 25
 
+echo "== FHIR: Questionnaire and exported Bundles validated by fhir.resources and fhirpathpy"; scripts/test-fhir.sh .build/debug/sacral
+
 echo "== swift test under AddressSanitizer (build in .build-asan)"
 # lld: gold aborts on ASan-instrumented Swift objects here. detect_leaks=0: see scripts/fuzz.sh.
 # SACRAL_CORE_ONLY=1: the engine without the server and its dependencies (CI time).

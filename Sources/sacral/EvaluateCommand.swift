@@ -23,6 +23,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Output format.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "The files are FHIR R4 Bundles of one patient, read through Rules/fhir.lua into one case; the output adds the provenance of every field.")
+    var fhir = false
+
+    @Option(name: .long, help: ArgumentHelp("With --fhir: the evaluation date (age, recency of results); default the first Bundle's timestamp.", valueName: "YYYY-MM-DD"))
+    var date: String?
+
     @Option(name: .long, help: "Colour in text output.")
     var color: ColorChoice = .auto
 
@@ -30,11 +36,15 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
+        if fhir && jsonl != nil { throw ValidationError("--fhir reads Bundle files, not --jsonl") }
+        if date != nil && !fhir { throw ValidationError("--date goes with --fhir (case files give the age themselves)") }
+        if let date, FHIRDate(date) == nil { throw ValidationError("--date: expected YYYY-MM-DD, got '\(date)'") }
     }
 
     func run() throws {
         let engine = try ruleOptions.engine()
         if let jsonl { return try runLines(jsonl, engine: engine) }
+        if fhir { return try runFHIR(engine: engine) }
         let report = TextReport(color: Terminal.useColor(color))
         var badInput = false
         var ruleFailed = false
@@ -136,5 +146,34 @@ struct EvaluateCommand: ParsableCommand {
                 .object([("path", .string(issue.path)), ("message", .string(issue.message))])
             })),
         ])
+    }
+}
+
+extension EvaluateCommand {
+    /// --fhir: the Bundle files make one case (one patient); warnings name resource and field.
+    private func runFHIR(engine: Engine) throws {
+        let (_, mapping) = try FHIRCommand.load(ruleOptions)
+        let fhirCase: FHIRCase
+        do {
+            fhirCase = try engine.fhirReader(mapping).read(bundleFiles: files, evaluationDate: date.flatMap(FHIRDate.init))
+        } catch {
+            Terminal.error(error.description)
+            if format == .json {
+                Terminal.write(JSONValue.object([
+                    ("file", .string(error.file)),
+                    ("errors", .array([.object([("path", .string("")), ("message", .string(error.message))])])),
+                ]).serialized() + "\n")
+            }
+            throw ExitCode(2)
+        }
+        for warning in fhirCase.warnings { Terminal.error("warning: \(warning)") }
+        let result = engine.evaluate(fhirCase)
+        for failure in result.decision.failures { Terminal.error("\(files.joined(separator: ", ")): \(failure)") }
+        switch format {
+        case .json: Terminal.write(result.document.serialized() + "\n")
+        case .text:
+            Terminal.write(TextReport(color: Terminal.useColor(color)).render(result.decision) + result.provenanceText())
+        }
+        if !result.decision.failures.isEmpty { throw ExitCode(3) }
     }
 }

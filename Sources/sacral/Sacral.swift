@@ -12,7 +12,8 @@ struct Sacral: AsyncParsableCommand {
             rules did not load. A rule failure outranks a bad input.
             """,
         version: "0.1.0",
-        subcommands: [EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self] + serverCommands,
+        subcommands: [EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self,
+                      FHIRCommand.self] + serverCommands,
         defaultSubcommand: EvaluateCommand.self)
 }
 

@@ -57,6 +57,9 @@ public enum RuleChecker {
         }
         problems += undeclaredFieldReads(ruleSet, dictionary: dictionary)
         problems += unclaimedCriteria(described, origin: ruleSet)
+        problems += FHIRMapping.check(ruleSet, dictionary: dictionary,
+                                      pathways: (described["ruleset"]["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue },
+                                      limits: limits)
         return problems
     }
 

@@ -29,8 +29,11 @@ public struct RuleSet: Sendable {
     /// SHA-256 over every file's relative path and content, in path order.
     public var sha256: String
 
-    /// The Lua rule files, in load order.
-    public var luaFiles: [File] { files.filter { $0.relativePath.hasSuffix(".lua") } }
+    /// The Lua rule files, in load order. The FHIR mapping (fhir.lua) is data for its own loader
+    /// (``FHIRMapping``), not a rule file.
+    public var luaFiles: [File] {
+        files.filter { $0.relativePath.hasSuffix(".lua") && $0.relativePath != FHIRMapping.fileName }
+    }
 
     init(origin: String, files: [File]) {
         self.origin = origin
