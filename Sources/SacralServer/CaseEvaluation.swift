@@ -10,8 +10,11 @@ public struct CaseEvaluation: Sendable {
     public var text: String
     public var failures: [String]
     public var rulesetSHA256: String
-    /// The case as evaluated, as compact JSON (what the log keeps and replay reads back).
+    /// The case as evaluated, as compact JSON (what the log keeps and replay reads back). For a
+    /// case read from FHIR: `{"case", "evaluation_date", "fhir_warnings", "provenance"}`.
     public var caseJSON: String
+    /// `case` (a case file's data) or `fhir` (read from FHIR resources).
+    public var caseKind: String = "case"
 
     /// Pathway statuses, for metrics and cards.
     public var statuses: [(pathway: String, status: String)] {
@@ -52,6 +55,55 @@ public enum CaseEvaluator {
         return .success(CaseEvaluation(
             document: document, text: document.serialized() + "\n", failures: decision.failures.map(\.description),
             rulesetSHA256: engine.ruleSet.sha256, caseJSON: CaseJSON.encode(value).serialized(pretty: false)))
+    }
+
+    /// Builds a case from FHIR documents (resources or Bundles; `null`s skipped) through the rules'
+    /// mapping and evaluates it. The document carries the provenance (for cards); `text`, the plain
+    /// decision, is what the log keeps, so that replay reproduces it from the case and warnings.
+    public static func evaluateFHIR(_ documents: [(source: String, data: Data)], mapping: FHIRMapping, evaluationDate: FHIRDate,
+                                    fallbackID: String, engine: Engine) -> Result<CaseEvaluation, CaseRejection> {
+        var reader = engine.fhirReader(mapping)
+        reader.assumeOneLesionWhenNone = true
+        let fhirCase: FHIRCase
+        do {
+            fhirCase = try reader.read(FHIRReader.resources(ofDocuments: documents), evaluationDate: evaluationDate,
+                                       fallbackID: fallbackID, file: requestLabel)
+        } catch {
+            return .failure(.unreadable(error.message))
+        }
+        let decision = engine.evaluate(fhirCase)
+        let record = JSONValue.object([
+            ("case", CaseJSON.encode(fhirCase.value)),
+            ("evaluation_date", .string(fhirCase.evaluationDate.description)),
+            ("fhir_warnings", .array(fhirCase.warnings.map(JSONValue.string))),
+            ("provenance", .object(fhirCase.provenance.map { ($0.field, $0.json) })),
+        ])
+        return .success(CaseEvaluation(
+            document: decision.document, text: decision.decision.document.serialized() + "\n",
+            failures: decision.decision.failures.map(\.description), rulesetSHA256: engine.ruleSet.sha256,
+            caseJSON: record.serialized(pretty: false), caseKind: "fhir"))
+    }
+
+    /// Evaluates a logged case again (`sacral replay`): the decision text it gives now.
+    public static func replay(caseJSON: String, kind: String, engine: Engine) -> Result<String, CaseRejection> {
+        decode(Data(caseJSON.utf8), format: .json).flatMap { value in
+            guard kind == "fhir" else { return evaluate(value, engine: engine).map(\.text) }
+            guard let inner = value["case"] else { return .failure(.unreadable("the logged FHIR case has no \"case\"")) }
+            var validated: ValidatedCase
+            do {
+                validated = try engine.validator.validate(inner, file: requestLabel)
+            } catch let error as CaseInvalid {
+                return .failure(.invalid(error.issues))
+            } catch {
+                return .failure(.unreadable("\(error)"))
+            }
+            var warnings: [String] = []
+            if case .list(let items)? = value["fhir_warnings"] {
+                for case .string(let w) in items { warnings.append(w) }
+            }
+            validated.warnings = warnings + validated.warnings
+            return .success(engine.evaluate(validated).document.serialized() + "\n")
+        }
     }
 
     public static func decode(_ bytes: Data, format: CaseDecoder.Format) -> Result<CaseValue, CaseRejection> {

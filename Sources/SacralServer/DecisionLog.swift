@@ -25,6 +25,8 @@ public struct LoggedDecision: Codable, Sendable {
     public var replica: String
     /// Keyed hash (HMAC-SHA256) of the patient identifier, never the identifier itself.
     public var patientHash: String?
+    /// `case` or `fhir` (then `case_json` also holds the evaluation date, FHIR warnings and provenance).
+    public var caseKind: String
     /// The case exactly as evaluated, as JSON (FHIR-mapped cases carry their provenance inside).
     public var caseJSON: String
     /// The decision document, byte for byte as answered (compact JSON).
@@ -35,7 +37,7 @@ public struct LoggedDecision: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, requestID = "request_id", receivedAt = "received_at", origin, service
         case rulesetSHA256 = "ruleset_sha256", engineVersion = "engine_version", replica
-        case patientHash = "patient_hash", caseJSON = "case_json", decisionJSON = "decision_json", ruleFailures = "rule_failures"
+        case patientHash = "patient_hash", caseKind = "case_kind", caseJSON = "case_json", decisionJSON = "decision_json", ruleFailures = "rule_failures"
     }
 }
 
@@ -140,6 +142,7 @@ public final class DecisionLog: Sendable {
             .column("engine_version", type: .text, .notNull)
             .column("replica", type: .text, .notNull)
             .column("patient_hash", type: .text)
+            .column("case_kind", type: .text, .notNull)
             .column("case_json", type: .text, .notNull)
             .column("decision_json", type: .text, .notNull)
             .column("rule_failures", type: .bigint, .notNull)

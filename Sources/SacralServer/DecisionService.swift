@@ -63,7 +63,7 @@ struct DecisionService: Sendable {
         let record = LoggedDecision(
             id: id, requestID: requestID, receivedAt: ServiceState.now(), origin: origin, service: service,
             rulesetSHA256: evaluation.rulesetSHA256, engineVersion: Engine.version, replica: state.replica,
-            patientHash: patientID.map(state.hasher.hash), caseJSON: evaluation.caseJSON, decisionJSON: evaluation.text,
+            patientHash: patientID.map(state.hasher.hash), caseKind: evaluation.caseKind, caseJSON: evaluation.caseJSON, decisionJSON: evaluation.text,
             ruleFailures: evaluation.failures.count)
         do {
             try await state.log.record(record, cards: cards)

@@ -21,6 +21,8 @@ public enum PoolError: Error, Sendable {
 public final class EnginePool: @unchecked Sendable {
     public let ruleSet: RuleSet
     public let catalog: Catalog
+    /// The FHIR mapping of the rules (Rules/fhir.lua), for CDS Hooks and FHIR Bundles; nil without one.
+    public let fhirMapping: FHIRMapping?
     public let validator: CaseValidator
     public let workers: Int
     public let queueDepth: Int
@@ -44,10 +46,11 @@ public final class EnginePool: @unchecked Sendable {
     private var exited = 0
     private let onWait: @Sendable (Duration) -> Void
 
-    private init(ruleSet: RuleSet, catalog: Catalog, validator: CaseValidator, workers: Int, queueDepth: Int,
+    private init(ruleSet: RuleSet, catalog: Catalog, fhirMapping: FHIRMapping?, validator: CaseValidator, workers: Int, queueDepth: Int,
                  onWait: @escaping @Sendable (Duration) -> Void) {
         self.ruleSet = ruleSet
         self.catalog = catalog
+        self.fhirMapping = fhirMapping
         self.validator = validator
         self.workers = workers
         self.queueDepth = queueDepth
@@ -61,17 +64,18 @@ public final class EnginePool: @unchecked Sendable {
         let count = workers > 0 ? workers : max(1, ProcessInfo.processInfo.activeProcessorCount)
         // One engine is built first, here on a worker thread, to learn the catalogue and to fail
         // fast on broken rules before more threads start.
-        let first = try await withCheckedThrowingContinuation { (k: CheckedContinuation<(Catalog, CaseValidator), any Error>) in
+        let first = try await withCheckedThrowingContinuation { (k: CheckedContinuation<(Catalog, CaseValidator, FHIRMapping?), any Error>) in
             Thread.detachNewThread {
                 do {
                     let engine = try Engine(ruleSet: ruleSet, limits: limits)
-                    k.resume(returning: (engine.catalog, engine.validator))
+                    // A broken Rules/fhir.lua fails the pool like a broken rule: a reload keeps the old one.
+                    k.resume(returning: (engine.catalog, engine.validator, try engine.fhirMapping()))
                 } catch {
                     k.resume(throwing: error)
                 }
             }
         }
-        let pool = EnginePool(ruleSet: ruleSet, catalog: first.0, validator: first.1, workers: count,
+        let pool = EnginePool(ruleSet: ruleSet, catalog: first.0, fhirMapping: first.2, validator: first.1, workers: count,
                               queueDepth: queueDepth, onWait: onWait)
         // The rules loaded once, so they load on every worker: same text, same limits.
         try await withThrowingTaskGroup(of: Void.self) { group in

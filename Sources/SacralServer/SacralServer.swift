@@ -71,6 +71,7 @@ public struct SacralServer {
         let decisions = DecisionService(state: state)
         OpsRoutes(state: state).add(to: router)
         RESTRoutes(state: state, evaluator: decisions).add(to: router)
+        CDSRoutes(state: state, decisions: decisions).add(to: router)
 
         let app = Application(
             router: router,

@@ -51,8 +51,8 @@ struct ReplayCommand: AsyncParsableCommand {
                 continue
             }
             let replayed: String
-            switch CaseEvaluator.decode(Data(record.caseJSON.utf8), format: .json).flatMap({ CaseEvaluator.evaluate($0, engine: engine) }) {
-            case .success(let evaluation): replayed = evaluation.text
+            switch CaseEvaluator.replay(caseJSON: record.caseJSON, kind: record.caseKind, engine: engine) {
+            case .success(let text): replayed = text
             case .failure(let rejection): replayed = "case rejected: \(rejection)"
             }
             if replayed == record.decisionJSON {

@@ -259,3 +259,102 @@ class PostgresCluster:
     def stop(self):
         with contextlib.suppress(subprocess.CalledProcessError):
             self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+# -- CDS Hooks: the EHR's FHIR server and prefetch ------------------------------------------------
+
+def prefetch_templates() -> dict[str, str]:
+    """The prefetch templates of the rules' FHIR mapping (`sacral fhir prefetch`)."""
+    out = subprocess.run([str(BINARY), "fhir", "prefetch", "--rules", str(RULES)], check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout)["prefetch"]
+
+
+def export_bundle(case: pathlib.Path, date: str) -> dict:
+    """A case file as the FHIR R4 Bundle an EHR would hold (`sacral fhir export`)."""
+    out = subprocess.run([str(BINARY), "fhir", "export", str(case), "--date", date, "--rules", str(RULES)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+class MockFHIRServer:
+    """The EHR's FHIR R4 server on loopback: answers reads and the token searches of the prefetch
+    templates (patient, code with OR lists, questionnaire) from the resources it holds, only with
+    the expected bearer token; records each query (path and Authorization header)."""
+
+    def __init__(self, token: str = "ehr-access-token-3f1c"):
+        import urllib.parse
+        self.token = token
+        self.resources: list[dict] = []
+        self.requests: list[tuple[str, str | None]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append((self.path, self.headers.get("Authorization")))
+                if self.headers.get("Authorization") != "Bearer " + outer.token:
+                    return self.send(401, {"resourceType": "OperationOutcome",
+                                           "issue": [{"severity": "error", "code": "login"}]})
+                url = urllib.parse.urlsplit(self.path)
+                parts = url.path.strip("/").split("/")[1:]  # after the "fhir" base segment
+                if len(parts) == 2:
+                    found = [r for r in outer.resources if r["resourceType"] == parts[0] and r.get("id") == parts[1]]
+                    return self.send(200, found[0]) if found else self.send(404, {"resourceType": "OperationOutcome",
+                                                                                  "issue": [{"severity": "error",
+                                                                                             "code": "not-found"}]})
+                params = urllib.parse.parse_qs(url.query)
+                hits = [r for r in outer.resources if r["resourceType"] == parts[0] and outer.matches(r, params)]
+                self.send(200, {"resourceType": "Bundle", "type": "searchset", "total": len(hits),
+                                "entry": [{"resource": r} for r in hits]})
+
+            def send(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def matches(resource: dict, params: dict) -> bool:
+        for name, values in params.items():
+            value = values[0]
+            if name == "patient":
+                ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+                if ref.split("/")[-1] != value.split("/")[-1]:
+                    return False
+            elif name == "code":
+                wanted = set(value.split(","))
+                codings = {f"{c.get('system')}|{c.get('code')}" for c in (resource.get("code") or {}).get("coding", [])}
+                if not wanted & codings:
+                    return False
+            elif name == "questionnaire":
+                if resource.get("questionnaire", "").split("|")[0] != value.split("|")[0]:
+                    return False
+        return True
+
+    def load(self, bundle: dict):
+        self.resources = [e["resource"] for e in bundle["entry"]]
+
+    def query(self, path: str) -> dict | None:
+        """What the EHR puts under a prefetch key: the resource (None when absent) or the searchset."""
+        r = httpx.get(f"{self.base}/{path}", headers={"Authorization": "Bearer " + self.token})
+        return r.json() if r.status_code == 200 else None
+
+    def prefetch(self, patient_id: str, keys=None) -> dict:
+        """The prefetch an EHR sends, from the discovery templates, for the keys given (all by default)."""
+        out = {}
+        for key, template in prefetch_templates().items():
+            if keys is None or key in keys:
+                out[key] = self.query(template.replace("{{context.patientId}}", patient_id))
+        return out
+
+    def close(self):
+        self.httpd.shutdown()
