@@ -13,7 +13,7 @@ import jwt
 import pytest
 import yaml
 
-from server_harness import (ADMIN_ISSUER, CASES, FILE_ISSUER, ISSUER, ROGUE_ISSUER, Server, assert_operation_outcome,
+from server_harness import (ADMIN_ISSUER, CASES, FILE_ISSUER, ISSUER, RULES, ROGUE_ISSUER, Server, assert_operation_outcome,
                             cli_decision, export_log)
 
 CASE_FILE = sorted(CASES.rglob("*.yaml"))[0]
@@ -296,3 +296,49 @@ def test_sigterm_stops_gracefully():
     assert evaluate(s, CASE_FILE.read_bytes(), "application/yaml").status_code == 200
     assert s.stop() == 0
     assert "sacral serve stopped" in s.log_path.read_text()
+
+
+# -- hot reload -----------------------------------------------------------------------------------
+
+def wait_for(predicate, timeout: float = 30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_sighup_swaps_in_edited_rules_and_a_broken_edit_keeps_the_running_ones(tmp_path):
+    import shutil
+    import signal
+    rules = tmp_path / "Rules"
+    shutil.copytree(RULES, rules)
+    s = Server(rules=rules)
+    try:
+        first = s.client.get("/readyz").json()["ruleset"]["sha256"]
+        before = evaluate(s, CASE_FILE.read_bytes(), "application/yaml")
+        assert before.headers["x-sacral-ruleset"] == first
+
+        ruleset = rules / "ruleset.lua"
+        ruleset.write_text(ruleset.read_text().replace('version = "1.0.0"', 'version = "1.0.1"', 1))
+        s.process.send_signal(signal.SIGHUP)
+        second = wait_for(lambda: (sha := s.client.get("/readyz").json()["ruleset"]["sha256"]) != first and sha)
+        after = evaluate(s, CASE_FILE.read_bytes(), "application/yaml")
+        assert after.headers["x-sacral-ruleset"] == second == after.json()["ruleset"]["sha256"]
+        assert after.json()["ruleset"]["version"] == "1.0.1"
+
+        (rules / "rules" / "alerts.lua").write_text("this is not lua (")
+        s.process.send_signal(signal.SIGHUP)
+        ready = wait_for(lambda: (r := s.client.get("/readyz")).json()["reload_error"] and r)
+        assert ready.status_code == 200 and ready.json()["ruleset"]["sha256"] == second
+        assert "alerts.lua" in ready.json()["reload_error"]
+        still = evaluate(s, CASE_FILE.read_bytes(), "application/yaml")
+        assert still.status_code == 200 and still.headers["x-sacral-ruleset"] == second
+        assert "rules reload failed" in s.log()
+        r = s.client.post("/v1/admin/reload", headers=s.admin_auth("/v1/admin/reload"))
+        assert r.status_code == 422 and "alerts.lua" in r.json()["error"]
+        assert 'sacral_rules_reloads_total{outcome="failed"}' in s.client.get("/metrics").text
+    finally:
+        assert s.stop() == 0, s.log()
