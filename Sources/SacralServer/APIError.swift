@@ -60,8 +60,9 @@ extension Response {
         json(text: value.serialized(pretty: pretty), status: status, ruleset: ruleset)
     }
 
-    static func json(text: String, status: HTTPResponse.Status = .ok, ruleset: String? = nil) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+    static func json(text: String, status: HTTPResponse.Status = .ok, ruleset: String? = nil,
+                     contentType: String = "application/json") -> Response {
+        var headers: HTTPFields = [.contentType: contentType]
         if let ruleset { headers[.sacralRuleset] = ruleset }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }

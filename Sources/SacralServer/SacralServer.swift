@@ -102,7 +102,7 @@ extension SacralServer {
     /// Every route and its methods (OPTIONS, for CORS preflights, on all).
     @Sendable static func methods(_ path: String) -> [String] {
         switch path {
-        case "/healthz", "/readyz", "/metrics", "/v1/rules", "/cds-services": return ["GET", "OPTIONS"]
+        case "/healthz", "/readyz", "/metrics", "/v1/rules", "/v1/fhir/questionnaire", "/cds-services": return ["GET", "OPTIONS"]
         case "/v1/evaluate", "/v1/admin/reload": return ["POST", "OPTIONS"]
         default:
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)

@@ -342,3 +342,60 @@ def test_sighup_swaps_in_edited_rules_and_a_broken_edit_keeps_the_running_ones(t
         assert 'sacral_rules_reloads_total{outcome="failed"}' in s.client.get("/metrics").text
     finally:
         assert s.stop() == 0, s.log()
+
+
+# -- FHIR on the REST API -------------------------------------------------------------------------
+
+def test_a_fhir_bundle_is_decided_like_sacral_evaluate_fhir(server, tmp_path):
+    import subprocess
+    from server_harness import BINARY, export_bundle
+    case = CASES / "exclusions" / "pmma-allergy.yaml"
+    bundle = export_bundle(case, "2026-06-01")
+    bundle["timestamp"] = "2026-06-01T09:00:00Z"
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    cli = json.loads(subprocess.run([str(BINARY), "evaluate", "--fhir", str(path), "--format", "json", "--rules", str(RULES)],
+                                    capture_output=True, text=True).stdout)
+    r = server.client.post("/v1/evaluate", content=path.read_bytes(),
+                           headers={"Content-Type": "application/fhir+json", "X-Request-Id": "fhir-bundle-1",
+                                    **server.auth("/v1/evaluate")})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert {k: v["status"] for k, v in answer["pathways"].items()} == {k: v["status"] for k, v in cli["pathways"].items()}
+    assert answer["pathways"]["sacroplasty"]["status"] == "contraindicated"
+    assert answer["provenance"]["comorbidities.pmma_allergy"]["element"] == "code"
+    row = next(row for row in export_log(server.config["database"], cwd=server.tmp) if row["request_id"] == "fhir-bundle-1")
+    assert row["case_kind"] == "fhir" and row["patient_hash"]
+    assert '"Patient/pmma-allergy"' not in row["case_json"]
+
+
+def test_a_bundle_without_an_evaluation_date_is_400_and_date_gives_one(server):
+    from server_harness import export_bundle
+    bundle = export_bundle(CASES / "exclusions" / "pmma-allergy.yaml", "2026-06-01")
+    bundle.pop("timestamp", None)
+    headers = {"Content-Type": "application/fhir+json"}
+    r = server.client.post("/v1/evaluate", json=bundle, headers={**headers, **server.auth("/v1/evaluate")})
+    assert "evaluation date" in assert_operation_outcome(r, 400)["issue"][0]["diagnostics"]
+    r = server.client.post("/v1/evaluate?date=2026-06-01", json=bundle, headers={**headers, **server.auth("/v1/evaluate")})
+    assert r.status_code == 200, r.text
+    r = server.client.post("/v1/evaluate?date=June", json=bundle, headers={**headers, **server.auth("/v1/evaluate")})
+    assert_operation_outcome(r, 400)
+
+
+def test_a_fhir_resource_that_is_not_a_bundle_is_400(server):
+    r = server.client.post("/v1/evaluate", json={"resourceType": "Patient", "id": "p"},
+                           headers={"Content-Type": "application/fhir+json", **server.auth("/v1/evaluate")})
+    assert 'expected "Bundle"' in assert_operation_outcome(r, 400)["issue"][0]["diagnostics"]
+
+
+def test_the_questionnaire_is_the_clis_and_valid_fhir(server):
+    import subprocess
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from server_harness import BINARY
+    r = server.client.get("/v1/fhir/questionnaire", headers=server.auth("/v1/fhir/questionnaire"))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/fhir+json")
+    cli = subprocess.run([str(BINARY), "fhir", "questionnaire", "--rules", str(RULES)], capture_output=True, text=True)
+    assert r.text == cli.stdout
+    Questionnaire.model_validate(r.json())
+    assert_operation_outcome(server.client.get("/v1/fhir/questionnaire"), 401)
