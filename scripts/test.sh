@@ -16,6 +16,9 @@
 #               AdversarialTests)
 #   fuzz        a short libFuzzer pass over the core (SACRAL_SKIP_FUZZ=1 skips it)
 #   rule fuzz   random benign and hostile rule files over generated cases (scripts/fuzz-rules.sh)
+#   server      sacral serve played by real clients over loopback: pytest + httpx + PyJWT, CDS Hooks
+#               as an EHR would call them, the decision log on SQLite and on Debian's PostgreSQL
+#               (started by the script), replicas, schemathesis (scripts/test-server.sh)
 #   page        the tumour-board page in Debian's chromium through Selenium (scripts/test-page.sh;
 #               screenshots and PDFs in .build/page-shots/; SACRAL_SKIP_PAGE=1 skips it)
 #
@@ -104,4 +107,5 @@ stage "swift test" swift_tests
 stage asan asan
 stage fuzz fuzz
 stage "rule fuzz" scripts/fuzz-rules.sh 40
+stage server env SACRAL_BIN="$root/.build/debug/sacral" scripts/test-server.sh
 stage page page

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `sacral` command: decision support for painful sacral metastases.
 @main
-struct Sacral: ParsableCommand {
+struct Sacral: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sacral",
         abstract: "Evaluate sacral-metastasis case files with clinical rules written in Lua.",
@@ -15,6 +15,13 @@ struct Sacral: ParsableCommand {
         subcommands: [
             EvaluateCommand.self, TestCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self,
             FHIRCommand.self, ReportCommand.self,
-        ],
+        ] + serverCommands,
         defaultSubcommand: EvaluateCommand.self)
 }
+
+/// The commands of the full build only (SACRAL_CORE_ONLY=1 leaves the server out).
+#if canImport(SacralServer)
+    let serverCommands: [any ParsableCommand.Type] = [ServeCommand.self, ReplayCommand.self, LogCommand.self]
+#else
+    let serverCommands: [any ParsableCommand.Type] = []
+#endif
