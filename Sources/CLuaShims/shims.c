@@ -172,7 +172,10 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 
 static lua_Hook count_hook_fn(void) { return count_hook; }
 
-/// host.arm(): a fresh budget window for the rule about to run.
+/// host.arm([left, work]): a fresh budget window for the rule about to run; or, given what a
+/// caller's window had left (instructions and work), that window again, after a nested window
+/// (c:status, c:score running another rule) closed. Nothing left: the caller stops at its next
+/// instruction.
 static int host_arm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     lim->tripped = 0;
@@ -181,7 +184,12 @@ static int host_arm(lua_State *L) {
     lim->alloc_refused = 0;
     lim->armed = 1;
     lim->window_left = lim->budget;
-    if (lim->case_exceeded) {
+    if (!lua_isnoneornil(L, 1)) {
+        lim->window_left = (long)luaL_checkinteger(L, 1);
+        lim->work = luaL_optnumber(L, 2, 0);
+        if (lim->work > (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) lim->work_exceeded = 1;
+    }
+    if (lim->case_exceeded || lim->window_left <= 0 || lim->work_exceeded) {
         // The case is out of budget: the rule stops at its first instruction.
         lim->tripped = 1;
         make_sticky(L, lim);
@@ -211,6 +219,18 @@ static int host_disarm(lua_State *L) {
     lua_pushboolean(L, lim->tripped || lim->work_exceeded);
     lim->tripped = 0;
     return 1;
+}
+
+/// host.usage(): what the open (or just closed) window has left of its instructions, the slice
+/// under way charged whole, and the work it has used.
+static int host_usage(lua_State *L) {
+    clua_limits *lim = clua_get_limits(L);
+    long left = lim->window_left;
+    if (lim->armed) left -= lim->hook_count;
+    lua_pushinteger(L, left);
+    lua_pushnumber(L, lim->work);
+    lua_pushinteger(L, lim->budget);
+    return 3;
 }
 
 /// host.work_tripped(): whether the last window ran out of work budget (allocations or library
@@ -1046,6 +1066,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_case_tripped);    lua_setfield(L, 1, "case_tripped");
     lua_pushcfunction(L, host_defined_at);      lua_setfield(L, 1, "defined_at");
     lua_pushcfunction(L, host_depth);           lua_setfield(L, 1, "depth");
+    lua_pushcfunction(L, host_usage);           lua_setfield(L, 1, "usage");
     lua_pushcfunction(L, host_freeze);          lua_setfield(L, 1, "freeze");
     lua_pushcfunction(L, host_restore);         lua_setfield(L, 1, "restore");
 

@@ -5,7 +5,7 @@
 local host, need = ...
 local arm, disarm, collect = host.arm, host.disarm, host.collect
 local memory_tripped, work_tripped = host.memory_tripped, host.work_tripped
-local where, restore, depth = host.where, host.restore, host.depth
+local where, restore, depth, usage = host.where, host.restore, host.depth, host.usage
 local U, S, X = need("util"), need("schema"), need("context")
 local UNKNOWN, copy = U.UNKNOWN, U.copy
 local xpcall, error, type, tostring = xpcall, error, type, tostring
@@ -60,10 +60,16 @@ local function attribute(msg, at)
 end
 
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
---- of a file): a window opened inside another re-arms the outer one when it closes. Returns true
+--- of a file): a window opened inside another re-arms the outer one, with what it has left, when
+--- it closes. Returns true
 --- and fn's first two results, or false, a message (or UNKNOWN / NOT_YET) and a kind: "unknown",
 --- "not_yet", "error", "instruction_limit" or "memory".
 function E.window(w, fn, ...)
+    -- A window opened inside another (a rule asking c:status or c:score runs other rules) has a
+    -- budget of its own, so the other rules decide the same whoever asks first; what it used is
+    -- charged to the caller's window, which goes on with what it has left.
+    local outer_left, outer_work
+    if w.depth > 0 then outer_left, outer_work = usage() end
     w.depth = w.depth + 1
     arm()
     bases[#bases + 1] = depth()
@@ -79,7 +85,10 @@ function E.window(w, fn, ...)
     -- call that changed it fails.
     local slots = w.R and w.R.upvalues
     local changed = slots and restore(slots)
-    if w.depth > 0 then arm() end
+    if outer_left then
+        local left, used_work, budget = usage()
+        arm(outer_left - (budget - left), outer_work + used_work)
+    end
     if changed and (ok or a == UNKNOWN) then
         ok, a = false, "changed the file-level local '" .. tostring(changed) .. "' (rule files keep no state " ..
             "from one call to the next: use a local inside the function)"
