@@ -173,8 +173,8 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 static lua_Hook count_hook_fn(void) { return count_hook; }
 
 /// host.arm([left, work]): a fresh budget window for the rule about to run; or, given what a
-/// caller's window had left (instructions and work), that window again, after a nested window
-/// (c:status, c:score running another rule) closed. Nothing left: the caller stops at its next
+/// caller's window had left (instructions and work), that window again after a nested window
+/// (c:status, c:score running other rules) closed. Nothing left: the caller stops at its next
 /// instruction.
 static int host_arm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
@@ -221,16 +221,15 @@ static int host_disarm(lua_State *L) {
     return 1;
 }
 
-/// host.usage(): what the open (or just closed) window has left of its instructions, the slice
-/// under way charged whole, and the work it has used.
+/// host.usage(): what the open window has left of its instructions (the slice under way charged
+/// whole) and the work it has used.
 static int host_usage(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     long left = lim->window_left;
     if (lim->armed) left -= lim->hook_count;
     lua_pushinteger(L, left);
     lua_pushnumber(L, lim->work);
-    lua_pushinteger(L, lim->budget);
-    return 3;
+    return 2;
 }
 
 /// host.work_tripped(): whether the last window ran out of work budget (allocations or library
@@ -268,9 +267,14 @@ static void charge(lua_State *L, double units) {
     if (lim->case_deadline > 0 && units >= 4096 && monotonic_seconds() > lim->case_deadline) lim->case_exceeded = 1;
     if (!lim->case_exceeded && lim->work <= (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) return;
     if (!lim->case_exceeded) lim->work_exceeded = 1;
-    else if (called_from_runtime(L)) return;  // the runtime's own bookkeeping finishes; the rule stops
     lim->tripped = 1;
     lim->instr_exceeded = 1;
+    if (called_from_runtime(L)) {
+        // The runtime's own bookkeeping finishes (an error here would break a pathway's decision
+        // half-way); the sticky hook stops the rule at its next instruction.
+        make_sticky(L, lim);
+        return;
+    }
     lim->armed = 0;  // the message below must be allocatable; the sticky hook keeps the rule stopped
     make_sticky(L, lim);
     luaL_where(L, 1);

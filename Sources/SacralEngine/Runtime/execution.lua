@@ -60,14 +60,15 @@ local function attribute(msg, at)
 end
 
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
---- of a file): a window opened inside another re-arms the outer one, with what it has left, when
+--- of a file): a window opened inside another re-arms the outer one, with what it had left, when
 --- it closes. Returns true
 --- and fn's first two results, or false, a message (or UNKNOWN / NOT_YET) and a kind: "unknown",
 --- "not_yet", "error", "instruction_limit" or "memory".
 function E.window(w, fn, ...)
-    -- A window opened inside another (a rule asking c:status or c:score runs other rules) has a
-    -- budget of its own, so the other rules decide the same whoever asks first; what it used is
-    -- charged to the caller's window, which goes on with what it has left.
+    -- A window opened inside another (a rule asking c:status or c:score runs other rules and
+    -- scores) has a budget of its own, so they decide the same whoever asks first and a failing
+    -- one does not take its caller down with it; the caller's window is paused meanwhile and goes
+    -- on with what it had left, never with a fresh budget.
     local outer_left, outer_work
     if w.depth > 0 then outer_left, outer_work = usage() end
     w.depth = w.depth + 1
@@ -85,10 +86,7 @@ function E.window(w, fn, ...)
     -- call that changed it fails.
     local slots = w.R and w.R.upvalues
     local changed = slots and restore(slots)
-    if outer_left then
-        local left, used_work, budget = usage()
-        arm(outer_left - (budget - left), outer_work + used_work)
-    end
+    if outer_left then arm(outer_left, outer_work) end
     if changed and (ok or a == UNKNOWN) then
         ok, a = false, "changed the file-level local '" .. tostring(changed) .. "' (rule files keep no state " ..
             "from one call to the next: use a local inside the function)"
