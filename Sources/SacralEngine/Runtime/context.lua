@@ -294,7 +294,12 @@ end
 
 --- c:input(name, value): record a derived value the rule reasoned with.
 function Context:input(name, value)
-    record(self).inputs[name] = copy(value)  -- a plain copy: a frozen rule-file table reads as empty in Swift
+    local p = record(self)
+    -- Plain data only, checked here so that the failure names the rule (a function value used to
+    -- fail the whole case when it crossed into Swift).
+    local problem = type(name) ~= "string" and "its name must be a string" or need("schema").data_problem({ value }, 1)
+    if problem then error("c:input: " .. problem, 2) end
+    p.inputs[name] = copy(value)  -- a plain copy: a frozen rule-file table reads as empty in Swift
 end
 
 return X

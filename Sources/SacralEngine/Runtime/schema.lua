@@ -184,15 +184,16 @@ local function check_step(p, step, i, what, v)
     return p
 end
 
--- The first problem of a value that must cross into the output as data (an effect's detail):
--- keys strings or integers, values strings, finite numbers, booleans or tables of those.
-local function data_problem(v, depth)
+--- The first problem of a table whose values must cross into the output as data (an effect's
+--- detail, c:input): keys strings or integers, values strings, finite numbers, booleans or
+--- tables of those; nil when there is none.
+function S.data_problem(v, depth)
     if depth > 16 then return "is nested more than 16 tables deep" end
     for k, x in next, v do
         if type(k) ~= "string" and math_type(k) ~= "integer" then return "has a key that is a " .. type(k) .. " value" end
         local t = type(x)
         if t == "table" then
-            local problem = data_problem(x, depth + 1)
+            local problem = S.data_problem(x, depth + 1)
             if problem then return problem end
         elseif t == "number" then
             if x ~= x or x == 1 / 0 or x == -1 / 0 then return "holds a number that is not finite" end
@@ -213,7 +214,7 @@ function S.check_effect(e, what, v, declared, computed)
     if type(e) ~= "table" then return p end
     p = check_status(p, e, what, v, declared, computed)
     if type(e.detail) == "table" then
-        local problem = data_problem(e.detail, 1)
+        local problem = S.data_problem(e.detail, 1)
         if problem then p = add(p, what, "detail " .. problem) end
     end
     local a = e.alert
