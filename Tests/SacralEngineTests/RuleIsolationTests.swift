@@ -70,36 +70,65 @@ private func expectNoStateBetweenCases(
     // MARK: - Limits that do not fail closed
 
     /// Class: limits that do not fail closed — helpers that open a budget window of their own
-    /// (c:status running another pathway's rules) hand the caller a fresh budget: one rule call
-    /// ran several times its instruction budget.
-    @Test func aNestedWindowIsChargedToItsCaller() throws {
+    /// (c:score_opt computing a score, c:status running a pathway's rules) handed the caller a
+    /// fresh budget when they closed: one rule call ran several times its instruction budget.
+    @Test func aNestedWindowGivesItsCallerNoFreshBudget() throws {
         var file = """
             rule {
                 id = "zz.caller", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
                 status = "recommended",
-                when = function(c) local s = known(function() return c:status("decompression") end); return s ~= "zz" end,
+                when = function(c)
+                    local n = 0
+                    for round = 1, 8 do
+                        for i = 1, 30000 do n = n + i end
+                        c:score_opt("zz_s" .. round)
+                    end
+                    return n > 0
+                end,
                 effect = { status = "recommended", text = "caller" },
             }
 
             """
         for i in 1...8 {
             file += """
-                rule {
-                    id = "zz.spin\(i)", pathways = { "decompression" }, implements = {}, source = "knowledge-base",
-                    when = function(c) local n = 0; for i = 1, 30000 do n = n + i end; return n < 0 end,
-                    effect = { text = "never" },
-                }
+                score { id = "zz_s\(i)", implements = {}, source = "knowledge-base", output = false,
+                    compute = function(c) return { total = \(i) } end }
 
                 """
         }
         let limits = EngineLimits(memoryBytes: 32 << 20, instructionsPerWindow: 200_000, instructionsPerCase: 0, secondsPerCase: 0)
         let engine = try makeEngine(rules: try rules(adding: ["zz_adversary.lua": file]), limits: limits)
         let decision = engine.evaluate(try engine.load(path: try caseFile()))
-        // Each spinning rule stays within its own budget; together they are far past the caller's.
-        #expect(!decision.failures.contains { $0.rule.hasPrefix("zz.spin") }, "\(decision.failures)")
         let failure = try #require(decision.failures.first { $0.rule == "zz.caller" }, "\(decision.failures)")
         #expect(failure.kind == "instruction_limit", "\(failure.kind): \(failure.message)")
-        #expect(failure.message.contains("rules/zz_adversary.lua:4: instruction limit exceeded"), "\(failure.message)")
+        #expect(failure.message.contains("rules/zz_adversary.lua:"), "\(failure.message)")
+        #expect(failure.message.contains("instruction limit exceeded"), "\(failure.message)")
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
+        // The scores it asked for are unharmed, and no other rule failed with it.
+        #expect(decision.failures.map(\.rule) == ["zz.caller"], "\(decision.failures)")
+    }
+
+    /// Class: limits that do not fail closed — a limit that trips inside a runtime helper the
+    /// rule calls through a tail call (`return any_of(...)` over a very long argument list) let the
+    /// rule return normally.
+    @Test func aLimitTrippedInsideAHelperReachedByATailCallStopsTheRule() throws {
+        let file = """
+            rule {
+                id = "zz.tail", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    local t = {}; for i = 1, 60000 do t[i] = function() return false end end; t[#t + 1] = function() return true end
+                    return any_of(table.unpack(t))
+                end,
+                effect = { status = "recommended", text = "tail" },
+            }
+
+            """
+        let limits = EngineLimits(memoryBytes: 64 << 20, instructionsPerWindow: 500_000, instructionsPerCase: 0, secondsPerCase: 0)
+        let engine = try makeEngine(rules: try rules(adding: ["zz_adversary.lua": file]), limits: limits)
+        let decision = engine.evaluate(try engine.load(path: try caseFile()))
+        let failure = try #require(decision.failures.first { $0.rule == "zz.tail" }, "\(decision.failures)")
+        #expect(failure.kind == "instruction_limit", "\(failure.kind): \(failure.message)")
         #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
     }
 
@@ -394,6 +423,8 @@ private func expectNoStateBetweenCases(
         ("a detail holding a function", #"function() return { status = "recommended", detail = { f = print or type } } end"#),
         ("a detail keyed by a table", #"function() return { status = "recommended", detail = { [{}] = 1 } } end"#),
         ("evidence that is a table", #"function() return { status = "recommended", evidence = {} } end"#),
+        ("an input that is a function", #"function(c) c:input("f", print or type); return { status = "recommended" } end"#),
+        ("an input named by a table", #"function(c) c:input({}, 1); return { status = "recommended" } end"#),
     ]
 
     @Test(arguments: malformedEffects.indices)
