@@ -172,7 +172,10 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 
 static lua_Hook count_hook_fn(void) { return count_hook; }
 
-/// host.arm(): a fresh budget window for the rule about to run.
+/// host.arm([left, work]): a fresh budget window for the rule about to run; or, given what a
+/// caller's window had left (instructions and work), that window again after a nested window
+/// (c:status, c:score running other rules) closed. Nothing left: the caller stops at its next
+/// instruction.
 static int host_arm(lua_State *L) {
     clua_limits *lim = clua_get_limits(L);
     lim->tripped = 0;
@@ -181,7 +184,12 @@ static int host_arm(lua_State *L) {
     lim->alloc_refused = 0;
     lim->armed = 1;
     lim->window_left = lim->budget;
-    if (lim->case_exceeded) {
+    if (!lua_isnoneornil(L, 1)) {
+        lim->window_left = (long)luaL_checkinteger(L, 1);
+        lim->work = luaL_optnumber(L, 2, 0);
+        if (lim->work > (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) lim->work_exceeded = 1;
+    }
+    if (lim->case_exceeded || lim->window_left <= 0 || lim->work_exceeded) {
         // The case is out of budget: the rule stops at its first instruction.
         lim->tripped = 1;
         make_sticky(L, lim);
@@ -211,6 +219,17 @@ static int host_disarm(lua_State *L) {
     lua_pushboolean(L, lim->tripped || lim->work_exceeded);
     lim->tripped = 0;
     return 1;
+}
+
+/// host.usage(): what the open window has left of its instructions (the slice under way charged
+/// whole) and the work it has used.
+static int host_usage(lua_State *L) {
+    clua_limits *lim = clua_get_limits(L);
+    long left = lim->window_left;
+    if (lim->armed) left -= lim->hook_count;
+    lua_pushinteger(L, left);
+    lua_pushnumber(L, lim->work);
+    return 2;
 }
 
 /// host.work_tripped(): whether the last window ran out of work budget (allocations or library
@@ -248,9 +267,14 @@ static void charge(lua_State *L, double units) {
     if (lim->case_deadline > 0 && units >= 4096 && monotonic_seconds() > lim->case_deadline) lim->case_exceeded = 1;
     if (!lim->case_exceeded && lim->work <= (double)lim->budget * CLUA_WORK_PER_INSTRUCTION) return;
     if (!lim->case_exceeded) lim->work_exceeded = 1;
-    else if (called_from_runtime(L)) return;  // the runtime's own bookkeeping finishes; the rule stops
     lim->tripped = 1;
     lim->instr_exceeded = 1;
+    if (called_from_runtime(L)) {
+        // The runtime's own bookkeeping finishes (an error here would break a pathway's decision
+        // half-way); the sticky hook stops the rule at its next instruction.
+        make_sticky(L, lim);
+        return;
+    }
     lim->armed = 0;  // the message below must be allocatable; the sticky hook keeps the rule stopped
     make_sticky(L, lim);
     luaL_where(L, 1);
@@ -345,6 +369,178 @@ static int host_active_lines(lua_State *L) {
     lua_newtable(L);  // 2: seen
     lua_newtable(L);  // 3: out
     walk_active(L, 1, 2, 3, 0);
+    return 1;
+}
+
+// MARK: - No state kept by rule files (issue 8)
+
+/// host.depth(): how many frames the stack holds below and at the caller.
+static int host_depth(lua_State *L) {
+    lua_Debug ar;
+    int n = 0;
+    while (lua_getstack(L, n + 1, &ar)) n++;
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/// host.defined_at(fn): "file:line" where a Lua function is written (its prototype), nil for C.
+static int host_defined_at(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Debug ar;
+    lua_pushvalue(L, 1);
+    if (!lua_getinfo(L, ">S", &ar) || ar.what[0] == 'C') return 0;
+    lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
+    return 1;
+}
+
+static int frozen_newindex(lua_State *L) {
+    return luaL_error(L, "a rule file's table is read-only once the rules are loaded (tried to set %s; rule "
+                         "files keep no state from one call to the next: use a local inside the function)",
+                      lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2)
+                                                                                      : luaL_typename(L, 2));
+}
+
+static int frozen_len(lua_State *L) {
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
+    return 1;
+}
+
+// Freezes the table at idx in place: its contents move to a shadow table the metatable reads
+// through (__index, __len, and __frozen for the ordered next), and every write is refused. The
+// table keeps its identity, so every closure and table that refers to it sees the frozen one.
+static void freeze_table(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);  // shadow
+    int shadow = lua_gettop(L);
+    lua_newtable(L);  // keys, to clear after the traversal
+    int keys = lua_gettop(L);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, shadow);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++n);
+    }
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, keys, i);
+        lua_pushnil(L);
+        lua_rawset(L, idx);
+    }
+    lua_pop(L, 1);  // keys
+    lua_newtable(L);  // metatable
+    lua_pushvalue(L, shadow);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, shadow);
+    lua_setfield(L, -2, "__frozen");
+    lua_pushcfunction(L, frozen_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, shadow);
+    lua_pushcclosure(L, frozen_len, 1);
+    lua_setfield(L, -2, "__len");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, idx);
+    lua_pop(L, 1);  // shadow
+}
+
+// Walks what rule-file code can reach from the value at idx: tables without a metatable (the
+// runtime's own objects all have one) are frozen, every upvalue of a rule-file function (chunk
+// name "@...") but _ENV is recorded once per upvalue cell in `slots` as f, i, value, name.
+static void walk_state(lua_State *L, int idx, int seen, int slots, int depth) {
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    if ((t != LUA_TTABLE && t != LUA_TFUNCTION) || depth > 200) return;
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, seen) != LUA_TNIL) { lua_pop(L, 1); return; }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    luaL_checkstack(L, 8, "walking rule files' state");
+    if (t == LUA_TTABLE) {
+        if (lua_getmetatable(L, idx)) { lua_pop(L, 1); return; }
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            walk_state(L, -2, seen, slots, depth + 1);
+            walk_state(L, -1, seen, slots, depth + 1);
+            lua_pop(L, 1);
+        }
+        freeze_table(L, idx);
+        return;
+    }
+    if (lua_iscfunction(L, idx)) return;
+    lua_Debug ar;
+    lua_pushvalue(L, idx);
+    lua_getinfo(L, ">S", &ar);
+    if (ar.source[0] != '@') return;
+    const char *name;
+    for (int i = 1; (name = lua_getupvalue(L, idx, i)) != NULL; i++) {
+        if (strcmp(name, "_ENV") == 0) { lua_pop(L, 1); continue; }
+        lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
+        if (lua_rawget(L, seen) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
+            lua_pushboolean(L, 1);
+            lua_rawset(L, seen);
+            lua_Integer n = (lua_Integer)lua_rawlen(L, slots);
+            lua_pushvalue(L, idx);
+            lua_rawseti(L, slots, n + 1);
+            lua_pushinteger(L, i);
+            lua_rawseti(L, slots, n + 2);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, slots, n + 3);
+            lua_pushstring(L, name);
+            lua_rawseti(L, slots, n + 4);
+            walk_state(L, -1, seen, slots, depth + 1);
+        } else {
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/// host.freeze(roots): freezes every rule-file table reachable from the list `roots` and returns
+/// the upvalue slots of rule-file functions (for host.restore).
+static int host_freeze(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_newtable(L);  // 2: seen
+    lua_newtable(L);  // 3: slots
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 1, i);
+        walk_state(L, -1, 2, 3, 0);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/// host.restore(slots): puts back every upvalue a rule-file function changed since host.freeze;
+/// returns the name of the first one changed, or nothing.
+static int host_restore(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    lua_Integer first = 0;
+    for (lua_Integer j = 1; j + 3 <= n; j += 4) {
+        lua_rawgeti(L, 1, j);  // f
+        lua_rawgeti(L, 1, j + 1);
+        int i = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_getupvalue(L, -1, i);  // its value now
+        lua_rawgeti(L, 1, j + 2);  // its value at freeze time
+        if (!lua_rawequal(L, -1, -2)) {
+            lua_setupvalue(L, -3, i);  // pops the value at freeze time
+            if (!first) first = j + 3;
+        } else {
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    if (!first) return 0;
+    lua_rawgeti(L, 1, first);
     return 1;
 }
 
@@ -631,6 +827,15 @@ static void build_order(lua_State *L, int t) {
 static int ordered_next(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
+    // A frozen rule-file table (host.freeze) keeps its contents in its shadow.
+    if (lua_getmetatable(L, 1)) {
+        if (lua_getfield(L, -1, "__frozen") == LUA_TTABLE) {
+            lua_replace(L, 1);
+            lua_pop(L, 1);
+        } else {
+            lua_pop(L, 2);
+        }
+    }
     lua_Integer at = 0;
     if (lua_isnil(L, 2)) {
         lua_pushnil(L);
@@ -863,6 +1068,11 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_work_tripped);    lua_setfield(L, 1, "work_tripped");
     lua_pushcfunction(L, host_active_lines);    lua_setfield(L, 1, "active_lines");
     lua_pushcfunction(L, host_case_tripped);    lua_setfield(L, 1, "case_tripped");
+    lua_pushcfunction(L, host_defined_at);      lua_setfield(L, 1, "defined_at");
+    lua_pushcfunction(L, host_depth);           lua_setfield(L, 1, "depth");
+    lua_pushcfunction(L, host_usage);           lua_setfield(L, 1, "usage");
+    lua_pushcfunction(L, host_freeze);          lua_setfield(L, 1, "freeze");
+    lua_pushcfunction(L, host_restore);         lua_setfield(L, 1, "restore");
 
     for (int i = 0; removed_globals[i]; i++) {
         lua_pushnil(L);
@@ -936,7 +1146,14 @@ void clua_enable_line_coverage(lua_State *L) {
 void clua_push_covered_lines(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, "sacral.lines"); }
 
 int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname) {
-    return luaL_loadbufferx(L, buf, len, chunkname, "t");
+    // Compiling is held to the memory cap too: a rule file whose compilation needs more memory than
+    // the state may hold fails with LUA_ERRMEM (the host names the file), never grows past it.
+    clua_limits *lim = clua_get_limits(L);
+    int was = lim->enforce;
+    lim->enforce = 1;
+    int rc = luaL_loadbufferx(L, buf, len, chunkname, "t");
+    lim->enforce = was;
+    return rc;
 }
 
 // MARK: - Protected calls

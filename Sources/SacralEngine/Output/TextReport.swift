@@ -8,6 +8,34 @@ public struct TextReport: Sendable {
         self.color = color
     }
 
+    /// Text from a case or a rule made safe to print: a control character other than newline (C0,
+    /// DEL, C1) or a bidirectional override is written as `\u{…}`, and every line after a newline is
+    /// indented deeper than any line the report itself starts (8 spaces), so no text can hide
+    /// itself, move the cursor or look like a header.
+    public static func safe(_ text: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 0x0A {
+                out += "\n" + continuation
+            } else if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+                || v == 0x200E || v == 0x200F || v == 0x061C
+            {
+                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// The indent of a continuation line of a text (deeper than any line the report starts).
+    static let continuation = String(repeating: " ", count: 8)
+
+    private func t(_ text: String) -> String { Self.safe(text) }
+    private func t(_ value: JSONValue) -> String { Self.safe(value.inlineText) }
+
     private func paint(_ text: String, _ code: String) -> String {
         color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
@@ -24,24 +52,24 @@ public struct TextReport: Sendable {
 
     public func render(_ d: Decision) -> String {
         var out = ""
-        let title = d.title.map { " — \($0)" } ?? ""
-        out += paint("Case \(d.caseID)", "1") + title + "\n"
-        out += "Rules \(d.ruleset.name) \(d.ruleset.version) (sha256 \(d.ruleset.sha256.prefix(12))…), \(d.engine)\n"
+        let title = d.title.map { " — \(t($0))" } ?? ""
+        out += paint("Case \(t(d.caseID))", "1") + title + "\n"
+        out += "Rules \(t(d.ruleset.name)) \(t(d.ruleset.version)) (sha256 \(d.ruleset.sha256.prefix(12))…), \(d.engine)\n"
 
         if !d.alerts.isEmpty {
             out += "\n" + paint("ALERTS", "1") + "\n"
             for a in d.alerts {
                 let code = a.level == "emergency" ? "1;41;37" : a.level == "warning" ? "1;33" : "36"
-                out += "  " + paint(a.level.uppercased(), code) + " \(a.id): \(a.text)"
-                out += " [rule \(a.rule)]\n"
+                out += "  " + paint(t(a.level.uppercased()), code) + " \(t(a.id)): \(t(a.text))"
+                out += " [rule \(t(a.rule))]\n"
             }
         }
 
         out += "\n" + paint("PLAN", "1") + "\n"
         if d.plan.isEmpty { out += "  (no pathway is recommended)\n" }
         for s in d.plan {
-            let timing = s.timing.map { " (\($0))" } ?? ""
-            out += "  \(s.step).  \(s.pathway)\(timing): \(s.text ?? "")\n"
+            let timing = s.timing.map { " (\(t($0)))" } ?? ""
+            out += "  \(s.step).  \(t(s.pathway))\(timing): \(t(s.text ?? ""))\n"
         }
 
         if !d.scores.isEmpty {
@@ -55,16 +83,16 @@ public struct TextReport: Sendable {
         if !d.missing.isEmpty {
             out += "\n" + paint("MISSING DATA", "1") + "\n"
             for m in d.missing {
-                out += "  \(m.field): holds \(m.affects.joined(separator: ", ")) undetermined\n"
+                out += "  \(t(m.field)): holds \(t(m.affects.joined(separator: ", "))) undetermined\n"
             }
         }
         if !d.warnings.isEmpty {
             out += "\n" + paint("WARNINGS", "1") + "\n"
-            for w in d.warnings { out += "  \(w)\n" }
+            for w in d.warnings { out += "  \(t(w))\n" }
         }
         if !d.failures.isEmpty {
             out += "\n" + paint("RULE FAILURES (their pathways were decided fail-closed)", "1;31") + "\n"
-            for f in d.failures { out += "  \(f.rule): \(f.message)\n" }
+            for f in d.failures { out += "  \(t(f.rule)): \(t(f.message))\n" }
         }
         return out
     }
@@ -74,51 +102,51 @@ public struct TextReport: Sendable {
         case .computed:
             guard let total = s.total else {
                 if let missing = s["missing"]?.arrayValue {
-                    return "  \(s.id): not computable, missing \(missing.map(\.inlineText).joined(separator: ", "))\n"
+                    return "  \(t(s.id)): not computable, missing \(t(missing.map(\.inlineText).joined(separator: ", ")))\n"
                 }
-                return "  \(s.id): failed: \(s["error"]?.inlineText ?? "")\n"
+                return "  \(t(s.id)): failed: \(t(s["error"]?.inlineText ?? ""))\n"
             }
-            var line = "  \(s.id): \(total.inlineText)"
-            if let band = s.band { line += " (\(band))" }
-            if let lesion = s.lesion { line += ", lesion \(lesion)" }
+            var line = "  \(t(s.id)): \(t(total))"
+            if let band = s.band { line += " (\(t(band)))" }
+            if let lesion = s.lesion { line += ", lesion \(t(lesion))" }
             if let items = s["items"]?.objectValue, !items.isEmpty {
-                line += " — " + items.map { "\($0.key) \($0.value.inlineText)" }.joined(separator: ", ")
+                line += " — " + items.map { "\(t($0.key)) \(t($0.value))" }.joined(separator: ", ")
             }
             return line + "\n"
         case .missing(let fields):
-            return "  \(s.id): not computable, missing \(fields.joined(separator: ", "))\n"
+            return "  \(t(s.id)): not computable, missing \(t(fields.joined(separator: ", ")))\n"
         case .failed(let error):
-            return "  \(s.id): failed: \(error ?? "null")\n"
+            return "  \(t(s.id)): failed: \(t(error ?? "null"))\n"
         }
     }
 
     private func pathway(_ p: Decision.Pathway) -> String {
         var out = ""
         var head = p.status.rawValue.uppercased().replacingOccurrences(of: "_", with: " ")
-        if let strength = p.strength { head += " (\(strength))" }
-        out += "\n  " + paint(p.id, "1") + " — " + paint(head, statusColor(p.status)) + "\n"
-        for (k, v) in p.detail { out += "    \(k): \(v.inlineText)\n" }
+        if let strength = p.strength { head += " (\(t(strength)))" }
+        out += "\n  " + paint(t(p.id), "1") + " — " + paint(head, statusColor(p.status)) + "\n"
+        for (k, v) in p.detail { out += "    \(t(k)): \(t(v))\n" }
         for l in p.lesions ?? [] {
-            var line = "    lesion \(l.id): \(l.status.rawValue)"
-            if let strength = l.strength { line += " (\(strength))" }
-            if !l.approach.isEmpty { line += "; approach \(l.approach.joined(separator: ", "))" }
+            var line = "    lesion \(t(l.id)): \(l.status.rawValue)"
+            if let strength = l.strength { line += " (\(t(strength)))" }
+            if !l.approach.isEmpty { line += "; approach \(t(l.approach.joined(separator: ", ")))" }
             out += line + "\n"
         }
         for r in p.reasons {
             var tag = r.status?.rawValue ?? (r.outcome == .fired ? "note" : r.outcome.rawValue)
             if let strength = r.strength { tag += " \(strength)" }
             if let lesion = r.lesion { tag += ", lesion \(lesion)" }
-            out += "    • \(r.rule) [\(tag)]\n"
-            out += "      \(r.text ?? "")\n"
+            out += "    • \(t(r.rule)) [\(t(tag))]\n"
+            out += "      \(t(r.text ?? ""))\n"
             var basis: [String] = []
             if let source = r.source { basis.append(source) }
             if !r.implements.isEmpty { basis.append(r.implements.joined(separator: ", ")) }
-            if !basis.isEmpty { out += "      source: \(basis.joined(separator: "; "))\n" }
+            if !basis.isEmpty { out += "      source: \(t(basis.joined(separator: "; ")))\n" }
             if !r.inputs.isEmpty {
-                out += "      inputs: " + r.inputs.map { "\($0.key)=\($0.value.inlineText)" }.joined(separator: ", ") + "\n"
+                out += "      inputs: " + r.inputs.map { "\(t($0.key))=\(t($0.value))" }.joined(separator: ", ") + "\n"
             }
-            if let evidence = r.evidence { out += "      evidence: \(evidence.inlineText)\n" }
-            if let correction = r.correction { out += "      correction: \(correction.inlineText)\n" }
+            if let evidence = r.evidence { out += "      evidence: \(t(evidence))\n" }
+            if let correction = r.correction { out += "      correction: \(t(correction))\n" }
         }
         return out
     }

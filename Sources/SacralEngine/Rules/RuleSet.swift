@@ -81,6 +81,10 @@ public struct RuleSet: Sendable {
         sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The largest file the rules directory may hold (the shipped files are a few tens of kB): a
+    /// larger one is refused by name before it is read.
+    public static let maxFileBytes = 4 << 20
+
     /// The rules of a directory (all regular files below it, hidden ones excepted).
     public static func load(directory: String) throws(RuleSetError) -> RuleSet {
         var isDirectory: ObjCBool = false
@@ -90,7 +94,7 @@ public struct RuleSet: Sendable {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         guard
             let walker = FileManager.default.enumerator(
-                at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                at: root, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey, .fileSizeKey],
                 options: [.skipsHiddenFiles])
         else {
             throw RuleSetError(file: directory, message: "cannot be read")
@@ -100,13 +104,30 @@ public struct RuleSet: Sendable {
         for case let url as URL in walker {
             let full = url.standardizedFileURL.path
             let relative = full.hasPrefix(root.path + "/") ? String(full.dropFirst(root.path.count + 1)) : url.lastPathComponent
-            let isRegularFile: Bool
+            let kind: URLResourceValues
             do {
-                isRegularFile = try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true
+                kind = try url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
             } catch {
                 throw RuleSetError(file: "\(display)/\(relative)", message: "cannot be read: \(error.localizedDescription)")
             }
-            guard isRegularFile else { continue }
+            // A link could pull a file from outside the rules into the rule set (and the hash would
+            // not say where it came from); a file that is neither a file nor a directory is no rule
+            // file. Neither is skipped without a word.
+            if kind.isSymbolicLink == true {
+                throw RuleSetError(
+                    file: "\(display)/\(relative)", message: "is a symbolic link; the rules directory holds regular files only")
+            }
+            if kind.isDirectory == true { continue }
+            guard kind.isRegularFile == true else {
+                throw RuleSetError(file: "\(display)/\(relative)", message: "is not a regular file")
+            }
+            // Checked before reading: a file of gigabytes would otherwise be read, hashed and compiled.
+            let size = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            if size > RuleSet.maxFileBytes {
+                throw RuleSetError(
+                    file: "\(display)/\(relative)",
+                    message: "is \(size) bytes; a file of the rules may hold at most \(RuleSet.maxFileBytes) bytes")
+            }
             guard let data = FileManager.default.contents(atPath: full) else {
                 throw RuleSetError(file: "\(display)/\(relative)", message: "cannot be read")
             }

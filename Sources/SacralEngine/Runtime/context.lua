@@ -3,10 +3,10 @@
 -- context records is kept out of the rule's reach (a side table keyed by the context), so a rule
 -- can neither fake its inputs nor see another rule's.
 local host, need = ...
-local setmetatable, getmetatable = host.setmetatable, host.getmetatable
+local setmetatable, getmetatable, defined_at = host.setmetatable, host.getmetatable, host.defined_at
 local U, logic = need("util"), need("logic")
 local UNKNOWN, copy = U.UNKNOWN, U.copy
-local error, type, next, ipairs, tonumber, pcall = error, type, next, ipairs, tonumber, pcall
+local error, type, next, ipairs, tonumber, pcall, tostring = error, type, next, ipairs, tonumber, pcall, tostring
 local string_sub, string_format, concat = string.sub, string.format, table.concat
 local gmatch, match = string.gmatch, string.match
 
@@ -39,6 +39,9 @@ local function parse_path(path)
         end
     end
     parsed.normal = concat(normal, ".")
+    -- The case's own name is not clinical data: a rule that could read it could behave correctly
+    -- for every case id of the test corpus and differently for any other.
+    parsed.hidden = path == "id" or path == "title"
     path_cache[path] = parsed
     return parsed
 end
@@ -100,8 +103,9 @@ local function lookup(ev, path, lesion_index, level)
     else
         v = ev.flat[path]
     end
-    if v ~= nil then return v end
     local parsed = path_cache[path] or parse_path(path)
+    if parsed.hidden then error("the case's '" .. path .. "' is not visible to rules", level) end
+    if v ~= nil then return v end
     if not parsed.declared then
         if not ev.R.field_by_path[parsed.normal] then
             error("field '" .. path .. "' is not in the field dictionary", level)
@@ -257,12 +261,20 @@ function Context:derive(name, fn)
     local key = p.lesion_index and (name .. "#" .. p.lesion_index) or name
     local memo = p.ev.derive_memo
     local d = memo[key]
+    -- A derived value has one definer (the file and line of the function that computes it): a
+    -- rule that derived a shared fact's name with its own function first would otherwise fix that
+    -- fact for every later rule.
+    local definer = type(fn) == "function" and defined_at(fn) or "?"
+    if d ~= nil and d.definer ~= definer then
+        error(string_format("derive '%s' has two definers: %s and %s (a derived value has one definer)",
+            tostring(name), d.definer, definer), 2)
+    end
     if d == nil then
         local sub = X.new(p.ev, p.owner, p.lesion_index)
         local ok, v = pcall(fn, sub)
         if not ok and v ~= UNKNOWN then error(v, 0) end
         local sp = getmetatable(sub)
-        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing }
+        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer }
         memo[key] = d
     end
     local inputs = p.inputs
@@ -282,7 +294,12 @@ end
 
 --- c:input(name, value): record a derived value the rule reasoned with.
 function Context:input(name, value)
-    record(self).inputs[name] = value
+    local p = record(self)
+    -- Plain data only, checked here so that the failure names the rule (a function value used to
+    -- fail the whole case when it crossed into Swift).
+    local problem = type(name) ~= "string" and "its name must be a string" or need("schema").data_problem({ value }, 1)
+    if problem then error("c:input: " .. problem, 2) end
+    p.inputs[name] = copy(value)  -- a plain copy: a frozen rule-file table reads as empty in Swift
 end
 
 return X

@@ -6,10 +6,24 @@
 local host, need = ...
 local where, setenv = host.where, host.setenv
 local U, S = need("util"), need("schema")
-local error, type, ipairs, tostring = error, type, ipairs, tostring
+local error, type, ipairs, pairs, tostring = error, type, ipairs, pairs, tostring
 local string_format = string.format
 
 local D = {}
+
+-- The registry keeps its own copy of every declaration table (functions are shared, tables are
+-- not): the file that declared it still holds the original, and a rule that rewrote its own id,
+-- pathways or effect at run time would store its result under another rule's key, pass for a
+-- shipped rule in the reasons, or give a status no check saw. pairs(), not next: a table of a
+-- use()d view is copied through the view.
+local function own_copy(v, depth)
+    if type(v) ~= "table" then return v end
+    depth = (depth or 0) + 1
+    if depth > 16 then error("a declaration nested more than 16 tables deep", 0) end
+    local out = {}
+    for k, x in pairs(v) do out[k] = own_copy(x, depth) end
+    return out
+end
 
 --- An empty registry: everything the rule files declare, and whether loading is still open.
 function D.new_registry()
@@ -62,6 +76,7 @@ function D.helpers(R)
     --- ruleset { name, version, pathways, precedence, default, alerts, sequence, sources, criteria }
     function h.ruleset(spec)
         open("ruleset{}")
+        spec = own_copy(spec)
         if R.meta then declaration_error(R, 2, "ruleset{} declared twice") return end
         if refused(R, "ruleset", spec, "ruleset{}") then return end
         if type(spec.name) ~= "string" or type(spec.pathways) ~= "table" or type(spec.precedence) ~= "table" then
@@ -85,6 +100,7 @@ function D.helpers(R)
         open("field{}")
         local path = type(spec) == "table" and (spec.path or spec[1])
         if type(path) ~= "string" then declaration_error(R, 2, "field{} needs a path") return end
+        spec = own_copy(spec)
         if refused(R, "field", spec, "field '" .. path .. "'") then return end
         if spec.items ~= nil and refused(R, "field_items", spec.items, "field '" .. path .. "': items") then return end
         if R.field_by_path[path] then declared_twice(R, R.field_by_path[path], "field '" .. path .. "' declared twice") return end
@@ -101,6 +117,7 @@ function D.helpers(R)
             declaration_error(R, 2, "score{} needs an id and a compute function")
             return
         end
+        spec = own_copy(spec)
         if refused(R, "score", spec, "score '" .. spec.id .. "'") then return end
         if R.score_by_id[spec.id] then declared_twice(R, R.score_by_id[spec.id], "score '" .. spec.id .. "' declared twice") return end
         stamp(R, spec, 2)
@@ -114,6 +131,7 @@ function D.helpers(R)
     function h.rule(spec)
         open("rule{}")
         if type(spec) ~= "table" or type(spec.id) ~= "string" then declaration_error(R, 2, "rule{} needs an id") return end
+        spec = own_copy(spec)
         if refused(R, "rule", spec, "rule '" .. spec.id .. "'") then return end
         if R.rule_by_id[spec.id] then declared_twice(R, R.rule_by_id[spec.id], "rule '" .. spec.id .. "' declared twice") return end
         if spec.effect ~= nil and spec.effects ~= nil then

@@ -5,9 +5,11 @@
 local host, need = ...
 local arm, disarm, collect = host.arm, host.disarm, host.collect
 local memory_tripped, work_tripped = host.memory_tripped, host.work_tripped
+local where, restore, depth, usage = host.where, host.restore, host.depth, host.usage
 local U, S, X = need("util"), need("schema"), need("context")
 local UNKNOWN, copy = U.UNKNOWN, U.copy
-local pcall, error, type = pcall, error, type
+local xpcall, error, type, tostring = xpcall, error, type, tostring
+local string_sub, string_format = string.sub, string.format
 
 local E = {}
 
@@ -21,18 +23,74 @@ function E.allocation_failure(work)
     return "not enough memory (memory cap reached)", "memory"
 end
 
+-- The message handler of every call into rule code notes the position of the rule-file code that
+-- raised the error: the first frame inside this window that is neither C nor the runtime. Frames
+-- below the window are not looked at: they belong to the rule that asked (c:status), not to the
+-- one that failed. It does no string work (it runs while the budget is armed, and the string
+-- functions charge by the length of a message a rule may make huge).
+local bases = {}  -- the stack depth at each open window's entry (innermost last)
+local raised_at = nil  -- { src, line } of the last error, for attribute()
+
+local function locate(msg)
+    raised_at = nil
+    if type(msg) ~= "string" then return msg end
+    local top = depth() - (bases[#bases] or 0)
+    for level = 2, top do
+        local src, line = where(level)
+        if src == nil then break end
+        if src ~= "[C]" and string_sub(src, 1, 15) ~= "sacral-runtime/" then
+            raised_at = { src, line }
+            break
+        end
+    end
+    return msg
+end
+
+-- The message with the position it was raised at in front, unless Lua put that very position
+-- there. A message that claims a position of its own ("rules/other.lua:12: ...") or names the
+-- runtime's own line (error(msg, 2)) is thus never taken for where the error came from.
+local function attribute(msg, at)
+    msg = U.message_text(msg)
+    local prefix = string_format("%s:%d:", at[1], at[2])
+    if string_sub(msg, 1, #prefix) == prefix then return msg end
+    local file, _, rest = U.split_position(msg)
+    -- A position the runtime's own code put there says nothing about the rule.
+    if file and string_sub(file, 1, 15) == "sacral-runtime/" then msg = rest end
+    return prefix .. " " .. msg
+end
+
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
---- of a file): a window opened inside another re-arms the outer one when it closes. Returns true
+--- of a file): a window opened inside another re-arms the outer one, with what it had left, when
+--- it closes. Returns true
 --- and fn's first two results, or false, a message (or UNKNOWN / NOT_YET) and a kind: "unknown",
 --- "not_yet", "error", "instruction_limit" or "memory".
 function E.window(w, fn, ...)
+    -- A window opened inside another (a rule asking c:status or c:score runs other rules and
+    -- scores) has a budget of its own, so they decide the same whoever asks first and a failing
+    -- one does not take its caller down with it; the caller's window is paused meanwhile and goes
+    -- on with what it had left, never with a fresh budget.
+    local outer_left, outer_work
+    if w.depth > 0 then outer_left, outer_work = usage() end
     w.depth = w.depth + 1
     arm()
-    local ok, a, b = pcall(fn, ...)
+    bases[#bases + 1] = depth()
+    raised_at = nil
+    local ok, a, b = xpcall(fn, locate, ...)
+    bases[#bases] = nil
     local tripped = disarm()
     local work = work_tripped()
     w.depth = w.depth - 1
-    if w.depth > 0 then arm() end
+    if not ok and raised_at and type(a) == "string" then a = attribute(a, raised_at) end
+    raised_at = nil
+    -- A rule file keeps no state between calls: an upvalue its code changed is put back, and the
+    -- call that changed it fails.
+    local slots = w.R and w.R.upvalues
+    local changed = slots and restore(slots)
+    if outer_left then arm(outer_left, outer_work) end
+    if changed and (ok or a == UNKNOWN) then
+        ok, a = false, "changed the file-level local '" .. tostring(changed) .. "' (rule files keep no state " ..
+            "from one call to the next: use a local inside the function)"
+    end
     if ok then return true, a, b end
     if a == UNKNOWN then return false, UNKNOWN, "unknown" end
     if a == U.NOT_YET then return false, a, "not_yet" end
@@ -61,6 +119,7 @@ function E.compute_score(ev, id)
     local c = X.new(ev, spec, nil)
     local ok, v, kind = E.window(ev, spec.compute, c)
     if ok and type(v) ~= "table" then ok, v, kind = false, "compute must return a table", "error" end
+    if ok then v = copy(v) end  -- plain tables only cross into Swift (a frozen table reads as empty there)
     local rec = X.recorded(c)
     if ok then
         s = { value = v, inputs = rec.inputs }
@@ -97,6 +156,7 @@ local function apply_rule(R, spec, c)
             e = declared
             if type(e) == "function" then
                 e = e(c)
+                if type(e) == "table" then e = copy(e) end  -- plain tables only cross into Swift
                 if e ~= nil then
                     local problems = S.check_effect(e, R.effect_name[spec], R.vocabulary, R.declared[spec], true)
                     if #problems > 0 then error(problems[1], 0) end
@@ -104,6 +164,9 @@ local function apply_rule(R, spec, c)
             end
             if e and type(e.text) == "function" then
                 local text = e.text(c)
+                if type(text) ~= "string" then
+                    error(R.effect_name[spec] .. ": its text function returned a " .. type(text) .. " value, not a string", 0)
+                end
                 e = copy(e)
                 e.text = text
             end

@@ -41,6 +41,9 @@ end
 
 -- Whether a plan step's `requires` holds for the decisions of this case.
 local function required(step, decisions)
+    -- Never a step for a contraindicated pathway, whatever the step requires.
+    local own = decisions[step.pathway]
+    if own and own.status == "contraindicated" then return false end
     local requires = step.requires
     if requires == false then return true end
     if requires == nil then

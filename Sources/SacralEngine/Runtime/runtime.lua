@@ -39,14 +39,19 @@ end
 function M.start()
     local D, I, O = need("declarations"), need("index"), need("output")
     local R = D.new_registry()
-    local env_of = need("sandbox").new(R).environment
+    local sandbox = need("sandbox").new(R)
+    local env_of = sandbox.environment
     M.provide, M.start = nil, nil
     chunks = nil
 
     --- Runs a compiled rule file in its own environment: { ok, message }.
     function M.load_file(path, chunk) return D.load_file(R, env_of, path, chunk) end
     --- Closes the declaration phase: { ok, problems = { { file, line, message } } }.
-    function M.finish_loading() return I.finish(R, env_of) end
+    function M.finish_loading()
+        local finished = I.finish(R, env_of)
+        if finished.ok then R.upvalues = sandbox.freeze(R.rules, R.scores) end
+        return finished
+    end
     --- Evaluates one validated case: the decision as plain data.
     function M.evaluate(c, opts) return O.evaluate(R, c, opts) end
     function M.describe() return O.describe(R) end

@@ -98,20 +98,58 @@ function Sb.new(R)
     base.any_of, base.all_of, base.known = logic.any_of, logic.all_of, logic.known
     for name, fn in pairs(need("declarations").helpers(R)) do base[name] = fn end
 
+    local environments = {}  -- every rule file's environment and its metatable, for freeze()
+
     --- A fresh environment for one rule file: the helper library, and globals of its own that it
     --- may set only while it loads.
     local function environment()
-        return setmetatable({}, {
+        local mt = {
             __index = base,
             __newindex = function(t, k, v)
                 if R.loading then rawset(t, k, v) return end
                 error(string_format("rules may not set the global '%s' while evaluating (use a local)", tostring(k)), 2)
             end,
             __metatable = false,
-        })
+        }
+        local env = setmetatable({}, mt)
+        environments[#environments + 1] = { env = env, mt = mt }
+        return env
     end
 
-    return { use = use, environment = environment }
+    --- Once the rules are loaded, nothing a rule file holds may carry state from one call into the
+    --- next (a file whose rules counted the cases they saw would decide differently in a batch
+    --- than alone): each file's globals move out of its environment, where a write to an existing
+    --- global would need no metamethod; every table the rule files can reach is frozen in place;
+    --- and the upvalues of their functions are recorded for host.restore (execution.lua puts them
+    --- back after every call and fails the rule that changed one). Returns the recorded slots.
+    local function freeze(rules, scores)
+        local roots = {}
+        local function functions_of(t, depth)
+            if depth > 16 then return end
+            for _, v in next, t do
+                if type(v) == "function" then roots[#roots + 1] = v
+                elseif type(v) == "table" then functions_of(v, depth + 1) end
+            end
+        end
+        for _, spec in ipairs(rules) do functions_of(spec, 0) end
+        for _, spec in ipairs(scores) do functions_of(spec, 0) end
+        for _, name in ipairs(U.sorted_keys(R.defined)) do roots[#roots + 1] = R.defined[name] end
+        for _, e in ipairs(environments) do
+            local globals, keys = {}, {}
+            for k, v in next, e.env do globals[k] = v; keys[#keys + 1] = k; roots[#roots + 1] = v end
+            for _, k in ipairs(keys) do rawset(e.env, k, nil) end
+            e.mt.__index = function(_, k)
+                local v = globals[k]
+                if v == nil then v = base[k] end
+                return v
+            end
+            e.mt.__frozen = globals
+        end
+        environments = {}
+        return host.freeze(roots)
+    end
+
+    return { use = use, environment = environment, freeze = freeze }
 end
 
 return Sb

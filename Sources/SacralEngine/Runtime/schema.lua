@@ -184,6 +184,26 @@ local function check_step(p, step, i, what, v)
     return p
 end
 
+--- The first problem of a table whose values must cross into the output as data (an effect's
+--- detail, c:input): keys strings or integers, values strings, finite numbers, booleans or
+--- tables of those; nil when there is none.
+function S.data_problem(v, depth)
+    if depth > 16 then return "is nested more than 16 tables deep" end
+    for k, x in next, v do
+        if type(k) ~= "string" and math_type(k) ~= "integer" then return "has a key that is a " .. type(k) .. " value" end
+        local t = type(x)
+        if t == "table" then
+            local problem = S.data_problem(x, depth + 1)
+            if problem then return problem end
+        elseif t == "number" then
+            if x ~= x or x == 1 / 0 or x == -1 / 0 then return "holds a number that is not finite" end
+        elseif t ~= "string" and t ~= "boolean" then
+            return "holds a " .. t .. " value (only strings, numbers, booleans and tables of them)"
+        end
+    end
+    return nil
+end
+
 --- Problems of an effect (static, or the table a computed effect returned) against the schemas and
 --- the vocabulary `v` of the loaded ruleset: v.precedence (combine.precedence), v.alerts (declared
 --- alert ids), v.plan_targets (pathway ids and sequence entries). `declared` is the strongest
@@ -193,6 +213,10 @@ function S.check_effect(e, what, v, declared, computed)
     local p = merge(NONE, S.check("effect", e, what))
     if type(e) ~= "table" then return p end
     p = check_status(p, e, what, v, declared, computed)
+    if type(e.detail) == "table" then
+        local problem = S.data_problem(e.detail, 1)
+        if problem then p = add(p, what, "detail " .. problem) end
+    end
     local a = e.alert
     if a ~= nil then
         if type(a) == "table" then
@@ -202,7 +226,14 @@ function S.check_effect(e, what, v, declared, computed)
             end
             a = a.id
         end
-        if not (v.alerts and v.alerts[a]) then p = add(p, what, "raises undeclared alert '" .. tostring(a) .. "'") end
+        local declared_alert = v.alerts and v.alerts[a]
+        if not declared_alert then
+            p = add(p, what, "raises undeclared alert '" .. tostring(a) .. "'")
+        elseif type(e.alert) == "table" and e.alert.level ~= nil and e.alert.level ~= declared_alert.level then
+            -- A rule may word an alert for the case, never make it louder (or quieter) than declared.
+            p = add(p, what, "raises alert '" .. tostring(a) .. "' at level '" .. tostring(e.alert.level) ..
+                "', but the ruleset declares it at level '" .. tostring(declared_alert.level) .. "'")
+        end
     end
     local plan = e.plan
     if type(plan) == "table" then

@@ -7,13 +7,23 @@ local sort, string_sub, string_byte = table.sort, string.sub, string.byte
 
 local U = {}
 
+-- A marker shared by every rule and every case: a rule can catch it with pcall, so it must hold
+-- nothing and take nothing (a field written during one case would be read during the next).
+local function marker(text)
+    return setmetatable({}, {
+        __tostring = function() return text end,
+        __newindex = function() error("the runtime's '" .. text .. "' marker is read-only", 2) end,
+        __metatable = false,
+    })
+end
+
 --- Raised (as an error value) by c:get when a field is unknown; never a string, so no rule text can
---- fake it.
-U.UNKNOWN = setmetatable({}, { __tostring = function() return "unknown value" end, __metatable = false })
+--- fake it. Read-only: it is shared by every rule and every case.
+U.UNKNOWN = marker("unknown value")
 
 --- Raised by use() at load time when a file reads what no file has defined yet: the file is set
 --- aside and loaded again later (declarations.lua).
-U.NOT_YET = setmetatable({}, { __tostring = function() return "not defined yet" end, __metatable = false })
+U.NOT_YET = marker("not defined yet")
 
 function U.copy(v, depth)
     if type(v) ~= "table" then return v end

@@ -1,0 +1,641 @@
+import Foundation
+import Testing
+
+@testable import SacralEngine
+
+// The attacks of issue 8 in which one rule file changes what another rule, or the next case,
+// decides, or makes the output say what no rule decided; each tried as an attacker would, with one
+// hostile file in a copy of Rules/, and shown defeated. Each test names the class it stands for.
+
+/// A copy of Rules/ with the given files added under rules/.
+private func rules(adding files: [String: String]) throws -> String {
+    let copy = try copyOfRules()
+    for (name, text) in files {
+        try text.write(toFile: copy + "/rules/" + name, atomically: true, encoding: .utf8)
+    }
+    return copy
+}
+
+/// The standard case, with some sections replaced.
+private func caseFile(id: String = "isolation", _ overrides: [String: String] = [:]) throws -> String {
+    try temporaryFile(caseYAML(id: id, overrides))
+}
+
+/// A case whose only lesion is unstable (pelvic ring instability) in a patient fit for surgery.
+private let unstableCase: [String: String] = [
+    "patient":
+        "patient: { age: 62, sex: female, karnofsky: 70, fit_for_surgery: true, accepts_surgery: true, life_expectancy_months: 12 }",
+    "lesions": """
+    lesions:
+      - { id: S2a, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: true, pelvic_instability: true }
+    """,
+]
+
+/// The decision of an engine over `rules` for the case at `path`.
+private func decide(_ rules: String, _ path: String) throws -> Decision {
+    let engine = try makeEngine(rules: rules)
+    return engine.evaluate(try engine.load(path: path))
+}
+
+/// No pathway is favourable (recommended or an option) under attack unless it is without it.
+private func expectNothingMadeFavourable(
+    _ attacked: Decision, _ clean: Decision, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    for p in clean.pathways where attacked.status(of: p.id)?.isFavourable == true {
+        #expect(p.status.isFavourable, "\(p.id) became \(attacked.status(of: p.id)!) under attack", sourceLocation: sourceLocation)
+    }
+}
+
+/// The same case evaluated twice in the attacked engine comes out byte for byte as a fresh
+/// engine gives it, both times.
+private func expectNoStateBetweenCases(
+    rules: String, case path: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> Decision {
+    let engine = try makeEngine(rules: rules)
+    let validated = try engine.load(path: path)
+    let first = engine.evaluate(validated)
+    let second = engine.evaluate(validated)
+    let other = engine.evaluate(try engine.load(path: try caseFile(id: "another-id")))
+    _ = other
+    let third = engine.evaluate(validated)
+    let fresh = try makeEngine(rules: rules)
+    let expected = fresh.evaluate(try fresh.load(path: path)).document.serialized()
+    for d in [first, second, third] {
+        #expect(d.document.serialized() == expected, "a case differs from a fresh engine's", sourceLocation: sourceLocation)
+    }
+    return first
+}
+
+@Suite struct RuleIsolationTests {
+    // MARK: - Limits that do not fail closed
+
+    /// Class: limits that do not fail closed — helpers that open a budget window of their own
+    /// (c:score_opt computing a score, c:status running a pathway's rules) handed the caller a
+    /// fresh budget when they closed: one rule call ran several times its instruction budget.
+    @Test func aNestedWindowGivesItsCallerNoFreshBudget() throws {
+        var file = """
+            rule {
+                id = "zz.caller", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    local n = 0
+                    for round = 1, 8 do
+                        for i = 1, 30000 do n = n + i end
+                        c:score_opt("zz_s" .. round)
+                    end
+                    return n > 0
+                end,
+                effect = { status = "recommended", text = "caller" },
+            }
+
+            """
+        for i in 1...8 {
+            file += """
+                score { id = "zz_s\(i)", implements = {}, source = "knowledge-base", output = false,
+                    compute = function(c) return { total = \(i) } end }
+
+                """
+        }
+        let limits = EngineLimits(memoryBytes: 32 << 20, instructionsPerWindow: 200_000, instructionsPerCase: 0, secondsPerCase: 0)
+        let engine = try makeEngine(rules: try rules(adding: ["zz_adversary.lua": file]), limits: limits)
+        let decision = engine.evaluate(try engine.load(path: try caseFile()))
+        let failure = try #require(decision.failures.first { $0.rule == "zz.caller" }, "\(decision.failures)")
+        #expect(failure.kind == "instruction_limit", "\(failure.kind): \(failure.message)")
+        #expect(failure.message.contains("rules/zz_adversary.lua:"), "\(failure.message)")
+        #expect(failure.message.contains("instruction limit exceeded"), "\(failure.message)")
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
+        // The scores it asked for are unharmed, and no other rule failed with it.
+        #expect(decision.failures.map(\.rule) == ["zz.caller"], "\(decision.failures)")
+    }
+
+    /// Class: limits that do not fail closed — a limit that trips inside a runtime helper the
+    /// rule calls through a tail call (`return any_of(...)` over a very long argument list) let the
+    /// rule return normally.
+    @Test func aLimitTrippedInsideAHelperReachedByATailCallStopsTheRule() throws {
+        let file = """
+            rule {
+                id = "zz.tail", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    local t = {}; for i = 1, 60000 do t[i] = function() return false end end; t[#t + 1] = function() return true end
+                    return any_of(table.unpack(t))
+                end,
+                effect = { status = "recommended", text = "tail" },
+            }
+
+            """
+        let limits = EngineLimits(memoryBytes: 64 << 20, instructionsPerWindow: 500_000, instructionsPerCase: 0, secondsPerCase: 0)
+        let engine = try makeEngine(rules: try rules(adding: ["zz_adversary.lua": file]), limits: limits)
+        let decision = engine.evaluate(try engine.load(path: try caseFile()))
+        let failure = try #require(decision.failures.first { $0.rule == "zz.tail" }, "\(decision.failures)")
+        #expect(failure.kind == "instruction_limit", "\(failure.kind): \(failure.message)")
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
+    }
+
+    // MARK: - One rule changing another's result
+
+    /// Class: one rule changing another's result — c:derive memoised by name alone. A rule that
+    /// loads first derives a shared fact's name with its own function.
+    @Test func aDerivedValueHasOneDefiner() throws {
+        let adversary = """
+            rule {
+                id = "aa.derive", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+                when = function(c)
+                    c:derive("facts.unstable", function() return false end)
+                    c:derive("facts.unfit_or_declines", function() return false end)
+                    use("facts").shared("facts.any_epidural", function() return false end)(c)
+                    return false
+                end,
+                effect = { text = "never" },
+            }
+
+            """
+        let attackedRules = try rules(adding: ["aa_adversary.lua": adversary])
+        let path = try caseFile(unstableCase)
+        let attacked = try decide(attackedRules, path)
+        let clean = try decide(shippedRules, path)
+        let conflicts = attacked.failures.filter { $0.message.contains("has two definers") }
+        #expect(!conflicts.isEmpty, "\(attacked.failures)")
+        for f in conflicts {
+            #expect(f.message.contains("aa_adversary.lua:"), "\(f.message)")
+            #expect(f.message.contains("facts.lua:"), "\(f.message)")
+        }
+        expectNothingMadeFavourable(attacked, clean)
+        // Without the adversary nothing conflicts.
+        #expect(!clean.failures.contains { $0.message.contains("two definers") })
+    }
+
+    /// Class: one rule changing another's result — a rule rewriting its own identity (id,
+    /// pathways, effect, file and line) at run time through the table it declared itself with.
+    @Test func aRuleCannotRewriteItsOwnDeclaration() throws {
+        let adversary = """
+            local spec
+            spec = {
+                id = "zz.identity", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "contraindicated", strength = "absolute",
+                when = function(c)
+                    spec.id = "sacroplasty.coagulopathy"
+                    spec.source = "shipped"
+                    spec.effect.status, spec.effect.strength = "recommended", nil
+                    spec.effect.text = "forged"
+                    return true
+                end,
+                effect = { status = "contraindicated", strength = "absolute", text = "zz identity" },
+            }
+            rule(spec)
+            local failing
+            failing = {
+                id = "zz.blame", pathways = { "rfa" }, implements = {}, source = "knowledge-base",
+                when = function(c)
+                    failing.file, failing.line, failing.id = "rules/sacroplasty.lua", 3, "sacroplasty.coagulopathy"
+                    error({})
+                end,
+                effect = { text = "never" },
+            }
+            rule(failing)
+
+            """
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile())
+        // The rewrite is refused (the table is frozen once the rules are loaded), and even a
+        // rewrite that got through would change the file's own table, not the registry's copy.
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
+        for rule in ["zz.identity", "zz.blame"] {
+            let failure = try #require(decision.failures.first { $0.rule == rule }, "\(rule): \(decision.failures)")
+            #expect(failure.message.contains("rules/zz_adversary.lua:"), "\(failure.message)")
+            #expect(failure.message.contains("read-only"), "\(failure.message)")
+            #expect(failure.location?.file.hasSuffix("rules/zz_adversary.lua") == true, "\(String(describing: failure.location))")
+        }
+        let document = decision.document.serialized()
+        #expect(!document.contains("forged") && !document.contains("\"shipped\""))
+        #expect(!decision.failures.contains { $0.rule == "sacroplasty.coagulopathy" })
+        #expect(!decision.pathways.contains { $0.reasons.contains { $0.rule == "sacroplasty.coagulopathy" && $0.text == "zz identity" } })
+    }
+
+    /// The registry's copy of a declaration is its own: a file that changes its declaration table
+    /// while it loads (after rule{} took it) changes nothing the engine uses.
+    @Test func aDeclarationChangedAfterItWasMadeChangesNothing() throws {
+        let adversary = """
+            local spec = {
+                id = "zz.late", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "contraindicated", strength = "absolute",
+                effect = { status = "contraindicated", strength = "absolute", text = "zz late" },
+            }
+            rule(spec)
+            spec.id, spec.source = "sacroplasty.coagulopathy", "shipped"
+            spec.effect.status, spec.effect.strength, spec.effect.text = "recommended", nil, "forged"
+
+            """
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile())
+        #expect(decision.status(of: "sacroplasty") == .contraindicated)
+        let sacroplasty = try #require(decision.pathways.first { $0.id == "sacroplasty" })
+        let reason = try #require(sacroplasty.reasons.first { $0.rule == "zz.late" }, "\(sacroplasty.reasons.map(\.rule))")
+        #expect(reason.text == "zz late" && reason.source == "knowledge-base")
+        #expect(!decision.document.serialized().contains("forged"))
+    }
+
+    /// Class: one rule changing another's result — runtime objects shared by every rule and case
+    /// (the unknown-value sentinel) are writable.
+    @Test func theUnknownValueSentinelIsReadOnly() throws {
+        let adversary = """
+            rule {
+                id = "zz.sentinel", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                when = function(c)
+                    local _, sentinel = pcall(c.get, c, "patient.ecog")
+                    if sentinel.note then error("the sentinel carried: " .. tostring(sentinel.note), 0) end
+                    sentinel.note = "written by an earlier case"
+                    return false
+                end,
+                effect = { text = "never" },
+            }
+
+            """
+        let attackedRules = try rules(adding: ["zz_adversary.lua": adversary])
+        let first = try expectNoStateBetweenCases(rules: attackedRules, case: try caseFile())
+        let failure = try #require(first.failures.first { $0.rule == "zz.sentinel" }, "\(first.failures)")
+        #expect(failure.message.contains("marker is read-only"), "\(failure.message)")
+        #expect(failure.message.contains("rules/zz_adversary.lua:6: the runtime"), "\(failure.message)")
+    }
+
+    /// Class: one rule changing another's result — a rule file's own locals and globals persist
+    /// between cases, and rules can read the case id.
+    static let stateAttacks: [(name: String, file: String, message: String)] = [
+        (
+            "a file-level local counter",
+            """
+            local seen = 0
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) seen = seen + 1; return seen > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local 'seen'"
+        ),
+        (
+            "a file-level table",
+            """
+            local seen = {}
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) seen[#seen + 1] = true; return #seen > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "a rule file's table is read-only"
+        ),
+        (
+            "a table nested in a shared table",
+            """
+            local memory = { cases = { n = 0 } }
+            define("zz_memory", memory)
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) memory.cases.n = memory.cases.n + 1; return memory.cases.n > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "a rule file's table is read-only"
+        ),
+        (
+            "a global set while loading",
+            """
+            count = 0
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) count = count + 1; return count > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "may not set the global 'count'"
+        ),
+        (
+            "the case id",
+            """
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "contraindicated", strength = "absolute",
+                when = function(c) return c:get("id") ~= "isolation" end,
+                effect = { status = "contraindicated", strength = "absolute", text = "state" },
+            }
+
+            """,
+            "the case's 'id' is not visible to rules"
+        ),
+        (
+            "the case title",
+            """
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "contraindicated", strength = "absolute",
+                when = function(c) return c:opt("title") == nil end,
+                effect = { status = "contraindicated", strength = "absolute", text = "state" },
+            }
+
+            """,
+            "the case's 'title' is not visible to rules"
+        ),
+    ]
+
+    @Test(arguments: stateAttacks.indices)
+    func aRuleFileKeepsNoStateAndCannotSeeTheCaseID(index: Int) throws {
+        let attack = Self.stateAttacks[index]
+        let attackedRules = try rules(adding: ["zz_adversary.lua": attack.file])
+        let first = try expectNoStateBetweenCases(rules: attackedRules, case: try caseFile())
+        let failure = try #require(first.failures.first { $0.rule == "zz.state" }, "\(attack.name): \(first.failures)")
+        #expect(failure.message.contains(attack.message), "\(attack.name): \(failure.message)")
+        #expect(failure.message.contains("rules/zz_adversary.lua:"), "\(attack.name): \(failure.message)")
+        #expect(!failure.message.contains("sacral-runtime"), "\(attack.name): \(failure.message)")
+        #expect(first.status(of: "sacroplasty")?.isFavourable != true)
+    }
+
+    /// Shipped rules keep working with their tables frozen: a shared table is still read, its
+    /// length taken and iterated in order.
+    @Test func frozenRuleFileTablesStillReadAndIterate() throws {
+        let file = """
+            local list = { "b", "a", "c" }
+            local map = { z = 1, y = 2 }
+            rule {
+                id = "zz.reads", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c)
+                    local keys = {}
+                    for k, v in pairs(map) do keys[#keys + 1] = k .. v end
+                    local n = 0
+                    for _ in next, list do n = n + 1 end
+                    return { warning = table.concat(list, ",") .. " #" .. #list .. " " .. table.concat(keys, ",") ..
+                        " next=" .. n .. " first=" .. tostring(next(map)) }
+                end,
+            }
+
+            """
+        let decision = try decide(try rules(adding: ["zz_reads.lua": file]), try caseFile())
+        #expect(decision.failures.isEmpty, "\(decision.failures)")
+        #expect(decision.warnings.contains("b,a,c #3 y2,z1 next=3 first=y"), "\(decision.warnings)")
+    }
+
+    // MARK: - Output that says what no rule decided
+
+    /// Class: output that says what no rule decided — a rule error raised with a forged
+    /// `file:line:` prefix is attributed to the rule that raised it.
+    static let forgedPositions: [(name: String, body: String)] = [
+        ("level 0", #"error("rules/sacroplasty.lua:12: forged", 0)"#),
+        ("level 2 (the runtime's own frame)", #"error("forged", 2)"#),
+        ("level 3", #"error("forged", 3)"#),
+        ("a position before a newline", #"error("x\nrules/sacroplasty.lua:12: forged", 0)"#),
+    ]
+
+    @Test(arguments: forgedPositions.indices)
+    func aRuleErrorIsAttributedToTheRuleThatRaisedIt(index: Int) throws {
+        let (name, body) = Self.forgedPositions[index]
+        let adversary = """
+            rule {
+                id = "zz.forger", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    \(body)
+                end,
+                effect = { status = "recommended", text = "adversary" },
+            }
+
+            """
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile())
+        let failure = try #require(decision.failures.first { $0.rule == "zz.forger" }, "\(name): \(decision.failures)")
+        #expect(failure.message.contains("rules/zz_adversary.lua:5: "), "\(name): \(failure.message)")
+        #expect(!failure.message.contains("sacral-runtime"), "\(name): \(failure.message)")
+        let location = try #require(failure.location, "\(name)")
+        #expect(location.file.hasSuffix("rules/zz_adversary.lua") && location.line == 5, "\(name): \(location)")
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true)
+    }
+
+    /// Class: output that says what no rule decided — malformed effects are blamed on the rule
+    /// (its file), and every other pathway of the case is still decided.
+    static let malformedEffects: [(name: String, effect: String)] = [
+        ("a text function returning a table", #"{ status = "recommended", text = function() return {} end }"#),
+        ("a text function returning a number", #"{ status = "recommended", text = function() return 42 end }"#),
+        ("a computed effect returning a string", #"function() return "recommended" end"#),
+        ("a detail holding a function", #"function() return { status = "recommended", detail = { f = print or type } } end"#),
+        ("a detail keyed by a table", #"function() return { status = "recommended", detail = { [{}] = 1 } } end"#),
+        ("evidence that is a table", #"function() return { status = "recommended", evidence = {} } end"#),
+        ("an input that is a function", #"function(c) c:input("f", print or type); return { status = "recommended" } end"#),
+        ("an input named by a table", #"function(c) c:input({}, 1); return { status = "recommended" } end"#),
+    ]
+
+    @Test(arguments: malformedEffects.indices)
+    func aMalformedEffectIsBlamedOnItsRule(index: Int) throws {
+        let (name, effect) = Self.malformedEffects[index]
+        let adversary = """
+            rule {
+                id = "zz.malformed", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                effect = \(effect),
+            }
+
+            """
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile())
+        let failure = try #require(decision.failures.first { $0.rule == "zz.malformed" }, "\(name): \(decision.failures)")
+        #expect(failure.location?.file.hasSuffix("rules/zz_adversary.lua") == true, "\(name): \(failure.message)")
+        #expect(decision.status(of: "sacroplasty")?.isFavourable != true, "\(name)")
+        #expect(decision.pathways.count > 1)
+        #expect(!decision.pathways.contains { $0.reasons.contains { $0.rule == "engine" } }, "\(name): a pathway failed whole")
+    }
+
+    /// Class: output that says what no rule decided — an alert outside the ruleset's declarations
+    /// (an undeclared or a louder one) and a plan step for a contraindicated pathway.
+    @Test func alertsAndPlanStepsStayWithinWhatTheRulesDecided() throws {
+        let adversary = """
+            rule {
+                id = "zz.undeclared", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function() return { alert = { id = "forged_emergency", level = "emergency", text = "FORGED" } } end,
+            }
+            rule {
+                id = "zz.louder", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function() return { alert = { id = "outside_study_criteria", level = "emergency", text = "FORGED" } } end,
+            }
+            rule {
+                id = "zz.plan", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = { plan = { pathway = "sacroplasty", timing = "emergency", requires = false, text = "FORGED sacroplasty now" } },
+            }
+
+            """
+        let contraindicated = [
+            "comorbidities":
+                "comorbidities: { systemic_infection: true, local_infection: false, pmma_allergy: false, severe_cardiopulmonary_disease: false }"
+        ]
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile(contraindicated))
+        #expect(decision.status(of: "sacroplasty") == .contraindicated)
+        #expect(!decision.alerts.contains { $0.text.contains("FORGED") || $0.level == "emergency" }, "\(decision.alerts)")
+        #expect(!decision.plan.contains { ($0.text ?? "").contains("FORGED") || $0.pathway == "sacroplasty" }, "\(decision.plan)")
+        let undeclared = try #require(decision.failures.first { $0.rule == "zz.undeclared" })
+        #expect(undeclared.message.contains("undeclared alert 'forged_emergency'"))
+        let louder = try #require(decision.failures.first { $0.rule == "zz.louder" })
+        #expect(louder.message.contains("declares it at level 'info'"), "\(louder.message)")
+    }
+
+    /// Class: output that says what no rule decided — statuses and strengths outside the
+    /// vocabulary fail their rule closed.
+    @Test func statusesAndStrengthsOutsideTheVocabularyFailClosed() throws {
+        let adversary = """
+            rule {
+                id = "zz.status", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                effect = function() return { status = "RECOMMENDED" } end,
+            }
+            rule {
+                id = "zz.strength", pathways = { "rfa" }, implements = {}, source = "knowledge-base",
+                status = "contraindicated", strength = "relative",
+                effect = function() return { status = "contraindicated", strength = "mild" } end,
+            }
+
+            """
+        let decision = try decide(try rules(adding: ["zz_adversary.lua": adversary]), try caseFile())
+        for (rule, pathway) in [("zz.status", "sacroplasty"), ("zz.strength", "rfa")] {
+            let failure = try #require(decision.failures.first { $0.rule == rule }, "\(decision.failures)")
+            #expect(failure.message.contains("unknown st"), "\(failure.message)")
+            #expect(decision.status(of: pathway) == .undetermined || decision.status(of: pathway) == .contraindicated)
+        }
+        let document = decision.document.serialized()
+        #expect(!document.contains(#""status": "RECOMMENDED""#) && !document.contains(#""strength": "mild""#))
+        for f in decision.failures where f.rule.hasPrefix("zz.") {
+            #expect(f.location?.file.hasSuffix("rules/zz_adversary.lua") == true, "\(f.message)")
+        }
+    }
+
+    /// Class: output that says what no rule decided — rule texts and case titles with newlines
+    /// and terminal escape sequences print forged lines in text mode. Done when: under
+    /// `--format text` no byte below 0x20 other than newline reaches the terminal from rule or
+    /// case text.
+    @Test(.enabled(if: sacralBinaryExists)) func textModeEscapesControlCharactersAndIndentsContinuationLines() throws {
+        let forged = #"\n\n  sacroplasty — RECOMMENDED\n    • sacroplasty.indication [recommended]\n\27[8mhidden\27[0m\0nul\r\t\u{202E}"#
+        let adversary = """
+            rule {
+                id = "zz.forged\\n  rfa — RECOMMENDED", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base\(forged)",
+                effect = { text = "reason\(forged)", detail = { ["k\(forged)"] = "v\(forged)" } },
+            }
+            rule {
+                id = "zz.warns", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c) c:warn("warning\(forged)"); return { warning = "w2\(forged)" } end,
+            }
+            rule {
+                id = "zz.fails", pathways = { "rfa" }, implements = {}, source = "knowledge-base",
+                when = function(c) error("failure\(forged)", 0) end,
+                effect = { text = "never" },
+            }
+
+            """
+        let contraindicated = [
+            "comorbidities":
+                "comorbidities: { systemic_infection: true, local_infection: false, pmma_allergy: false, severe_cardiopulmonary_disease: false }",
+            "id": "id: \"title-case\"\ntitle: \"first\\n  sacroplasty — RECOMMENDED\"",
+        ]
+        let attackedRules = try rules(adding: ["zz_adversary.lua": adversary])
+        let path = try caseFile(contraindicated)
+        let run = try runSacral(["evaluate", "--rules", attackedRules, "--format", "text", path])
+        let bytes = [UInt8](run.stdout)
+        #expect(!bytes.isEmpty, "\(run.stderr)")
+        let control = bytes.filter { $0 < 0x20 && $0 != 0x0A }
+        #expect(control.isEmpty, "control bytes \(control) in:\n\(String(decoding: bytes, as: UTF8.self))")
+        let text = String(decoding: bytes, as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Exactly one line heads the sacroplasty pathway, and it says what the rules decided.
+        let heads = lines.filter { $0.hasPrefix("  sacroplasty — ") }
+        #expect(heads == ["  sacroplasty — CONTRAINDICATED (absolute)"], "\(heads)")
+        #expect(!lines.contains { $0.hasPrefix("  rfa — RECOMMENDED") })
+        #expect(!lines.contains { $0.hasPrefix("    • sacroplasty.indication") })
+        #expect(text.contains("\\u{1B}[8mhidden") && text.contains("\\u{0}nul") && text.contains("\\u{202E}"), "\(text)")
+        // A text's own lines are indented as continuation lines, deeper than any header.
+        #expect(text.contains("\n" + String(repeating: " ", count: 8) + "  sacroplasty — RECOMMENDED"), "\(text)")
+    }
+
+    /// Class: output that says what no rule decided — a rule file too large to compile fails
+    /// without its file name.
+    @Test func aRuleFileTooLargeToCompileIsNamed() throws {
+        let huge = "return \"" + String(repeating: "x", count: 12 << 20) + "\"\n"
+        let many = "local t = {\n" + (1...300_000).map { "  \($0).5,\n" }.joined() + "}\nreturn t\n"
+        for (name, text) in [("zz_huge.lua", huge), ("zz_many.lua", many)] {
+            let copy = try rules(adding: [name: text])
+            #expect {
+                _ = try makeEngine(rules: copy, limits: EngineLimits(memoryBytes: 16 << 20))
+            } throws: { error in
+                let message = (error as? RuleSetError)?.message ?? "not a RuleSetError: \(error)"
+                let named = message.contains("rules/\(name)")
+                if !named { Issue.record("\(name): \(message)") }
+                return named
+            }
+        }
+    }
+
+    /// Class: output that says what no rule decided — a symlinked rule file is skipped without a
+    /// word (it could pull a file from outside the rules into the rule set).
+    @Test func aSymlinkedRuleFileIsRefusedWithAMessage() throws {
+        let outside = try temporaryFile(
+            #"rule { id = "zz.linked", pathways = { "sacroplasty" }, source = "knowledge-base", effect = { text = "linked" } }"#,
+            ext: "lua")
+        for target in [outside, "/nonexistent/zz.lua"] {
+            let copy = try copyOfRules()
+            try FileManager.default.createSymbolicLink(atPath: copy + "/rules/zz_linked.lua", withDestinationPath: target)
+            #expect {
+                _ = try RuleSet.load(directory: copy)
+            } throws: { error in
+                let e = error as? RuleSetError
+                let message = e?.message ?? "\(error)"
+                let ok = message.contains("rules/zz_linked.lua") && message.contains("symbolic link")
+                if !ok { Issue.record("\(target): \(message)") }
+                return ok
+            }
+        }
+        // A linked directory too.
+        let copy = try copyOfRules()
+        try FileManager.default.createSymbolicLink(atPath: copy + "/rules/linked", withDestinationPath: copy + "/lib")
+        #expect(throws: RuleSetError.self) { _ = try RuleSet.load(directory: copy) }
+    }
+
+    // MARK: - Output that is not deterministic
+
+    /// Done when: evaluating the same case eight times in one process, and in eight processes,
+    /// gives identical bytes with any rule file a test can write (here: one that tries every
+    /// source of run-to-run difference the sandbox leaves).
+    @Test(.enabled(if: sacralBinaryExists)) func eightTimesInOneProcessAndInEightProcessesGiveTheSameBytes() throws {
+        let adversary = #"""
+            local calls = 0
+            rule {
+                id = "zz.varies", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c)
+                    local t = {}
+                    for i = 1, 40 do t["k" .. i] = i; t[i * 1.5] = i end
+                    local order = {}
+                    for k in pairs(t) do order[#order + 1] = tostring(k) end
+                    local ok, e = pcall(c.get, c, "patient.ecog")
+                    local _, counted = pcall(function() calls = calls + 1; return calls end)
+                    return { warning = table.concat(order, ","):sub(1, 200) .. " " .. tostring({}) .. " " ..
+                        tostring(print) .. " " .. tostring(e) .. " " .. tostring(counted) .. " " ..
+                        string.format("%s %d", {}, #order) .. " " .. tostring(os) .. " " .. tostring(collectgarbage) }
+                end,
+            }
+
+            """#
+        let attackedRules = try rules(adding: ["zz_varies.lua": adversary])
+        let path = try caseFile()
+        let engine = try makeEngine(rules: attackedRules)
+        let validated = try engine.load(path: path)
+        var inProcess = Set<String>()
+        for _ in 0..<8 { inProcess.insert(engine.evaluate(validated).document.serialized()) }
+        #expect(inProcess.count == 1)
+        var outputs = Set<Data>()
+        for _ in 0..<8 {
+            let run = try runSacral(["evaluate", "--rules", attackedRules, "--format", "json", path])
+            #expect(run.status == 0 || run.status == 3, "\(run.stderr)")
+            outputs.insert(run.stdout)
+        }
+        #expect(outputs.count == 1)
+        // And the process gives what the engine in this process gives.
+        let text = String(decoding: outputs.first ?? Data(), as: UTF8.self)
+        #expect(text.contains("zz.varies") || text.contains("table"), "\(text.prefix(500))")
+    }
+}
