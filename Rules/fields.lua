@@ -84,11 +84,19 @@ field { "lesions[].ilium", type = "string", enum = { "none", "left", "right", "b
 field { "lesions[].irradiated", type = "boolean" }
 field { "lesions[].pelvic_instability", type = "boolean",
         doc = "pelvic ring / SI joint judged mechanically unstable (SINS does not capture this)" }
+-- P20: a neurological deficit belongs to the lesion that can cause it. The rules attribute it from the
+-- lesion's anatomy (epidural disease, foraminal erosion, zone II/III) and the deficit's side; these two
+-- optional fields let the case say what the anatomy cannot (Cases/README.md, "Attributing a deficit").
+field { "lesions[].causes_deficit", type = "boolean",
+        doc = "the clinicians attribute the neurological deficit (symptoms.neurologic) to this lesion (true) " ..
+              "or rule this lesion out as its cause (false); absent: attributed from anatomy and side (P20)" }
 
 -- symptoms
 field { "symptoms.pain_vas", type = "number", min = 0, max = 10 }
 field { "symptoms.pain_type", type = "string", enum = { "mechanical", "non_mechanical", "none" } }
 field { "symptoms.neurologic", type = "string", enum = { "intact", "radiculopathy", "motor_deficit", "cauda_equina" } }
+field { "symptoms.neurologic_side", type = "string", enum = { "left", "right", "bilateral" },
+        doc = "side of a radicular or motor deficit on examination; a lesion on the other side cannot cause it (P20)" }
 field { "symptoms.neurologic_onset", type = "string", enum = { "acute", "progressive", "stable" } }
 field { "symptoms.frankel", type = "string", enum = { "A", "B", "C", "D", "E" } }
 field { "symptoms.bowel_bladder", type = "string", enum = { "normal", "retention", "incontinence" } }
