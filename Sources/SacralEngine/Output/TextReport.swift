@@ -39,9 +39,11 @@ public struct TextReport: Sendable {
 
         out += "\n" + paint("PLAN", "1") + "\n"
         if d.plan.isEmpty { out += "  (no pathway is recommended)\n" }
+        if let summary = planSummary(d) { out += "  \(summary)\n" }
         for s in d.plan {
             let timing = s.timing.map { " (\($0))" } ?? ""
-            out += "  \(s.step).  \(s.pathway)\(timing): \(s.text ?? "")\n"
+            let lesions = s.lesions.map { " [\($0.joined(separator: ", "))]" } ?? ""
+            out += "  \(s.step).  \(s.pathway)\(timing)\(lesions): \(s.text ?? "")\n"
         }
 
         if !d.scores.isEmpty {
@@ -69,10 +71,42 @@ public struct TextReport: Sendable {
         return out
     }
 
+    /// One line naming what the plan treats where (P20): "rfa of A, then sacroplasty of A
+    /// (short_axis); radiation to B (conventional)". Only when some step names lesions.
+    private func planSummary(_ d: Decision) -> String? {
+        guard d.plan.contains(where: { $0.lesions != nil }) else { return nil }
+        var parts: [String] = []
+        for s in d.plan {
+            guard let lesions = s.lesions, !lesions.isEmpty else {
+                parts.append(s.pathway)
+                continue
+            }
+            let named = lesions.map { id -> String in
+                guard let l = d.pathway(s.pathway)?.lesion(id) else { return id }
+                if let modality = l.modality { return "\(id) (\(modality))" }
+                if let first = l.approach.first { return "\(id) (\(first))" }
+                return id
+            }
+            parts.append("\(s.pathway) \(s.pathway == "radiation" ? "to" : "of") \(named.joined(separator: ", "))")
+        }
+        return "In short: " + parts.joined(separator: ", then ")
+    }
+
+    /// A score: its total, or the interval of a score with unknown items (P21), never a bound as if
+    /// it were the score.
     private func score(_ s: Decision.Score) -> String {
         switch s.outcome {
         case .computed:
             guard let total = s.total else {
+                if let min = s["min"], let max = s["max"] {
+                    var line = "  \(s.id): \(min.inlineText)–\(max.inlineText)"
+                    if let missing = s["missing_items"]?.arrayValue {
+                        line += " (items missing: \(missing.map(\.inlineText).joined(separator: ", ")))"
+                    }
+                    if let band = s.band { line += ", \(band) whatever they are" }
+                    if let lesion = s.lesion { line += ", lesion \(lesion)" }
+                    return line + "\n"
+                }
                 if let missing = s["missing"]?.arrayValue {
                     return "  \(s.id): not computable, missing \(missing.map(\.inlineText).joined(separator: ", "))\n"
                 }
@@ -96,12 +130,23 @@ public struct TextReport: Sendable {
         var out = ""
         var head = p.status.rawValue.uppercased().replacingOccurrences(of: "_", with: " ")
         if let strength = p.strength { head += " (\(strength))" }
+        // P20: a per-lesion pathway's status is its most favourable lesion's: never shown alone.
+        if let lesions = p.lesions, !lesions.isEmpty {
+            head +=
+                " ("
+                + lesions.map { "\($0.id) \($0.status.rawValue)" + ($0.strength.map { " \($0)" } ?? "") }
+                .joined(separator: "; ") + ")"
+        }
         out += "\n  " + paint(p.id, "1") + " — " + paint(head, statusColor(p.status)) + "\n"
         for (k, v) in p.detail { out += "    \(k): \(v.inlineText)\n" }
         for l in p.lesions ?? [] {
             var line = "    lesion \(l.id): \(l.status.rawValue)"
             if let strength = l.strength { line += " (\(strength))" }
+            if let modality = l.modality { line += "; modality \(modality)" }
             if !l.approach.isEmpty { line += "; approach \(l.approach.joined(separator: ", "))" }
+            if !l.missing.isEmpty { line += "; missing \(l.missing.joined(separator: ", "))" }
+            let rules = l.reasons.filter { $0.outcome != .byDefault }.map(\.rule)
+            if !rules.isEmpty { line += "; rules \(rules.joined(separator: ", "))" }
             out += line + "\n"
         }
         for r in p.reasons {
