@@ -262,7 +262,7 @@ rule {
             if F.pelvic_instability(c) then
                 why = "the clinicians judge the pelvic ring / sacroiliac joint unstable"
             else
-                why = string.format("SINS %d (%d-18: unstable)", S.sins(c).total or S.sins(c).min, t.sins_unstable_min)
+                why = string.format("%s, wholly in %d-18: unstable", S.format(S.sins(c), "SINS"), t.sins_unstable_min)
             end
             return string.format(
                 "Lesion %s is unstable (%s): Mika & Mesfin 2018 limit sacroplasty to lesions 'without " ..
