@@ -260,12 +260,12 @@ function S.tokuhashi(c)
     -- The item is monotone in KPS, so a KPS interval gives an interval of points (P21).
     local kps = S.kps(c)
     local function points(k) return k >= t.tokuhashi_kps_good_min and 2 or (k >= t.tokuhashi_kps_moderate_min and 1 or 0) end
-    local lo, hi = points(kps.min), points(kps.max)
-    if lo == hi then
-        items.general_condition = { points = lo, value = kps.total or string.format("KPS %d-%d", kps.min, kps.max) }
+    local gc_lo, gc_hi = points(kps.min), points(kps.max)
+    if gc_lo == gc_hi then
+        items.general_condition = { points = gc_lo, value = kps.total or string.format("KPS %d-%d", kps.min, kps.max) }
         if kps.converted then notes[#notes + 1] = "KPS converted from ECOG (conventional table)." end
     else
-        items.general_condition = { min = lo, max = hi, need = kps.need }
+        items.general_condition = { min = gc_lo, max = gc_hi, need = kps.need }
     end
     -- Extraspinal bone metastasis foci: >= 3 -> 0, 1-2 -> 1, 0 -> 2.
     if c:has("cancer.extraspinal_bone_metastases") then

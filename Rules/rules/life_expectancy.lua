@@ -11,7 +11,7 @@ local S = use("scoring")
 rule {
     id = "sacroplasty.life_expectancy",
     pathways = { "sacroplasty", "rfa" },
-    implements = { "K6", "P4", "K50" },
+    implements = { "K6", "P4", "K50", "P21" },
     source = "Tian 2022; Tian 2020; Tokuhashi 2005",
     summary = string.format("Life expectancy >= %d months (Tian 2022 entry criterion): the clinicians' estimate, else " ..
         "revised Tokuhashi >= %d", t.life_expectancy_min_months, t.tokuhashi_6_months_min),

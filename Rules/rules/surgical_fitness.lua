@@ -110,7 +110,7 @@ for _, s in ipairs(SURGERY) do
     rule {
         id = "surgery.systemic_veto." .. pathway,
         pathways = { pathway },
-        implements = { "K49", "K50", "K51", "K53", "P11" },
+        implements = { "K49", "K50", "K51", "K53", "P11", "P21" },
         source = "Mika & Mesfin 2018; Tokuhashi 2005; Tomita 2001; Laufer 2013 (NOMS)",
         summary = string.format("Systemic veto of indicated non-emergency %s: estimate < %d months, or " ..
             "Tokuhashi <= %d with Tomita >= %d or KPS <= %d", s.name, t.life_expectancy_min_months, t.veto_tokuhashi_max,

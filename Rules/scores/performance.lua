@@ -5,7 +5,7 @@ local t = use("thresholds")
 
 score {
     id = "performance",
-    implements = { "P17" },
+    implements = { "P17", "P21" },
     source = "Oken 1982 (ECOG)",
     summary = string.format("KPS and ECOG as given; the other one converted by the conventional table, with a " ..
         "warning; total = KPS, band = Tokuhashi general condition (poor 10-%d, moderate %d-%d, good %d-100)",

@@ -4,7 +4,7 @@ local S = use("scoring")
 
 score {
     id = "sins",
-    implements = { "P17", "K20", "K50" },
+    implements = { "P17", "P21", "K20", "K50" },
     source = "Fisher 2010 (SINS); Mika & Mesfin 2018",
     summary = "SINS per lesion (L5/S1 junctional = 3, S2-S5 rigid = 0, worst level counts); case SINS = worst lesion",
     compute = function(c)

@@ -4,7 +4,7 @@ local t = use("thresholds")
 
 score {
     id = "tokuhashi",
-    implements = { "P17", "K50" },
+    implements = { "P17", "P21", "K50" },
     source = "Tokuhashi 2005; Mika & Mesfin 2018",
     summary = "Revised Tokuhashi: KPS, extraspinal bone foci, vertebral metastases (as given), visceral metastases, primary site, palsy",
     compute = function(c)

@@ -3,7 +3,7 @@ local S = use("scoring")
 
 score {
     id = "tomita",
-    implements = { "P17", "K49", "K50" },
+    implements = { "P17", "P21", "K49", "K50" },
     source = "Tomita 2001; Mika & Mesfin 2018",
     summary = "Tomita: primary growth (slow 1, moderate 2, rapid 4), visceral metastases (0/2/4), bone metastases (solitary 1, multiple 2)",
     compute = function(c)

@@ -157,7 +157,7 @@ function Dn.decide(ev, pathway)
         end
     end
     for i, r in ipairs(results) do items[i] = combinable(R, r, pathway) end
-    local blocking, by_default = {}, false
+    local blocking, by_default = {}
     if spec_of_pathway.per_lesion and ev.nlesions > 0 then
         -- P20: each lesion is decided on its own; the pathway takes the most favourable lesion.
         local combos = Cb.per_lesion(R.precedence, items, ev.nlesions)
