@@ -145,8 +145,11 @@ public struct TextReport: Sendable {
             if let modality = l.modality { line += "; modality \(modality)" }
             if !l.approach.isEmpty { line += "; approach \(l.approach.joined(separator: ", "))" }
             if !l.missing.isEmpty { line += "; missing \(l.missing.joined(separator: ", "))" }
-            let rules = l.reasons.filter { $0.outcome != .byDefault }.map(\.rule)
-            if !rules.isEmpty { line += "; rules \(rules.joined(separator: ", "))" }
+            // The rules that decided this lesion (a status, or an unknown or failure holding it); the
+            // notes are among the pathway's reasons below.
+            let rules = l.reasons.filter { $0.outcome != .byDefault && ($0.status != nil || $0.outcome != .fired) }
+                .map { r in r.outcome == .fired ? r.rule : "\(r.rule) (\(r.outcome.rawValue))" }
+            if !rules.isEmpty { line += "; by \(rules.joined(separator: ", "))" }
             out += line + "\n"
         }
         for r in p.reasons {
