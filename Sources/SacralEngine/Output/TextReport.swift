@@ -92,31 +92,36 @@ public struct TextReport: Sendable {
         return "In short: " + parts.joined(separator: ", then ")
     }
 
-    /// A score: its total, or the interval of a score with unknown items (P21), never a bound as if
-    /// it were the score.
+    /// A score's value: its total, or the interval of a score with unknown items with the items
+    /// missing (P21), never a bound as if it were the score.
+    private func value(_ v: JSONValue) -> String? {
+        if let total = v["total"], !total.isNull { return total.inlineText }
+        guard let min = v["min"], let max = v["max"] else { return nil }
+        var text = "\(min.inlineText)–\(max.inlineText)"
+        if let missing = v["missing_items"]?.arrayValue, !missing.isEmpty {
+            text += " (items missing: \(missing.map(\.inlineText).joined(separator: ", ")))"
+        }
+        return text
+    }
+
+    /// A score: its value, band, lesion and items; with several lesions, each lesion's value.
     private func score(_ s: Decision.Score) -> String {
         switch s.outcome {
-        case .computed:
-            guard let total = s.total else {
-                if let min = s["min"], let max = s["max"] {
-                    var line = "  \(s.id): \(min.inlineText)–\(max.inlineText)"
-                    if let missing = s["missing_items"]?.arrayValue {
-                        line += " (items missing: \(missing.map(\.inlineText).joined(separator: ", ")))"
-                    }
-                    if let band = s.band { line += ", \(band) whatever they are" }
-                    if let lesion = s.lesion { line += ", lesion \(lesion)" }
-                    return line + "\n"
-                }
+        case .computed(let members):
+            guard let shown = value(.object(members)) else {
                 if let missing = s["missing"]?.arrayValue {
                     return "  \(s.id): not computable, missing \(missing.map(\.inlineText).joined(separator: ", "))\n"
                 }
                 return "  \(s.id): failed: \(s["error"]?.inlineText ?? "")\n"
             }
-            var line = "  \(s.id): \(total.inlineText)"
-            if let band = s.band { line += " (\(band))" }
+            var line = "  \(s.id): \(shown)"
+            if let band = s.band { line += s.total == nil ? ", \(band) whatever they are" : " (\(band))" }
             if let lesion = s.lesion { line += ", lesion \(lesion)" }
             if let items = s["items"]?.objectValue, !items.isEmpty {
                 line += " — " + items.map { "\($0.key) \($0.value.inlineText)" }.joined(separator: ", ")
+            }
+            if let lesions = s["lesions"]?.objectValue, lesions.count > 1 {
+                line += "\n    per lesion: " + lesions.map { "\($0.key) \(value($0.value) ?? "?")" }.joined(separator: "; ")
             }
             return line + "\n"
         case .missing(let fields):
