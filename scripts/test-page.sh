@@ -9,4 +9,4 @@ scripts/bootstrap.sh chromium chromium-driver poppler-utils
 swift build --product sacral 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 py="$(scripts/pyenv.sh)/bin/python"
 mkdir -p .build/page-shots
-"$py" -m pytest -q -p no:cacheprovider Tests/python/test_page.py "$@"
+"$py" -m pytest -q -p no:cacheprovider Tests/python/test_page.py Tests/python/test_board.py "$@"

@@ -15,16 +15,35 @@ struct RESTRoutes {
             let format = try Self.format(of: request, body: body)
             let requestID = try Self.requestID(request) ?? UUID().uuidString.lowercased()
             if format == .json, Self.isFHIR(request, body: body) {
+                if try Self.whatIf(request) {
+                    throw APIError.badRequest("what_if: goes with a case only (a FHIR Bundle is evaluated as it is)")
+                }
                 return try await evaluateBundle(Data(body.readableBytesView), request: request, requestID: requestID, context: context)
             }
             // As on the command line: a case gives the age itself, so a date is a mistake.
             if request.uri.queryParameters.get("date") != nil {
                 throw APIError.badRequest("date: goes with a FHIR Bundle only (a case file gives the age itself)")
             }
+            let whatIf = try Self.whatIf(request)
             let outcome = try await evaluator.evaluate(
                 bytes: Data(body.readableBytesView), format: format, origin: "rest", service: nil,
-                requestID: requestID, patientID: nil, context: context)
-            return Response.json(text: outcome.evaluation.text, ruleset: outcome.evaluation.rulesetSHA256)
+                requestID: requestID, patientID: nil, whatIfLimit: whatIf ? WhatIfExplorer.defaultLimit : nil, context: context)
+            let text = whatIf ? outcome.evaluation.document.serialized() + "\n" : outcome.evaluation.text
+            var response = Response.json(text: text, ruleset: outcome.evaluation.rulesetSHA256)
+            // The log entry behind the answer (the board opens it at /cases/{id}).
+            response.headers[.sacralDecision] = outcome.id
+            return response
+        }
+        router.get("/v1/dictionary") { request, context in
+            _ = try await state.authorize(request, context: context)
+            let pool = state.rules.pool
+            let dictionary: JSONValue
+            do {
+                dictionary = try await pool.run(deadline: state.deadline) { engine in PageReport.dictionary(engine) }
+            } catch {
+                throw APIError(.serviceUnavailable, code: "transient", "no engine was free; retry", headers: [.retryAfter: "1"])
+            }
+            return Response.json(dictionary, ruleset: pool.ruleSet.sha256)
         }
         router.get("/v1/rules") { request, context in
             _ = try await state.authorize(request, context: context)
@@ -64,6 +83,18 @@ struct RESTRoutes {
                 fields = [("outcome", .string("busy")), ("sha256", .string(status.sha256))]
             }
             return Response.json(.object(fields), status: code, ruleset: status.sha256)
+        }
+    }
+
+    /// `?what_if=true`: the answer also says, for each undetermined pathway, what each value of each
+    /// missing field would decide (at most ``WhatIfExplorer/defaultLimit`` evaluations; the log keeps
+    /// the plain decision).
+    static func whatIf(_ request: Request) throws(APIError) -> Bool {
+        guard let value = request.uri.queryParameters.get("what_if") else { return false }
+        switch value {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badRequest("what_if: expected true or false, got '\(value)'")
         }
     }
 

@@ -24,8 +24,9 @@ Sacral.Page = class {
         this.bindActions();
         const note = document.getElementById("mode-note");
         note.textContent = this.adapter.live
-            ? "Live: the decision follows the form."
+            ? (this.source ? this.source + ". " : "") + "Live: the decision follows the form."
             : "Report of " + (this.source || "a case") + ": the decision shown is for the case as loaded. Changes to the form redraw the sacrum; a new decision needs `sacral serve` or `sacral report` again.";
+        document.getElementById("board-nav").hidden = !this.adapter.live;
         this.evaluateSoon = Sacral.util.debounce(() => this.evaluate(), 400);
         document.body.dataset.ready = "true";
     }
@@ -79,9 +80,21 @@ Sacral.Page = class {
             this.decided = caseData;
             this.status.textContent = "Decision updated.";
             this.showDecision(caseData);
+            this.showLogged(result.logged);
         } catch (e) {
             if (e.name !== "AbortError") this.status.textContent = "Could not evaluate: " + e.message;
         }
+    }
+
+    /** Links the decision shown to its entry in the server's decision log (its URL opens it again). */
+    showLogged(id) {
+        const link = document.getElementById("logged-link");
+        if (!link) return;
+        this.decisionID = id || null;
+        if (!id) { link.hidden = true; return; }
+        link.href = "/cases/" + encodeURIComponent(id);
+        link.textContent = "Logged as decision " + id;
+        link.hidden = false;
     }
 
     bindActions() {
@@ -134,7 +147,7 @@ Sacral.Page = class {
 document.addEventListener("DOMContentLoaded", () => {
     const inline = document.getElementById("sacral-data");
     const data = inline ? JSON.parse(inline.textContent) : null;
-    const adapter = data && data.mode === "report" ? Sacral.adapters.report(data) : Sacral.adapters.http("");
+    const adapter = data && data.mode === "report" ? Sacral.adapters.report(data) : Sacral.adapters.http("", data);
     window.Sacral.page = new Sacral.Page(adapter);
     window.Sacral.page.start().catch((e) => {
         document.getElementById("decision-body").textContent = "The page could not start: " + e.message;
