@@ -45,6 +45,10 @@ struct RESTRoutes {
             }
             return Response.json(dictionary, ruleset: pool.ruleSet.sha256)
         }
+        router.post("/v1/fhir/case") { request, context in
+            _ = try await state.authorize(request, context: context)
+            return try await readBundle(request, context: context)
+        }
         router.get("/v1/rules") { request, context in
             _ = try await state.authorize(request, context: context)
             let pool = state.rules.pool
@@ -105,12 +109,16 @@ struct RESTRoutes {
         return object?["resourceType"] != nil
     }
 
-    /// A FHIR R4 Bundle of one patient, read through Rules/fhir.lua as `sacral evaluate --fhir` reads
-    /// it, at `?date=YYYY-MM-DD` or else the Bundle's timestamp (never the clock). The answer is the
-    /// decision with the provenance of every field; the patient's id is replaced by a pseudonym
-    /// before reading, so that neither the log nor the answer hold it.
-    func evaluateBundle(_ data: Data, request: Request, requestID: String, context: BasicRequestContext) async throws(APIError) -> Response
-    {
+    /// A Bundle made ready for reading: checked, its date chosen, its patient pseudonymised.
+    struct PreparedBundle: Sendable {
+        var inputs: [(source: String, data: Data)]
+        var mapping: FHIRMapping
+        var date: FHIRDate
+        var fallbackID: String
+        var patientID: String?
+    }
+
+    func prepare(bundle data: Data, request: Request) throws(APIError) -> PreparedBundle {
         let label = "request body"
         let timestamp: String?
         do {
@@ -145,6 +153,55 @@ struct RESTRoutes {
         let pseudonyms = PatientPseudonyms(hasher: state.hasher, caseIDSystem: mapping.caseIDSystem)
         let inputs = patientID.map { pseudonyms.apply([("bundle", object)], patientID: $0) } ?? [("bundle", data)]
         let fallbackID = patientID.map(pseudonyms.pseudonym) ?? "fhir-bundle"
+        return PreparedBundle(inputs: inputs, mapping: mapping, date: date, fallbackID: fallbackID, patientID: patientID)
+    }
+
+    /// `POST /v1/fhir/case`: the case a Bundle gives, read as `evaluate` reads it, without deciding
+    /// (the board loads it into its form; the decision follows, and is logged, as the form is used).
+    func readBundle(_ request: Request, context: BasicRequestContext) async throws(APIError) -> Response {
+        let body = try await state.body(request)
+        let bundle = try prepare(bundle: Data(body.readableBytesView), request: request)
+        let pool = state.rules.pool
+        let result: Result<JSONValue, CaseRejection>
+        do {
+            result = try await pool.run(deadline: state.deadline) { engine in
+                var reader = engine.fhirReader(bundle.mapping)
+                reader.assumeOneLesionWhenNone = true
+                do {
+                    let read = try reader.read(
+                        FHIRReader.resources(ofDocuments: bundle.inputs), evaluationDate: bundle.date,
+                        fallbackID: bundle.fallbackID, file: CaseEvaluator.requestLabel)
+                    return .success(
+                        .object([
+                            ("case", CaseJSON.encode(read.value)), ("evaluation_date", .string(read.evaluationDate.description)),
+                            ("fhir_warnings", .array(read.warnings.map(JSONValue.string))),
+                            ("provenance", .object(read.provenance.map { ($0.field, $0.json) })),
+                        ]))
+                } catch let error as FHIRInputError {
+                    return .failure(.unreadable(error.message))
+                } catch {
+                    return .failure(.unreadable("\(error)"))
+                }
+            }
+        } catch {
+            throw APIError(.serviceUnavailable, code: "transient", "no engine was free; retry", headers: [.retryAfter: "1"])
+        }
+        switch result {
+        case .success(let document): return Response.json(document, ruleset: pool.ruleSet.sha256)
+        case .failure(let rejection): throw rejection.apiError
+        }
+    }
+
+    /// A FHIR R4 Bundle of one patient, read through Rules/fhir.lua as `sacral evaluate --fhir` reads
+    /// it, at `?date=YYYY-MM-DD` or else the Bundle's timestamp (never the clock). The answer is the
+    /// decision with the provenance of every field; the patient's id is replaced by a pseudonym
+    /// before reading, so that neither the log nor the answer hold it.
+    func evaluateBundle(_ data: Data, request: Request, requestID: String, context: BasicRequestContext) async throws(APIError) -> Response
+    {
+        let bundle = try prepare(bundle: data, request: request)
+        let (inputs, mapping, date, fallbackID, patientID) = (
+            bundle.inputs, bundle.mapping, bundle.date, bundle.fallbackID, bundle.patientID
+        )
         let outcome = try await evaluator.evaluate(
             origin: "rest", service: nil, requestID: requestID, patientID: patientID,
             context: context

@@ -112,7 +112,7 @@ extension SacralServer {
         case "/healthz", "/readyz", "/metrics", "/v1/rules", "/v1/dictionary", "/v1/fhir/questionnaire", "/cds-services", "/board",
             "/cases":
             return ["GET", "OPTIONS"]
-        case "/v1/evaluate", "/v1/admin/reload": return ["POST", "OPTIONS"]
+        case "/v1/evaluate", "/v1/fhir/case", "/v1/admin/reload": return ["POST", "OPTIONS"]
         default:
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             if parts.count == 3 && parts[1] == "cases" && !parts[2].isEmpty { return ["GET", "OPTIONS"] }

@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from server_harness import Server, export_log
+from server_harness import Server, export_bundle, export_log
 from test_page import CASES, SHOTS, SYMBOLS, THREE, WITHOUT_INR, browser, cli_json, fill_form, words  # noqa: F401
 
 
@@ -150,6 +150,22 @@ def test_every_decision_is_logged_listed_and_opens_at_its_url(browser, server):
     assert shown_statuses(browser) == {p: d["status"] for p, d in expected["pathways"].items()}
     assert "Logged decision of" in browser.find_element(By.ID, "mode-note").text
     assert httpx.get(f"{server.base}/cases/no-such-decision").status_code == 404
+
+
+def test_a_fhir_bundle_loaded_into_the_served_page_fills_the_form_and_decides(browser, server, tmp_path):
+    bundle = export_bundle(CASES / THREE[1], "2026-01-15")
+    path = tmp_path / "fig2-bundle.json"
+    path.write_text(json.dumps(bundle))
+    read = server.client.post("/v1/fhir/case", json=bundle, headers={"Content-Type": "application/fhir+json"})
+    assert read.status_code == 200, read.text
+    from_bundle = server.client.post("/v1/evaluate", json=bundle, headers={"Content-Type": "application/fhir+json"})
+    open_board(browser, server.base + "/board")
+    browser.find_element(By.ID, "load-file").send_keys(str(path))
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script("return Sacral.page.form.read()") == read.json()["case"])
+    wait_decided(browser, read.json()["case"])
+    browser.save_screenshot(str(SHOTS / "board-fhir-bundle.png"))
+    assert shown_statuses(browser) == {p: d["status"] for p, d in from_bundle.json()["pathways"].items()}
 
 
 def open_list(browser, server):

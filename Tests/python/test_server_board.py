@@ -101,3 +101,24 @@ def test_a_loopback_server_serves_the_board_and_lists_its_decisions(local):
     opened = local.client.get("/cases/" + decided.headers["x-sacral-decision"])
     assert opened.status_code == 200 and '"id":"missing-inr"' in opened.text
     assert_operation_outcome(local.client.get("/cases/no-such-decision"), 404)
+
+
+def test_a_bundle_is_read_into_the_case_that_decides_as_the_bundle_does(server):
+    bundle = export_bundle(WITHOUT_INR, "2026-01-15")
+    headers = {"Content-Type": "application/fhir+json"}
+    read = server.client.post("/v1/fhir/case?date=2026-01-15", json=bundle, headers={**headers, **server.auth("/v1/fhir/case")})
+    assert read.status_code == 200, read.text
+    record = read.json()
+    assert record["evaluation_date"] == "2026-01-15"
+    assert record["provenance"] and isinstance(record["fhir_warnings"], list)
+    assert record["case"]["lesions"] and record["case"]["patient"]["age"]
+    from_bundle = server.client.post("/v1/evaluate?date=2026-01-15", json=bundle,
+                                     headers={**headers, **server.auth("/v1/evaluate")})
+    from_case = server.client.post("/v1/evaluate", json=record["case"], headers=server.auth("/v1/evaluate"))
+    assert from_case.status_code == 200, from_case.text
+    statuses = {p: d["status"] for p, d in from_bundle.json()["pathways"].items()}
+    assert {p: d["status"] for p, d in from_case.json()["pathways"].items()} == statuses
+    # Without a date or a timestamp the reading is refused, as for evaluate.
+    bundle.pop("timestamp", None)
+    refused = server.client.post("/v1/fhir/case", json=bundle, headers={**headers, **server.auth("/v1/fhir/case")})
+    assert_operation_outcome(refused, 400)

@@ -41,6 +41,18 @@ Sacral.adapters = {
             live: true,
             dictionary: async () => (await json(await fetch(base + "/v1/dictionary"))).body,
             initial: () => Promise.resolve({ caseData: initial.case || null, decision: initial.decision || null, source: initial.source }),
+            /** A FHIR Bundle read into a case by the server's Rules/fhir.lua (POST /v1/fhir/case, at the
+             *  Bundle's timestamp or else `date`): { record: { case, evaluation_date, fhir_warnings,
+             *  provenance } } or { errors }. */
+            async readFHIR(bundleText, date) {
+                const query = date ? "?date=" + encodeURIComponent(date) : "";
+                const response = await fetch(base + "/v1/fhir/case" + query, {
+                    method: "POST", headers: { "Content-Type": "application/fhir+json", Accept: "application/json" }, body: bundleText,
+                });
+                const r = await json(response);
+                if (r.ok) return { record: r.body };
+                return { errors: Sacral.adapters.issues(r.body, r.status) };
+            },
             /** Resolves to { decision } or { errors: [{ path, message }] }; an older request is aborted. */
             async evaluate(caseData) {
                 if (inflight) inflight.abort();
