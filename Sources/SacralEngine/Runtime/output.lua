@@ -5,6 +5,7 @@
 local host, need = ...
 local U, X, E, Dn, Ex = need("util"), need("context"), need("execution"), need("decision"), need("extras")
 local type, next, ipairs, pcall, tostring, sort = type, next, ipairs, pcall, tostring, table.sort
+local collect = host.collect
 
 local O = {}
 
@@ -70,6 +71,11 @@ end
 
 --- Evaluates one case (a validated table) and returns the decision as plain data.
 function O.evaluate(R, c, opts)
+    -- A full collection first, so that every case starts from the same heap. A runaway rule grows
+    -- the Lua stack, and earlier cases leave strings interned: without it, the next case's
+    -- allocations are charged differently, a rule near its budget stops at another point, and the
+    -- same case gives other bytes after other cases (SandboxAttackTests: "unbounded recursion").
+    collect()
     local ev = new_evaluation(R, c)
     X.flatten_case(ev)
     local out = { pathways = {}, errors = {} }
