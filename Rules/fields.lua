@@ -144,6 +144,12 @@ field { "lesions[].irradiated", label = "Irradiated",
         type = "boolean" }
 field { "lesions[].pelvic_instability", label = "Pelvic instability", type = "boolean",
         doc = "pelvic ring / SI joint judged mechanically unstable (SINS does not capture this)" }
+-- P20: a neurological deficit belongs to the lesion that can cause it. The rules attribute it from the
+-- lesion's anatomy (epidural disease, foraminal erosion, zone II/III) and the deficit's side; these two
+-- optional fields let the case say what the anatomy cannot (Cases/README.md, "Attributing a deficit").
+field { "lesions[].causes_deficit", label = "Causes the deficit", type = "boolean",
+        doc = "the clinicians attribute the neurological deficit (symptoms.neurologic) to this lesion (true) " ..
+              "or rule this lesion out as its cause (false); absent: attributed from anatomy and side (P20)" }
 
 -- symptoms
 field { "symptoms.pain_vas", label = "Pain (VAS)",
@@ -155,6 +161,9 @@ field { "symptoms.pain_type", label = "Pain type (SINS)",
 field { "symptoms.neurologic", label = "Neurology",
         doc = "worst neurological finding attributable to the sacrum",
         type = "string", enum = { "intact", "radiculopathy", "motor_deficit", "cauda_equina" } }
+field { "symptoms.neurologic_side", label = "Side of the deficit", type = "string",
+        enum = { "left", "right", "bilateral" },
+        doc = "side of a radicular or motor deficit on examination; a lesion on the other side cannot cause it (P20)" }
 field { "symptoms.neurologic_onset", label = "Neurological course",
         doc = "how the deficit is evolving",
         type = "string", enum = { "acute", "progressive", "stable" } }

@@ -5,7 +5,7 @@ ruleset {
     version = "1.0.0",
 
     pathways = {
-        { id = "radiation", title = "Radiation (conventional EBRT or stereotactic)",
+        { id = "radiation", title = "Radiation (conventional EBRT or stereotactic)", per_lesion = true,
           plan_text = "Radiation to the sacral lesion(s)." },
         { id = "sacroplasty", title = "Percutaneous sacroplasty (PMMA)", per_lesion = true,
           plan_text = "Percutaneous sacroplasty of the painful lesion(s)." },
@@ -25,7 +25,7 @@ ruleset {
 
     -- The numbered criteria of the knowledge base that the rules must claim (sacral check verifies
     -- that each appears in some rule's or score's `implements`).
-    criteria = { "K1-K74", "P1-P19" },
+    criteria = { "K1-K74", "P1-P21" },
 
     -- P19: strongest first. A status:strength pair ranks on its own; a bare status covers the rest.
     precedence = {
@@ -35,6 +35,18 @@ ruleset {
         "undetermined",
         "option",
         "recommended",
+    },
+
+    -- P20: how the lesion statuses of a per-lesion pathway (sacroplasty, RFA, radiation) combine into
+    -- the pathway's status: the most favourable lesion, in this order. (P19's precedence above still
+    -- combines the rules within one lesion.)
+    lesion_order = {
+        "recommended",
+        "option",
+        "undetermined",
+        "not_indicated",
+        "contraindicated:relative",
+        "contraindicated:absolute",
     },
 
     -- When no rule speaks to a pathway.
@@ -84,6 +96,6 @@ ruleset {
         ["Denis 1988"] = "Denis F, Davis S, Comfort T. Sacral fractures. Clin Orthop Relat Res 1988;227:67",
         ["Oken 1982 (ECOG)"] = "Oken MM, et al. Toxicity and response criteria of the ECOG. Am J Clin Oncol " ..
             "1982;5:649 (conventional KPS-ECOG table)",
-        ["knowledge-base"] = "sacral knowledge base, product decisions P1-P19 (shared/spec/knowledge-base.md)",
+        ["knowledge-base"] = "sacral knowledge base, product decisions P1-P21 (shared/spec/knowledge-base.md)",
     },
 }

@@ -48,6 +48,10 @@ define("thresholds", {
     veto_tomita_min = 8,
     veto_kps_max = 40,
 
+    -- B5 / P21 (Oken 1982): the conventional ECOG -> KPS table. ECOG gives a KPS range, and the rules
+    -- use the whole range (an interval): ECOG 0 = KPS 90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40, 4 = 10-20.
+    ecog_kps = { [0] = { 90, 100 }, [1] = { 70, 80 }, [2] = { 50, 60 }, [3] = { 30, 40 }, [4] = { 10, 20 } },
+
     -- P6 / K27 (Tian 2019): a zone III lesion over this many sacral bodies or more takes the
     -- interpedicular approach only (dural-sac MRI, entry below the subarachnoid space).
     interpedicular_only_min_bodies = 2,

@@ -130,25 +130,76 @@ function F.impending(c)
                   function() return F.any_lesion(c, function(l) return F.sins_ge(l, t.sins_impending_min) end) end)
 end
 
--- Whether the sacrum was irradiated before: history.radiation, else any lesion marked irradiated.
-function F.irradiated(c)
-    if c:has("history.radiation") then return c:get("history.radiation") == "completed" end
-    local v = known(function() return F.any_lesion(c, function(l) return l:get("lesion.irradiated") end) end)
-    if v ~= nil then return v end
-    local need = { { c, "history.radiation" } }
-    for _, l in ipairs(S.lesions(c)) do
-        if not l:has("lesion.irradiated") then need[#need + 1] = { l, "lesion.irradiated" } end
-    end
-    S.raise_unknown(need)
-end
+-- Whether some sacral lesion was irradiated before (P20: each lesion's own flag first,
+-- history.radiation only where the flag is absent).
+function F.irradiated(c) return F.any_lesion(c, F.lesion_irradiated) end
 
--- Prior radiation followed by persistent pain or progression ("failed radiation", K36, K43).
-function F.radiation_failed(c)
-    return all_of(function() return F.irradiated(c) end,
+-- Prior radiation of this lesion followed by persistent pain or progression ("failed radiation",
+-- K36, K43). history.radiation_response describes what followed radiation at the irradiated lesions.
+function F.lesion_radiation_failed(l)
+    return all_of(function() return F.lesion_irradiated(l) end,
         function()
-            local r = c:get("history.radiation_response")
+            local r = l:get("history.radiation_response")
             return r == "persistent_pain" or r == "progression"
         end)
+end
+
+-- Some lesion's radiation failed.
+function F.radiation_failed(c) return F.any_lesion(c, F.lesion_radiation_failed) end
+
+-- MARK: - Attributing a neurological deficit to a lesion (P20)
+
+-- Whether the patient has a radicular or motor deficit (the deficits P20 attributes to a lesion;
+-- cauda equina syndrome stays patient-wide, P8).
+function F.radicular_or_motor(c)
+    local n = c:get("symptoms.neurologic")
+    return n == "radiculopathy" or n == "motor_deficit"
+end
+
+-- Whether a lesion lies where a deficit on `side` could come from (its own side unknown: it could).
+local function on_side(l, side)
+    if side == nil or side == "bilateral" then return true end
+    local ls = l:opt("lesion.side")
+    return ls == nil or ls == side or ls == "bilateral" or ls == "midline"
+end
+
+-- Whether the lesion's anatomy can cause a deficit (epidural disease, foraminal erosion or Denis
+-- zone II/III involvement at it): true, false or nil (unknown).
+local function anatomy_can(l)
+    return known(function()
+        return any_of(function() return F.epidural(l) end, function() return F.erosion(l) end,
+                      function() return F.has_zone(l, 2) end, function() return F.has_zone(l, 3) end)
+    end)
+end
+
+--- F.deficit_at(l): is the patient's radiculopathy or motor deficit attributable to this lesion?
+--- (P20.) The clinicians' attribution (lesions[].causes_deficit) decides first; else the candidates
+--- are the lesions on the deficit's side (symptoms.neurologic_side) whose anatomy can cause it (all
+--- the side's lesions when none can). One candidate carries it (a single lesion does, as before P20);
+--- with several, each is unknown, naming the side and its own attribution as missing.
+function F.deficit_at(l)
+    if not F.radicular_or_motor(l) then return false end
+    local lesions = S.lesions(l)
+    local attributed = false
+    for _, x in ipairs(lesions) do
+        if x:opt("lesion.causes_deficit") == true then attributed = true end
+    end
+    if attributed then return l:opt("lesion.causes_deficit") == true end
+    local side = l:opt("symptoms.neurologic_side")
+    local eligible, by_anatomy, me = {}, {}, nil
+    for _, x in ipairs(lesions) do
+        if x:opt("lesion.causes_deficit") ~= false and on_side(x, side) then
+            eligible[#eligible + 1] = x
+            if anatomy_can(x) ~= false then by_anatomy[#by_anatomy + 1] = x end
+        end
+    end
+    local candidates = #by_anatomy > 0 and by_anatomy or eligible
+    for _, x in ipairs(candidates) do
+        if x:lesion_id() == l:lesion_id() then me = x end
+    end
+    if me == nil then return false end
+    if #candidates == 1 then return true end
+    S.raise_unknown({ { l, "symptoms.neurologic_side" }, { l, "lesion.causes_deficit" } })
 end
 
 -- NOMS radiosensitivity of the histology: "sensitive" | "intermediate" | "resistant".
@@ -227,6 +278,7 @@ end
 -- Computed once per case (see shared()).
 for _, name in ipairs({ "compressive", "lesion_unstable", "lesion_impending", "any_epidural", "any_compressive",
                         "ces", "neural_compression", "unstable", "impending", "irradiated", "radiation_failed",
+                        "lesion_radiation_failed", "deficit_at",
                         "fixation_indicated", "biopsy_needed", "unfit_or_declines" }) do
     F[name] = shared("facts." .. name, F[name])
 end

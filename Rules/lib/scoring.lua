@@ -1,10 +1,11 @@
 -- Score arithmetic shared by Rules/scores/*.lua (what the output shows) and the rules that reason
 -- with a score (SINS bands, Tokuhashi for life expectancy and the surgical veto, Tomita, KPS).
 --
--- Every score is computed with bounds: an item whose field is unknown counts with its lowest and
--- highest possible points. A question such as "is SINS >= 13?" is answered from the bounds when they
--- agree (known facts decide first, P19) and is unknown only when some value of the missing fields
--- could change the answer; then the missing fields are reported (raise_unknown).
+-- P21: a score with unknown items is an interval, not an unknown. Every score is computed with
+-- bounds: an item whose points are not fixed counts with its lowest and highest possible points.
+-- Every comparison of a score with a threshold goes through S.meets (the interval helper): it
+-- decides when the whole interval lies on one side (known facts decide first, P19) and stops the
+-- rule as unknown, reporting the fields of the missing items, only when the interval straddles.
 local t = use("thresholds")
 local settings = use("settings")
 local P = use("primaries")
@@ -40,10 +41,10 @@ local function item(ctx, path, map, lo, hi)
     return { min = lo, max = hi, need = { { ctx, path } } }
 end
 
--- Sums items ({name = item}) into { min, max, total (when known), items = {name = points},
--- need = {...} }.
+-- Sums items ({name = item}) into { min, max, total (only when every item's points are fixed),
+-- items = {name = points} (the fixed ones), missing_items = {names} (sorted), need = {...} }.
 local function tally(names, items)
-    local r = { min = 0, max = 0, items = {}, values = {}, need = {} }
+    local r = { min = 0, max = 0, items = {}, values = {}, need = {}, missing_items = {} }
     for _, name in ipairs(names) do
         local it = items[name]
         if it.points ~= nil then
@@ -52,45 +53,107 @@ local function tally(names, items)
             r.values[name] = it.value
         else
             r.min, r.max = r.min + it.min, r.max + it.max
+            r.missing_items[#r.missing_items + 1] = name
             for _, n in ipairs(it.need) do r.need[#r.need + 1] = n end
         end
     end
-    if #r.need == 0 then r.total = r.min end
+    table.sort(r.missing_items)
+    if #r.missing_items == 0 then r.total = r.min end
     return r
 end
+S.tally = tally
 
--- Three-valued comparison of a bounded score with a cut-off.
-local function at_least(r, n)
-    if r.min >= n then return true end
-    if r.max < n then return false end
+local OPS = {
+    [">="] = function(r, n) return r.min >= n, r.max < n end,
+    [">"] = function(r, n) return r.min > n, r.max <= n end,
+    ["<="] = function(r, n) return r.max <= n, r.min > n end,
+    ["<"] = function(r, n) return r.max < n, r.min >= n end,
+}
+
+--- S.meets(r, op, n): does the score r ({ min, max, need }) satisfy `op n`? op is ">=", ">", "<="
+--- or "<". True when every value of [r.min, r.max] does, false when none does; otherwise (the
+--- interval straddles n) the calling rule stops as unknown and the fields of the missing items
+--- (r.need) are reported missing (P21, P19). Every comparison of a score, or of a KPS interval,
+--- with a threshold in Rules/ goes through it. Wrap it in known(...) where a straddle must not block.
+function S.meets(r, op, n)
+    local cmp = OPS[op]
+    if cmp == nil then error("S.meets: the operator must be >=, >, <= or <, not " .. tostring(op), 2) end
+    local all, none = cmp(r, n)
+    if all then return true end
+    if none then return false end
     S.raise_unknown(r.need)
 end
-S.at_least = at_least
-function S.at_most(r, n) return not at_least(r, n + 1) end
+
+--- S.band(r, band_of): the band the whole interval lies in, or nil (a band is display, never a criterion).
+function S.band(r, band_of)
+    local lo, hi = band_of(r.min), band_of(r.max)
+    if lo == hi then return lo end
+    return nil
+end
+
+local function item_words(names)
+    local out = {}
+    for i, n in ipairs(names) do out[i] = (n:gsub("_", " ")) end
+    return table.concat(out, ", ")
+end
+
+--- S.format(r, name): "SINS 9", or for an interval "SINS 9–13 (items missing: alignment)": never a
+--- bound printed as if it were the score (P21).
+function S.format(r, name)
+    if r.total ~= nil then return string.format("%s %s", name, tostring(r.total)) end
+    return string.format("%s %s–%s (items missing: %s)", name, tostring(r.min), tostring(r.max),
+        item_words(r.missing_items or {}))
+end
+
+--- The output of a score: its total and band when complete; else min, max, missing_items, and the
+--- band only when the whole interval lies in one band (P21).
+function S.output(r, band_of, extra)
+    local out = { items = r.items }
+    if r.total ~= nil then
+        out.total = r.total
+        out.band = band_of and band_of(r.total) or nil
+    else
+        out.min, out.max, out.missing_items = r.min, r.max, r.missing_items
+        out.band = band_of and S.band(r, band_of) or nil
+    end
+    for k, v in pairs(extra or {}) do out[k] = v end
+    return out
+end
+
+-- Three-valued comparisons of a bounded score with a cut-off (through S.meets).
+function S.at_least(r, n) return S.meets(r, ">=", n) end
+function S.at_most(r, n) return S.meets(r, "<=", n) end
 
 -- MARK: - Performance status (B5)
 
--- Conventional ECOG -> KPS table (Oken 1982). Each ECOG grade maps to a KPS range (0: 90-100,
--- 1: 70-80, 2: 50-60, 3: 30-40, 4: 10-20); the single value used is the upper end of that range,
--- which is also inside the empirical range of Ma 2010 for every grade (J, README).
-S.ecog_to_kps = { [0] = 100, [1] = 80, [2] = 60, [3] = 40, [4] = 20 }
 -- Conventional KPS -> ECOG (display only; KPS is what the rules use).
 S.kps_to_ecog = { [100] = 0, [90] = 0, [80] = 1, [70] = 1, [60] = 2, [50] = 2, [40] = 3, [30] = 3,
                   [20] = 4, [10] = 4, [0] = 5 }
 
--- KPS as measured, or converted from ECOG with a warning. nil when neither is given.
+--- KPS as an interval (P21, B5): measured -> { total }; converted from ECOG -> the conventional
+--- table's range (ECOG 0 = 90-100, 1 = 70-80, 2 = 50-60, 3 = 30-40, 4 = 10-20), with a warning;
+--- neither -> 0-100. `need` names patient.karnofsky, the field that would fix it.
 function S.kps(c)
-    if c:has("patient.karnofsky") then return c:get("patient.karnofsky"), false end
+    if c:has("patient.karnofsky") then
+        local k = c:get("patient.karnofsky")
+        return { min = k, max = k, total = k, need = {}, missing_items = {} }
+    end
+    local need = { { c, "patient.karnofsky" } }
     if c:has("patient.ecog") then
         local ecog = c:get("patient.ecog")
-        local kps = S.ecog_to_kps[ecog]
-        c:warn(string.format("KPS %d was converted from ECOG %d by the conventional table (ECOG %d = KPS %s); " ..
-            "no single KPS-ECOG mapping is authoritative (knowledge base B5).",
-            kps, ecog, ecog, ({ [0] = "90-100", "70-80", "50-60", "30-40", "10-20" })[ecog]))
-        c:input("kps (converted from ECOG)", kps)
-        return kps, true
+        local range = t.ecog_kps[ecog]
+        if range[1] == range[2] then
+            return { min = range[1], max = range[2], total = range[1], ecog = ecog, converted = true, need = {},
+                missing_items = {} }
+        end
+        c:warn(string.format("KPS %d-%d was converted from ECOG %d by the conventional table; no single " ..
+            "KPS-ECOG mapping is authoritative, so the rules use the whole range (knowledge base B5, P21).",
+            range[1], range[2], ecog))
+        c:input("kps (converted from ECOG)", string.format("%d-%d", range[1], range[2]))
+        return { min = range[1], max = range[2], ecog = ecog, converted = true, need = need,
+            missing_items = { "karnofsky" } }
     end
-    return nil
+    return { min = 0, max = 100, need = need, missing_items = { "karnofsky" } }
 end
 
 function S.ecog(c)
@@ -140,11 +203,7 @@ function S.sins(l)
         r.notes[#r.notes + 1] = "Posterolateral item scored below S1, where there are no facets: the " ..
             "pedicle/lateral-mass analogue was scored as given (B1, UNCONFIRMED for the sacrum)."
     end
-    if r.total then
-        l:input("SINS of lesion " .. tostring(r.lesion), r.total)
-    else
-        l:input("SINS of lesion " .. tostring(r.lesion), string.format("%d-%d (incomplete)", r.min, r.max))
-    end
+    l:input("SINS of lesion " .. tostring(r.lesion), r.total or S.format(r, "SINS"))
     return r
 end
 
@@ -155,7 +214,7 @@ function S.sins_band(total)
 end
 
 -- Three-valued: the lesion's SINS is at least n.
-function S.sins_at_least(l, n) return at_least(S.sins(l), n) end
+function S.sins_at_least(l, n) return S.meets(S.sins(l), ">=", n) end
 
 -- MARK: - Revised Tokuhashi (B2, P17)
 
@@ -198,13 +257,15 @@ end
 function S.tokuhashi(c)
     local items, notes = {}, {}
     -- General condition: KPS 10-40 poor 0, 50-70 moderate 1, 80-100 good 2.
-    local kps, converted = S.kps(c)
-    if kps then
-        local p = kps >= t.tokuhashi_kps_good_min and 2 or (kps >= t.tokuhashi_kps_moderate_min and 1 or 0)
-        items.general_condition = { points = p, value = kps }
-        if converted then notes[#notes + 1] = "KPS converted from ECOG (conventional table)." end
+    -- The item is monotone in KPS, so a KPS interval gives an interval of points (P21).
+    local kps = S.kps(c)
+    local function points(k) return k >= t.tokuhashi_kps_good_min and 2 or (k >= t.tokuhashi_kps_moderate_min and 1 or 0) end
+    local gc_lo, gc_hi = points(kps.min), points(kps.max)
+    if gc_lo == gc_hi then
+        items.general_condition = { points = gc_lo, value = kps.total or string.format("KPS %d-%d", kps.min, kps.max) }
+        if kps.converted then notes[#notes + 1] = "KPS converted from ECOG (conventional table)." end
     else
-        items.general_condition = { min = 0, max = 2, need = { { c, "patient.karnofsky" } } }
+        items.general_condition = { min = gc_lo, max = gc_hi, need = kps.need }
     end
     -- Extraspinal bone metastasis foci: >= 3 -> 0, 1-2 -> 1, 0 -> 2.
     if c:has("cancer.extraspinal_bone_metastases") then
@@ -246,11 +307,11 @@ function S.tokuhashi(c)
     local r = tally({ "general_condition", "extraspinal_bone_metastases", "vertebral_metastases",
                       "visceral_metastases", "primary_site", "palsy" }, items)
     r.notes = notes
+    r.band = S.band(r, S.tokuhashi_band)
     if r.total then
-        r.band = S.tokuhashi_band(r.total)
         c:input("tokuhashi.total", r.total)
     else
-        c:input("tokuhashi (incomplete)", string.format("%d-%d", r.min, r.max))
+        c:input("tokuhashi (interval)", string.format("%d-%d", r.min, r.max))
     end
     return r
 end
@@ -324,11 +385,11 @@ function S.tomita(c)
     notes[#notes + 1] = "Tomita is a prognostic input only: it never triggers excision in the sacrum (Mika & " ..
         "Mesfin 2018, K49); en bloc resection is not a pathway of this engine."
     r.notes = notes
+    r.band = S.band(r, S.tomita_band)
     if r.total then
-        r.band = S.tomita_band(r.total)
         c:input("tomita.total", r.total)
     else
-        c:input("tomita (incomplete)", string.format("%d-%d", r.min, r.max))
+        c:input("tomita (interval)", string.format("%d-%d", r.min, r.max))
     end
     return r
 end

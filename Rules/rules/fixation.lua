@@ -6,14 +6,14 @@ local F = use("facts")
 local S = use("scoring")
 local t = use("thresholds")
 
+-- The worst lesion's SINS, as a score or an interval (P21: never a bound printed as the score).
 local function worst_sins_text(c)
     local best
     for _, l in ipairs(S.lesions(c)) do
         local r = S.sins(l)
-        if r.total and (best == nil or r.total > best.total) then best = r end
+        if best == nil or r.max > best.max or (r.max == best.max and r.min > best.min) then best = r end
     end
-    if not best then return "SINS incomplete" end
-    return string.format("SINS %d at lesion %s", best.total, tostring(best.lesion))
+    return string.format("%s at lesion %s", S.format(best, "SINS"), tostring(best.lesion))
 end
 
 local function extent_effect(c, status, text)
@@ -49,7 +49,7 @@ rule {
                 why[#why + 1] = string.format("pelvic ring / sacroiliac instability at lesion %s", tostring(l:lesion_id()))
             elseif known(function() return F.sins_ge(l, t.sins_unstable_min) end) then
                 local r = S.sins(l)
-                why[#why + 1] = string.format("SINS %d at lesion %s (%d-18: unstable)", r.total or r.min, tostring(l:lesion_id()),
+                why[#why + 1] = string.format("%s at lesion %s (%d-18: unstable)", S.format(r, "SINS"), tostring(l:lesion_id()),
                     t.sins_unstable_min)
             end
         end

@@ -18,9 +18,9 @@ rule {
         local worst
         for _, l in ipairs(S.lesions(c)) do
             local r = S.sins(l)
-            if r.total and (worst == nil or r.total > worst.total) then worst = r end
+            if worst == nil or r.max > worst.max or (r.max == worst.max and r.min > worst.min) then worst = r end
         end
-        local sins = worst and string.format("SINS %d at lesion %s", worst.total, tostring(worst.lesion)) or "SINS incomplete"
+        local sins = string.format("%s at lesion %s", S.format(worst, "SINS"), tostring(worst.lesion))
         if known(function() return F.unstable(c) end) then
             return { alert = { id = "surgical_consultation", text = string.format(
                 "Unstable sacrum (%s, or pelvic/sacroiliac instability judged by the clinicians): refer for " ..

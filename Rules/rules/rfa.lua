@@ -6,6 +6,9 @@
 --   unstable -> contraindicated, relative (Mika & Mesfin 2018)
 --   neural element involvement (a deficit from the lesion) -> contraindicated (epidural disease and
 --     foraminal erosion are excluded in rules/exclusions.lua)
+-- P20: every rule here is decided per lesion. RFA reads sacroplasty at the same lesion (P7), radiation
+-- failure is the lesion's own, and a radicular or motor deficit counts only at the lesion it is
+-- attributed to (F.deficit_at); cauda equina syndrome is patient-wide (P8).
 -- The shared exclusions (P1, P2), size (P3), life expectancy (P4), age and pain rules also speak to rfa.
 local F = use("facts")
 local t = use("thresholds")
@@ -13,7 +16,8 @@ local t = use("thresholds")
 rule {
     id = "rfa.with_sacroplasty",
     pathways = { "rfa" },
-    implements = { "K32", "K35", "K36", "K66", "K71", "P7", "P16" },
+    per_lesion = true,
+    implements = { "K32", "K35", "K36", "K66", "K71", "P7", "P16", "P20" },
     source = "Tian 2022; Mika & Mesfin 2018",
     summary = "RFA before cement, same session, wherever sacroplasty is recommended or an option",
     -- The strongest status the computed effect can give (option ranks above recommended).
@@ -33,11 +37,12 @@ rule {
                 text = "RFA first, through the same bone needle (coaxial electrode), then cement in the same " ..
                     "session (Tian 2022: 'the RFA was performed first')." },
             text = string.format(
-                "Sacroplasty is %s, so RFA before the cement is %s (Tian 2022: RFA first destroys viable " ..
+                "Sacroplasty of lesion %s is %s, so RFA before the cement is %s (Tian 2022: RFA first destroys viable " ..
                 "tumour and embolises venous channels, lowering cement extravasation; the authors call PSP + " ..
                 "RFA 'the preferred treatment'). The sources differ in strength: Mika & Mesfin 2018 call RFA " ..
                 "'an option' for painful sacral metastases that failed radiation, and the Tian 2022 comparison was not randomised.",
-                s == "recommended" and "recommended" or "an option", s == "recommended" and "recommended" or "an option"),
+                tostring(c:lesion_id()), s == "recommended" and "recommended" or "an option",
+                s == "recommended" and "recommended" or "an option"),
         }
     end,
 }
@@ -45,12 +50,13 @@ rule {
 rule {
     id = "rfa.alone_pmma_allergy",
     pathways = { "rfa" },
+    per_lesion = true,
     implements = { "K14", "K36", "P7" },
     source = "Mika & Mesfin 2018",
     summary = "PMMA allergy after failed radiation: RFA alone is an option",
     when = function(c)
         return all_of(function() return c:get("comorbidities.pmma_allergy") == true end,
-                      function() return F.radiation_failed(c) end,
+                      function() return F.lesion_radiation_failed(c) end,
                       function() return c:get("symptoms.conservative_care") ~= "responding" end)
     end,
     effect = {
@@ -85,20 +91,25 @@ rule {
 rule {
     id = "rfa.neural_involvement",
     pathways = { "rfa" },
-    implements = { "K34", "K36", "P7" },
+    per_lesion = true,
+    implements = { "K34", "K36", "P7", "P20" },
     source = "Mika & Mesfin 2018; Tian 2022",
-    summary = "Neurological deficit from the sacral lesion (neural element involvement): RFA contraindicated",
-    unknown_text = "Neurological status not given (symptoms.neurologic): neural element involvement excludes RFA",
-    when = function(c) return F.deficit(c) end,
+    summary = "Neurological deficit from this lesion (neural element involvement), or cauda equina syndrome: RFA contraindicated",
+    unknown_text = "Neurological status, or which lesion causes the deficit, is not known (symptoms.neurologic, " ..
+        "symptoms.neurologic_side, lesions[].causes_deficit): neural element involvement excludes RFA",
+    when = function(c)
+        return any_of(function() return c:get("symptoms.neurologic") == "cauda_equina" end,
+                      function() return F.deficit_at(c) end)
+    end,
     effect = {
         status = "contraindicated", strength = "absolute",
         text = function(c)
             return string.format(
-                "Neurological deficit attributable to the sacrum (%s): neural element involvement. Mika & " ..
+                "Neurological deficit attributable to lesion %s (%s): neural element involvement. Mika & " ..
                 "Mesfin 2018 offer RFA only to lesions that 'do not have neural element involvement' and " ..
                 "report a sacral RFA followed by bowel and bladder incontinence (Goetz); Tian 2022 stopped " ..
                 "RFA at once on any neurological symptom.",
-                c:get("symptoms.neurologic"))
+                tostring(c:lesion_id()), c:get("symptoms.neurologic"))
         end,
     },
 }

@@ -222,22 +222,22 @@ rule {
 rule {
     id = "sacroplasty.neurological_deficit",
     pathways = { "sacroplasty" },
-    implements = { "K9", "P5" },
+    per_lesion = true,
+    implements = { "K9", "P5", "P20" },
     source = "Tian 2019; Tian 2020; Tian 2022",
-    summary = "Radiculopathy or motor deficit (without CES): outside the studied cohorts, at most option",
-    when = function(c)
-        local n = c:get("symptoms.neurologic")
-        return n == "radiculopathy" or n == "motor_deficit"
-    end,
+    summary = "Radiculopathy or motor deficit (without CES) from this lesion: outside the studied cohorts, at most option",
+    unknown_text = "Neurological status, or which lesion causes the deficit, is not known (symptoms.neurologic, " ..
+        "symptoms.neurologic_side, lesions[].causes_deficit)",
+    when = function(c) return F.deficit_at(c) end,
     effect = {
         status = "option",
         text = function(c)
             return string.format(
-                "Neurological deficit (%s): Tian 2019 and Tian 2020 enrolled only patients 'without " ..
+                "Neurological deficit attributable to lesion %s (%s): Tian 2019 and Tian 2020 enrolled only patients 'without " ..
                 "neurological deficit'; Tian 2022 has no explicit neurological criterion but excludes " ..
                 "epidural tumour and foraminal erosion, which cause most deficits. Outside the studied " ..
                 "cohorts: at most an option, and the cause of the deficit must be found.",
-                c:get("symptoms.neurologic"))
+                tostring(c:lesion_id()), c:get("symptoms.neurologic"))
         end,
     },
 }
@@ -262,7 +262,7 @@ rule {
             if F.pelvic_instability(c) then
                 why = "the clinicians judge the pelvic ring / sacroiliac joint unstable"
             else
-                why = string.format("SINS %d (%d-18: unstable)", S.sins(c).total or S.sins(c).min, t.sins_unstable_min)
+                why = string.format("%s, wholly in %d-18: unstable", S.format(S.sins(c), "SINS"), t.sins_unstable_min)
             end
             return string.format(
                 "Lesion %s is unstable (%s): Mika & Mesfin 2018 limit sacroplasty to lesions 'without " ..

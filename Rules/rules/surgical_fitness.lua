@@ -4,8 +4,8 @@
 --   fitness or consent unknown -> undetermined (except emergency decompression for CES, P8: decisive)
 --   systemic veto: estimate < 3 months, or Tokuhashi <= 8 together with Tomita >= 8 or KPS <= 40 ->
 --     an indicated non-emergency operation becomes not indicated; the reason names the indication
---     and the veto. A veto needs its facts: a score that cannot be computed does not veto, and the
---     reason says so. Tomita never triggers excision (K49).
+--     and the veto. A veto needs its facts: a score interval that straddles its cut-off does not
+--     veto, and the reason names the missing items (P21). Tomita never triggers excision (K49).
 local F = use("facts")
 local S = use("scoring")
 local t = use("thresholds")
@@ -32,7 +32,9 @@ local function need_names(r)
     return table.concat(names, ", ")
 end
 
--- The systemic veto, from known facts only. Returns vetoed (bool), text.
+-- The systemic veto, from known facts only (P11, P21). Each limb is compared through S.meets: an
+-- interval wholly on one side decides as if the score were known; one that straddles is not a fact,
+-- so it does not veto, and the reason names its missing items. Returns vetoed, facts, why, gaps.
 local function systemic_veto(c)
     local facts, reasons, gaps = {}, {}, {}
     if c:has("patient.life_expectancy_months") then
@@ -43,30 +45,34 @@ local function systemic_veto(c)
                 tostring(m), t.life_expectancy_min_months)
         end
     end
-    local toku, tomita = S.tokuhashi(c), S.tomita(c)
-    local kps = S.kps(c)
-    -- A veto needs its facts: a score counts only when it is computed (every item known).
-    local toku_known, tomita_known = toku.total ~= nil, tomita.total ~= nil
-    local toku_low = toku_known and toku.total <= t.veto_tokuhashi_max
-    local tomita_high = tomita_known and tomita.total >= t.veto_tomita_min
-    local kps_low = kps ~= nil and kps <= t.veto_kps_max
-    facts[#facts + 1] = toku.total and string.format("revised Tokuhashi %d", toku.total)
-        or string.format("revised Tokuhashi %d-%d (incomplete)", toku.min, toku.max)
-    facts[#facts + 1] = tomita.total and string.format("Tomita %d", tomita.total)
-        or string.format("Tomita %d-%d (incomplete)", tomita.min, tomita.max)
-    facts[#facts + 1] = kps and string.format("KPS %d", kps) or "KPS not given"
-    if toku_low and (tomita_high or kps_low) then
-        reasons[#reasons + 1] = string.format("revised Tokuhashi %s (<= %d: predicted survival under 6 months) with %s",
-            tostring(toku.total), t.veto_tokuhashi_max,
-            tomita_high and string.format("Tomita %d (>= %d: terminal care)", tomita.total, t.veto_tomita_min)
-                or string.format("KPS %d (<= %d)", kps, t.veto_kps_max))
+    local toku, tomita, kps = S.tokuhashi(c), S.tomita(c), S.kps(c)
+    local toku_low = known(function() return S.meets(toku, "<=", t.veto_tokuhashi_max) end)
+    local tomita_high = known(function() return S.meets(tomita, ">=", t.veto_tomita_min) end)
+    local kps_low = known(function() return S.meets(kps, "<=", t.veto_kps_max) end)
+    local kps_text = kps.total and string.format("KPS %d", kps.total)
+        or (kps.converted and string.format("KPS %d-%d (from ECOG %d)", kps.min, kps.max, kps.ecog) or "KPS not given")
+    facts[#facts + 1] = S.format(toku, "revised Tokuhashi")
+    facts[#facts + 1] = S.format(tomita, "Tomita")
+    facts[#facts + 1] = kps_text
+    if toku_low == true and (tomita_high == true or kps_low == true) then
+        reasons[#reasons + 1] = string.format("%s (<= %d: predicted survival under 6 months) with %s",
+            S.format(toku, "revised Tokuhashi"), t.veto_tokuhashi_max,
+            tomita_high == true and string.format("%s (>= %d: terminal care)", S.format(tomita, "Tomita"), t.veto_tomita_min)
+                or string.format("%s (<= %d)", kps_text, t.veto_kps_max))
     end
-    if not toku_known then
-        gaps[#gaps + 1] = string.format("the revised Tokuhashi score cannot be computed (missing: %s), so it " ..
-            "does not veto", need_names(toku))
-    elseif toku_low and not tomita_known and not kps_low then
-        gaps[#gaps + 1] = string.format("Tokuhashi is low but the Tomita score cannot be computed (missing: " ..
-            "%s) and KPS is not <= %d, so no veto", need_names(tomita), t.veto_kps_max)
+    -- A veto needs its facts: a limb that straddles and could have completed the veto is named.
+    if toku_low == nil and (tomita_high ~= false or kps_low ~= false) then
+        gaps[#gaps + 1] = string.format("%s straddles %d (missing: %s), so it does not veto",
+            S.format(toku, "revised Tokuhashi"), t.veto_tokuhashi_max, need_names(toku))
+    elseif toku_low == true and tomita_high ~= true and kps_low ~= true then
+        if tomita_high == nil then
+            gaps[#gaps + 1] = string.format("Tokuhashi is low but %s straddles %d (missing: %s)",
+                S.format(tomita, "Tomita"), t.veto_tomita_min, need_names(tomita))
+        end
+        if kps_low == nil then
+            gaps[#gaps + 1] = string.format("%s straddles %d (missing: %s)", kps_text, t.veto_kps_max, need_names(kps))
+        end
+        if #gaps > 0 then gaps[#gaps] = gaps[#gaps] .. ", so no veto" end
     end
     return #reasons > 0, table.concat(facts, ", "), table.concat(reasons, "; "), table.concat(gaps, "; ")
 end
@@ -104,7 +110,7 @@ for _, s in ipairs(SURGERY) do
     rule {
         id = "surgery.systemic_veto." .. pathway,
         pathways = { pathway },
-        implements = { "K49", "K50", "K51", "K53", "P11" },
+        implements = { "K49", "K50", "K51", "K53", "P11", "P21" },
         source = "Mika & Mesfin 2018; Tokuhashi 2005; Tomita 2001; Laufer 2013 (NOMS)",
         summary = string.format("Systemic veto of indicated non-emergency %s: estimate < %d months, or " ..
             "Tokuhashi <= %d with Tomita >= %d or KPS <= %d", s.name, t.life_expectancy_min_months, t.veto_tokuhashi_max,

@@ -4,12 +4,11 @@ local t = use("thresholds")
 
 score {
     id = "tokuhashi",
-    implements = { "P17", "K50" },
+    implements = { "P17", "P21", "K50" },
     source = "Tokuhashi 2005; Mika & Mesfin 2018",
     summary = "Revised Tokuhashi: KPS, extraspinal bone foci, vertebral metastases (as given), visceral metastases, primary site, palsy",
     compute = function(c)
-        local r = S.tokuhashi(c)
-        if not r.total then S.raise_unknown(r.need) end
+        local r = S.tokuhashi(c)  -- an interval when items are unknown (P21)
         local notes = { string.format("Bands: 0-%d under 6 months (conservative/palliative treatment), %d-%d 6 months " ..
             "or more (palliative surgery), %d-15 1 year or more (Tokuhashi 2005; Mika & Mesfin 2018). Tokuhashi " ..
             "cannot decide the %d-month life-expectancy criterion on its own (knowledge base B2).",
@@ -22,6 +21,6 @@ score {
             notes[#notes + 1] = n
             c:warn(n:find("^Tokuhashi") and n or ("Tokuhashi: " .. n))
         end
-        return { total = r.total, band = r.band, items = r.items, categories = r.values, notes = notes }
+        return S.output(r, S.tokuhashi_band, { categories = r.values, notes = notes })
     end,
 }

@@ -80,4 +80,6 @@ extension HTTPField.Name {
     /// The SHA-256 of the ruleset that decided a response.
     static let sacralRuleset = HTTPField.Name("X-Sacral-Ruleset")!
     static let requestID = HTTPField.Name("X-Request-Id")!
+    /// The id of the decision-log entry that holds a decision.
+    static let sacralDecision = HTTPField.Name("X-Sacral-Decision")!
 }

@@ -43,7 +43,10 @@ public enum CaseEvaluator {
     /// The label the engine sees as the case's file: fixed, so that replay reproduces the bytes.
     public static let requestLabel = "request"
 
-    public static func evaluate(_ value: CaseValue, engine: Engine) -> Result<CaseEvaluation, CaseRejection> {
+    /// Evaluates a case. With `whatIfLimit`, the document also carries the `what_if` section
+    /// (bounded to that many evaluations); `text`, what the log keeps, stays the plain decision, so
+    /// that replay reproduces it.
+    public static func evaluate(_ value: CaseValue, engine: Engine, whatIfLimit: Int? = nil) -> Result<CaseEvaluation, CaseRejection> {
         let validated: ValidatedCase
         do {
             validated = try engine.validator.validate(value, file: requestLabel)
@@ -51,10 +54,15 @@ public enum CaseEvaluator {
             return .failure(.invalid(error.issues))
         }
         let decision = engine.evaluate(validated)
-        let document = decision.document
+        let plain = decision.document
+        var document = plain
+        if let whatIfLimit {
+            let whatIf = WhatIfExplorer(engine: engine, limit: whatIfLimit).explore(value, file: requestLabel, decision: decision)
+            document = plain.appending("what_if", whatIf.json)
+        }
         return .success(
             CaseEvaluation(
-                document: document, text: document.serialized() + "\n", failures: decision.failures.map(\.description),
+                document: document, text: plain.serialized() + "\n", failures: decision.failures.map(\.description),
                 rulesetSHA256: engine.ruleSet.sha256, caseJSON: CaseJSON.encode(value).serialized(pretty: false)))
     }
 

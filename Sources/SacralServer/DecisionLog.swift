@@ -224,6 +224,19 @@ public final class DecisionLog: Sendable {
         return try await query.all(decoding: LoggedDecision.self)
     }
 
+    /// The latest decisions, newest first: what the `/cases` page lists.
+    public func recent(limit: Int, ruleset: String? = nil) async throws -> [LoggedDecision] {
+        var query = db.select().columns("*").from("decisions")
+        if let ruleset { query = query.where("ruleset_sha256", .equal, ruleset) }
+        return try await query.orderBy("received_at", .descending).orderBy("id", .descending)
+            .limit(limit).all(decoding: LoggedDecision.self)
+    }
+
+    /// One decision by its id, if it is in the log.
+    public func decision(id: String) async throws -> LoggedDecision? {
+        try await db.select().columns("*").from("decisions").where("id", .equal, id).first(decoding: LoggedDecision.self)
+    }
+
     public func feedback() async throws -> [LoggedFeedback] {
         try await db.select().columns("*").from("feedback").orderBy("received_at").orderBy("id").all(decoding: LoggedFeedback.self)
     }

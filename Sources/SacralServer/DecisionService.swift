@@ -15,10 +15,10 @@ struct DecisionService: Sendable {
     /// Evaluates a case sent as JSON or YAML bytes.
     func evaluate(
         bytes: Data, format: CaseDecoder.Format, origin: String, service: String?, requestID: String,
-        patientID: String?, context: some RequestContext
+        patientID: String?, whatIfLimit: Int? = nil, context: some RequestContext
     ) async throws(APIError) -> Outcome {
         try await evaluate(origin: origin, service: service, requestID: requestID, patientID: patientID, context: context) { engine in
-            CaseEvaluator.decode(bytes, format: format).flatMap { CaseEvaluator.evaluate($0, engine: engine) }
+            CaseEvaluator.decode(bytes, format: format).flatMap { CaseEvaluator.evaluate($0, engine: engine, whatIfLimit: whatIfLimit) }
         }
     }
 

@@ -15,16 +15,39 @@ struct RESTRoutes {
             let format = try Self.format(of: request, body: body)
             let requestID = try Self.requestID(request) ?? UUID().uuidString.lowercased()
             if format == .json, Self.isFHIR(request, body: body) {
+                if try Self.whatIf(request) {
+                    throw APIError.badRequest("what_if: goes with a case only (a FHIR Bundle is evaluated as it is)")
+                }
                 return try await evaluateBundle(Data(body.readableBytesView), request: request, requestID: requestID, context: context)
             }
             // As on the command line: a case gives the age itself, so a date is a mistake.
             if request.uri.queryParameters.get("date") != nil {
                 throw APIError.badRequest("date: goes with a FHIR Bundle only (a case file gives the age itself)")
             }
+            let whatIf = try Self.whatIf(request)
             let outcome = try await evaluator.evaluate(
                 bytes: Data(body.readableBytesView), format: format, origin: "rest", service: nil,
-                requestID: requestID, patientID: nil, context: context)
-            return Response.json(text: outcome.evaluation.text, ruleset: outcome.evaluation.rulesetSHA256)
+                requestID: requestID, patientID: nil, whatIfLimit: whatIf ? WhatIfExplorer.defaultLimit : nil, context: context)
+            let text = whatIf ? outcome.evaluation.document.serialized() + "\n" : outcome.evaluation.text
+            var response = Response.json(text: text, ruleset: outcome.evaluation.rulesetSHA256)
+            // The log entry behind the answer (the board opens it at /cases/{id}).
+            response.headers[.sacralDecision] = outcome.id
+            return response
+        }
+        router.get("/v1/dictionary") { request, context in
+            _ = try await state.authorize(request, context: context)
+            let pool = state.rules.pool
+            let dictionary: JSONValue
+            do {
+                dictionary = try await pool.run(deadline: state.deadline) { engine in PageReport.dictionary(engine) }
+            } catch {
+                throw APIError(.serviceUnavailable, code: "transient", "no engine was free; retry", headers: [.retryAfter: "1"])
+            }
+            return Response.json(dictionary, ruleset: pool.ruleSet.sha256)
+        }
+        router.post("/v1/fhir/case") { request, context in
+            _ = try await state.authorize(request, context: context)
+            return try await readBundle(request, context: context)
         }
         router.get("/v1/rules") { request, context in
             _ = try await state.authorize(request, context: context)
@@ -67,6 +90,18 @@ struct RESTRoutes {
         }
     }
 
+    /// `?what_if=true`: the answer also says, for each undetermined pathway, what each value of each
+    /// missing field would decide (at most ``WhatIfExplorer/defaultLimit`` evaluations; the log keeps
+    /// the plain decision).
+    static func whatIf(_ request: Request) throws(APIError) -> Bool {
+        guard let value = request.uri.queryParameters.get("what_if") else { return false }
+        switch value {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badRequest("what_if: expected true or false, got '\(value)'")
+        }
+    }
+
     /// A FHIR Bundle rather than a case: sent as `application/fhir+json`, or JSON with a `resourceType`.
     static func isFHIR(_ request: Request, body: ByteBuffer) -> Bool {
         if (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/fhir+json") { return true }
@@ -74,12 +109,16 @@ struct RESTRoutes {
         return object?["resourceType"] != nil
     }
 
-    /// A FHIR R4 Bundle of one patient, read through Rules/fhir.lua as `sacral evaluate --fhir` reads
-    /// it, at `?date=YYYY-MM-DD` or else the Bundle's timestamp (never the clock). The answer is the
-    /// decision with the provenance of every field; the patient's id is replaced by a pseudonym
-    /// before reading, so that neither the log nor the answer hold it.
-    func evaluateBundle(_ data: Data, request: Request, requestID: String, context: BasicRequestContext) async throws(APIError) -> Response
-    {
+    /// A Bundle made ready for reading: checked, its date chosen, its patient pseudonymised.
+    struct PreparedBundle: Sendable {
+        var inputs: [(source: String, data: Data)]
+        var mapping: FHIRMapping
+        var date: FHIRDate
+        var fallbackID: String
+        var patientID: String?
+    }
+
+    func prepare(bundle data: Data, request: Request) throws(APIError) -> PreparedBundle {
         let label = "request body"
         let timestamp: String?
         do {
@@ -114,6 +153,55 @@ struct RESTRoutes {
         let pseudonyms = PatientPseudonyms(hasher: state.hasher, caseIDSystem: mapping.caseIDSystem)
         let inputs = patientID.map { pseudonyms.apply([("bundle", object)], patientID: $0) } ?? [("bundle", data)]
         let fallbackID = patientID.map(pseudonyms.pseudonym) ?? "fhir-bundle"
+        return PreparedBundle(inputs: inputs, mapping: mapping, date: date, fallbackID: fallbackID, patientID: patientID)
+    }
+
+    /// `POST /v1/fhir/case`: the case a Bundle gives, read as `evaluate` reads it, without deciding
+    /// (the board loads it into its form; the decision follows, and is logged, as the form is used).
+    func readBundle(_ request: Request, context: BasicRequestContext) async throws(APIError) -> Response {
+        let body = try await state.body(request)
+        let bundle = try prepare(bundle: Data(body.readableBytesView), request: request)
+        let pool = state.rules.pool
+        let result: Result<JSONValue, CaseRejection>
+        do {
+            result = try await pool.run(deadline: state.deadline) { engine in
+                var reader = engine.fhirReader(bundle.mapping)
+                reader.assumeOneLesionWhenNone = true
+                do {
+                    let read = try reader.read(
+                        FHIRReader.resources(ofDocuments: bundle.inputs), evaluationDate: bundle.date,
+                        fallbackID: bundle.fallbackID, file: CaseEvaluator.requestLabel)
+                    return .success(
+                        .object([
+                            ("case", CaseJSON.encode(read.value)), ("evaluation_date", .string(read.evaluationDate.description)),
+                            ("fhir_warnings", .array(read.warnings.map(JSONValue.string))),
+                            ("provenance", .object(read.provenance.map { ($0.field, $0.json) })),
+                        ]))
+                } catch let error as FHIRInputError {
+                    return .failure(.unreadable(error.message))
+                } catch {
+                    return .failure(.unreadable("\(error)"))
+                }
+            }
+        } catch {
+            throw APIError(.serviceUnavailable, code: "transient", "no engine was free; retry", headers: [.retryAfter: "1"])
+        }
+        switch result {
+        case .success(let document): return Response.json(document, ruleset: pool.ruleSet.sha256)
+        case .failure(let rejection): throw rejection.apiError
+        }
+    }
+
+    /// A FHIR R4 Bundle of one patient, read through Rules/fhir.lua as `sacral evaluate --fhir` reads
+    /// it, at `?date=YYYY-MM-DD` or else the Bundle's timestamp (never the clock). The answer is the
+    /// decision with the provenance of every field; the patient's id is replaced by a pseudonym
+    /// before reading, so that neither the log nor the answer hold it.
+    func evaluateBundle(_ data: Data, request: Request, requestID: String, context: BasicRequestContext) async throws(APIError) -> Response
+    {
+        let bundle = try prepare(bundle: data, request: request)
+        let (inputs, mapping, date, fallbackID, patientID) = (
+            bundle.inputs, bundle.mapping, bundle.date, bundle.fallbackID, bundle.patientID
+        )
         let outcome = try await evaluator.evaluate(
             origin: "rest", service: nil, requestID: requestID, patientID: patientID,
             context: context

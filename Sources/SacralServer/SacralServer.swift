@@ -75,6 +75,7 @@ public struct SacralServer {
         OpsRoutes(state: state).add(to: router)
         RESTRoutes(state: state, evaluator: decisions).add(to: router)
         CDSRoutes(state: state, decisions: decisions).add(to: router)
+        BoardRoutes(state: state).add(to: router)
 
         let app = Application(
             router: router,
@@ -108,10 +109,13 @@ extension SacralServer {
     /// Every route and its methods (OPTIONS, for CORS preflights, on all).
     @Sendable static func methods(_ path: String) -> [String] {
         switch path {
-        case "/healthz", "/readyz", "/metrics", "/v1/rules", "/v1/fhir/questionnaire", "/cds-services": return ["GET", "OPTIONS"]
-        case "/v1/evaluate", "/v1/admin/reload": return ["POST", "OPTIONS"]
+        case "/healthz", "/readyz", "/metrics", "/v1/rules", "/v1/dictionary", "/v1/fhir/questionnaire", "/cds-services", "/board",
+            "/cases":
+            return ["GET", "OPTIONS"]
+        case "/v1/evaluate", "/v1/fhir/case", "/v1/admin/reload": return ["POST", "OPTIONS"]
         default:
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 3 && parts[1] == "cases" && !parts[2].isEmpty { return ["GET", "OPTIONS"] }
             if parts.count >= 3 && parts.count <= 4 && parts[1] == "cds-services" && CDSServices.ids.contains(String(parts[2])) {
                 if parts.count == 3 || parts[3] == "feedback" { return ["POST", "OPTIONS"] }
             }

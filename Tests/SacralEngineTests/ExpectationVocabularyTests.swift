@@ -52,7 +52,7 @@ import Testing
             ("  not.radiaton: option\n", "no pathway 'radiaton'"),
             ("  sacroplasty.lesions.S9.status: option\n", "no lesion 'S9' in this case (its lesions: S2a)"),
             ("  excludes.sacroplasty.lesions.S9.approach: [transiliac]\n", "no lesion 'S9'"),
-            ("  radiation.lesions.S2a.status: option\n", "pathway 'radiation' is not decided per lesion"),
+            ("  decompression.lesions.S2a.status: option\n", "pathway 'decompression' is not decided per lesion"),
             ("  sacroplasty.strength: absolut\n", "no strength 'absolut'"),
             ("  sacroplasty.lesions.S2a.status: [recommended, recomended]\n", "no status 'recomended'"),
             ("  rfa: [option, optional]\n", "no status 'optional'"),

@@ -154,20 +154,32 @@ extension CaseValue {
         #expect(seen.count >= 4, "statuses seen: \(seen)")
     }
 
+    /// P19 within a lesion, P20 across lesions: an absolute contraindication of a lesion leaves that
+    /// lesion neither recommended nor an option (other lesions are decided on their own); a
+    /// case-level one leaves no lesion, and so not the pathway, offered.
     @Test func noPathwayIsRecommendedAgainstAnAbsoluteContraindication() throws {
         let corpus = try GeneratedCorpus.shared.get()
         var exercised = 0
         for d in corpus.decisions {
             for p in corpus.pathways {
-                let absolute = d.pathway(p)?.reasons.first {
+                guard let pathway = d.pathway(p) else { continue }
+                let absolutes = pathway.reasons.filter {
                     $0.outcome == .fired && $0.status == .contraindicated && $0.strength == "absolute"
                 }
-                guard let absolute else { continue }
-                exercised += 1
-                let status = d.status(of: p)
-                #expect(
-                    status != .recommended && status != .option,
-                    "\(d.caseID) \(p) is \(status?.rawValue ?? "absent") although \(absolute.rule) fired")
+                for absolute in absolutes {
+                    exercised += 1
+                    let held: [(String, PathwayStatus?)]
+                    if let lesion = absolute.lesion {
+                        held = [("lesion \(lesion)", pathway.lesion(lesion)?.status)]
+                    } else {
+                        held = [("pathway", pathway.status)] + (pathway.lesions ?? []).map { ("lesion \($0.id)", $0.status) }
+                    }
+                    for (what, status) in held {
+                        #expect(
+                            status != .recommended && status != .option,
+                            "\(d.caseID) \(p) \(what) is \(status?.rawValue ?? "absent") although \(absolute.rule) fired")
+                    }
+                }
             }
         }
         #expect(exercised >= 50, "absolute contraindications fired only \(exercised) times")

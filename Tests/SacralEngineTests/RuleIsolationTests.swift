@@ -543,9 +543,10 @@ private func expectNoStateBetweenCases(
         #expect(control.isEmpty, "control bytes \(control) in:\n\(String(decoding: bytes, as: UTF8.self))")
         let text = String(decoding: bytes, as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        // Exactly one line heads the sacroplasty pathway, and it says what the rules decided.
+        // Exactly one line heads the sacroplasty pathway, and it says what the rules decided (with the
+        // per-lesion statuses, P20).
         let heads = lines.filter { $0.hasPrefix("  sacroplasty — ") }
-        #expect(heads == ["  sacroplasty — CONTRAINDICATED (absolute)"], "\(heads)")
+        #expect(heads == ["  sacroplasty — CONTRAINDICATED (absolute) (S2a contraindicated absolute)"], "\(heads)")
         #expect(!lines.contains { $0.hasPrefix("  rfa — RECOMMENDED") })
         #expect(!lines.contains { $0.hasPrefix("    • sacroplasty.indication") })
         #expect(text.contains("\\u{1B}[8mhidden") && text.contains("\\u{0}nul") && text.contains("\\u{202E}"), "\(text)")

@@ -48,6 +48,21 @@ import Testing
         #expect(problems.contains { $0.file.hasSuffix("zz_check.lua") && $0.line == 2 && $0.message.contains("'wen'") })
     }
 
+    /// P20: every lesion status must have a place in the order that picks a per-lesion pathway's
+    /// status, or a lesion could fall outside it.
+    @Test func aLesionOrderThatMissesAStatusIsALoadError() throws {
+        let copy = try copyOfRules()
+        let path = copy + "/ruleset.lua"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let trimmed = text.replacingOccurrences(
+            of: "        \"contraindicated:relative\",\n        \"contraindicated:absolute\",\n    },\n\n    -- When",
+            with: "        \"contraindicated:absolute\",\n    },\n\n    -- When")
+        #expect(trimmed != text)
+        try trimmed.write(toFile: path, atomically: true, encoding: .utf8)
+        let message = try #require(loadError(copy))
+        #expect(message.contains("lesion_order does not place 'contraindicated:relative'"), "\(message)")
+    }
+
     @Test func computedContraindicationWithoutStrengthFailsClosedWithFileAndLine() throws {
         let copy = try rules(
             adding: "\nrule { id = \"zz.nostrength\", \(header), status = \"contraindicated\", strength = \"absolute\",\n"

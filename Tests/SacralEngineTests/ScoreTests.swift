@@ -121,7 +121,8 @@ import Testing
         #expect(int(s["tomita"]?["items"]?["primary_growth"]) == 1)
     }
 
-    @Test func ecogAloneIsConvertedToKarnofskyWithAWarning() throws {
+    /// P21: ECOG gives the KPS interval of the conventional table (ECOG 2 = KPS 50-60), not a number.
+    @Test func ecogAloneIsConvertedToAKarnofskyIntervalWithAWarning() throws {
         let path = try temporaryFile(
             caseYAML([
                 "patient":
@@ -129,16 +130,27 @@ import Testing
             ]))
         let d = engine.evaluate(try engine.load(path: path))
         let perf = try #require(d.document["scores"]?["performance"])
-        #expect(int(perf["items"]?["karnofsky"]) == 60)
+        #expect(perf["total"] == nil)
+        #expect(int(perf["min"]) == 50)
+        #expect(int(perf["max"]) == 60)
+        #expect(int(perf["items"]?["ecog"]) == 2)
+        #expect(perf["converted"]?.stringValue == "kps_from_ecog")
         #expect(d.warnings.contains { $0.contains("KPS") && $0.contains("ECOG") })
+        // Both ends of 50-60 are Tokuhashi's "moderate" general condition: that item is known.
+        #expect(int(d.document["scores"]?["tokuhashi"]?["items"]?["general_condition"]) == 1)
     }
 
-    @Test func scoreThatCannotBeComputedNamesWhatIsMissing() throws {
+    /// P21: a score with an unknown item is an interval (each missing item at its lowest and highest
+    /// points) naming the item, with no total.
+    @Test func scoreWithAnUnknownItemIsAnIntervalNamingTheItem() throws {
         let s = try scores([
             "patient": "patient: { age: 62, sex: male, fit_for_surgery: false, accepts_surgery: false, life_expectancy_months: 12 }"
         ])
         let t = try #require(s["tokuhashi"])
-        #expect(t["total"] == .null)
-        #expect(t["missing"]?.arrayValue?.contains(.string("patient.karnofsky")) == true)
+        #expect(t["total"] == nil)
+        let low = try #require(int(t["min"]))
+        #expect(int(t["max"]) == low + 2)  // general condition: 0 to 2 points
+        #expect(t["missing_items"]?.arrayValue == [.string("general_condition")])
+        #expect(t["items"]?["general_condition"] == nil)
     }
 }

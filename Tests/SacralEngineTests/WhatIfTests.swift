@@ -120,6 +120,17 @@ import Testing
         #expect(data.contains("\"what_if\"") && data.contains("\"label\":\"INR\""))
     }
 
+    @Test func theServedPageIsLiveWithoutADictionaryAndCarriesALoggedCaseSafely() throws {
+        let blank = PageReport.live()
+        #expect(blank.contains("{\"mode\":\"live\"}") && !blank.contains("{{"))
+        // A logged case holds whatever text a user typed: nothing in it can close the data block.
+        let typed: JSONValue = .object([("id", .string("x</script><script>alert(1)</script>"))])
+        let opened = PageReport.live(decision: nil, caseData: typed, source: "Logged decision")
+        let data = opened.components(separatedBy: "id=\"sacral-data\">")[1].components(separatedBy: "</script>")[0]
+        #expect(!data.contains("</") && data.contains("\"mode\":\"live\"") && !data.contains("\"dictionary\""))
+        #expect(data.contains("alert(1)"))
+    }
+
     @Test func theDictionaryCarriesLabelsHelpAndTheRuleset() throws {
         let engine = try makeEngine()
         let dict = PageReport.dictionary(engine)

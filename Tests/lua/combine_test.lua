@@ -154,7 +154,20 @@ do
     check("per lesion: lesion 2 held by its unknown", per[2].status, "undetermined")
     check("per lesion: lesion 2 names its field", table.concat(per[2].missing, ","), "lesions[1].epidural")
     check("per lesion: lesion 3 takes the case-level verdict", per[3].status, "recommended")
-    check("per lesion: the pathway is the worst lesion", C.combine(P, results).status, "contraindicated")
+    check("per lesion: combining every result at once gives the worst lesion", C.combine(P, results).status,
+        "contraindicated")
+    -- P20: the pathway's status is the most favourable lesion.
+    local order = { "recommended", "option", "undetermined", "not_indicated", "contraindicated:relative",
+        "contraindicated:absolute" }
+    check("most favourable: the recommended lesion wins", C.most_favourable(P, order, per), 3)
+    check("most favourable: undetermined beats contraindicated", C.most_favourable(P, order, { per[1], per[2] }), 2)
+    local rel = { status = "contraindicated", strength = "relative" }
+    local abs = { status = "contraindicated", strength = "absolute" }
+    check("most favourable: relative beats absolute", C.most_favourable(P, order, { abs, rel }), 2)
+    check("most favourable: undetermined beats not_indicated",
+        C.most_favourable(P, order, { { status = "not_indicated" }, { status = "undetermined" } }), 2)
+    check("most favourable: a tie goes to the first lesion",
+        C.most_favourable(P, order, { { status = "option" }, { status = "option" } }), 1)
 end
 
 if failures > 0 then

@@ -180,15 +180,10 @@ def test_what_if_shown_for_a_case_without_inr(browser, reports):
 # MARK: - the form
 
 
-@pytest.mark.parametrize("target", THREE + ["approach/two-lesions.yaml"])
-def test_form_filled_field_by_field_gives_the_case_file(browser, reports, target):
-    """Opens another case's page and types the target case into its form, control by control
-    (a second lesion through the form's own "add" button)."""
-    want = yaml.safe_load((CASES / target).read_text())
-    want.pop("expect", None)
-    open_page(browser, reports[WITHOUT_INR])
+def fill_form(browser, want):
+    """Types a case into the page's form control by control, as a user would (a second lesion
+    through the form's own "add" button); the form's other values are cleared."""
     fields = browser.execute_script("return Sacral.page.dict.fields")
-    by_path = {f["path"]: f for f in fields}
 
     def fill(path, field, value):
         fid = "f-" + path.replace("[", "-").replace("]", "").replace(".", "-")
@@ -227,6 +222,16 @@ def test_form_filled_field_by_field_gives_the_case_file(browser, reports, target
             fill(path, f, want.get(path))
         else:
             fill(path, f, (want.get(parts[0]) or {}).get(parts[1]))
+
+
+@pytest.mark.parametrize("target", THREE + ["approach/two-lesions.yaml"])
+def test_form_filled_field_by_field_gives_the_case_file(browser, reports, target):
+    """Opens another case's page and types the target case into its form, control by control
+    (a second lesion through the form's own "add" button)."""
+    want = yaml.safe_load((CASES / target).read_text())
+    want.pop("expect", None)
+    open_page(browser, reports[WITHOUT_INR])
+    fill_form(browser, want)
     assert len(want["lesions"]) == len(browser.find_elements(By.CSS_SELECTOR, ".list-item"))
     browser.save_screenshot(str(SHOTS / ("form-filled-" + pathlib.Path(target).stem + ".png")))
     got = browser.execute_script("return Sacral.page.form.read()")

@@ -22,7 +22,7 @@ def server():
     assert s.stop() == 0, s.log()
 
 
-@schema.include(path_regex="^/(v1/(evaluate|rules|fhir/questionnaire)|healthz|readyz|metrics)$").parametrize()
+@schema.include(path_regex="^/(v1/(evaluate|rules|dictionary|fhir/(questionnaire|case))|healthz|readyz|metrics)$").parametrize()
 @hypothesis.settings(max_examples=60, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
 def test_rest_api_conforms_to_its_openapi_document(case, server):
     headers = dict(case.headers or {})

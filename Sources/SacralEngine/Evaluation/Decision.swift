@@ -132,16 +132,36 @@ public struct Decision: Sendable {
         public var decided: Bool { outcome != .unknown }
     }
 
-    /// One lesion's view of a per-lesion pathway (P20).
+    /// One rule that spoke for a lesion (its full reason, text and inputs, is among the pathway's
+    /// reasons, which name the lesion).
+    public struct LesionReason: Sendable, Equatable {
+        public var rule: String
+        public var outcome: Reason.Outcome
+        public var status: PathwayStatus?
+        public var strength: String?
+    }
+
+    /// One lesion's own decision of a per-lesion pathway (P20): each lesion is decided on its own.
     public struct LesionDecision: Sendable {
         public var id: String
         public var status: PathwayStatus
         public var strength: String?
+        /// The needle approaches, preferred first (sacroplasty, RFA).
         public var approach: [String]
+        /// Radiation: `conventional` or `stereotactic`.
+        public var modality: String?
+        /// Details the rules set for this lesion, sorted by key.
+        public var detail: [(key: String, value: JSONValue)]
+        /// The rules that spoke for this lesion (case-level rules included).
+        public var reasons: [LesionReason]
         public var missing: [String]
+
+        /// The status with its strength, as one word: `contraindicated:absolute`.
+        public var verdict: String { strength.map { "\(status.rawValue):\($0)" } ?? status.rawValue }
     }
 
-    /// The decision for one pathway.
+    /// The decision for one pathway. A per-lesion pathway's status is its most favourable lesion's
+    /// (P20) and is never shown without ``lesions``.
     public struct Pathway: Sendable {
         public var id: String
         public var status: PathwayStatus
@@ -164,6 +184,8 @@ public struct Decision: Sendable {
         public var timing: String?
         public var text: String?
         public var rule: String
+        /// The lesions the step treats (steps of per-lesion pathways), in lesion order.
+        public var lesions: [String]?
     }
 
     /// A field whose absence holds pathways undetermined.

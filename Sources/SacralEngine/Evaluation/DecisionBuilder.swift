@@ -42,7 +42,8 @@ struct DecisionBuilder {
                 Decision.PlanStep(
                     step: step, pathway: try string(s["pathway"], "the pathway of a \(what)"),
                     timing: try optionalString(s["timing"], "the timing of a \(what)"),
-                    text: try optionalString(s["text"], "the text of a \(what)"), rule: rule))
+                    text: try optionalString(s["text"], "the text of a \(what)"), rule: rule,
+                    lesions: s["lesions"].isNil ? nil : try strings(s["lesions"], "the lesions of a \(what)")))
         }
         var missing: [Decision.MissingField] = []
         for m in try list(result["missing"], "missing") {
@@ -131,11 +132,26 @@ struct DecisionBuilder {
             for l in try list(p["lesions"], "the lesions of pathway '\(id)'") {
                 let lesion = try string(l["id"], "a lesion id of pathway '\(id)'")
                 let what = "lesion '\(lesion)' of pathway '\(id)'"
+                var reasons: [Decision.LesionReason] = []
+                for r in try list(l["reasons"], "the reasons of \(what)") {
+                    let rule = try string(r["rule"], "a reason's rule (\(what))")
+                    let outcomeName = try optionalString(r["outcome"], "the outcome of rule '\(rule)' at \(what)") ?? "fired"
+                    guard let outcome = Decision.Reason.Outcome(rawValue: outcomeName) else {
+                        throw ResultShapeError(message: "rule '\(rule)' at \(what) has the unknown outcome '\(outcomeName)'")
+                    }
+                    reasons.append(
+                        Decision.LesionReason(
+                            rule: rule, outcome: outcome,
+                            status: r["status"].isNil ? nil : try status(r["status"], "the status of rule '\(rule)' at \(what)"),
+                            strength: try optionalString(r["strength"], "the strength of rule '\(rule)' at \(what)")))
+                }
                 lesions?.append(
                     Decision.LesionDecision(
                         id: lesion, status: try status(l["status"], "the status of \(what)"),
                         strength: try optionalString(l["strength"], "the strength of \(what)"),
                         approach: try strings(l["approach"], "the approach of \(what)"),
+                        modality: try optionalString(l["modality"], "the modality of \(what)"),
+                        detail: JSONValue.sortedMembers(l["detail"]), reasons: reasons,
                         missing: try strings(l["missing"], "the missing fields of \(what)")))
             }
         }

@@ -64,7 +64,7 @@ public struct CohortSummary: Sendable {
             pairs.map { lid, l in
                 Lesion(
                     id: lid, status: l["status"]?.stringValue ?? "undetermined", strength: l["strength"]?.stringValue,
-                    approach: (l["approach"]?.arrayValue ?? l["modality"]?.arrayValue ?? []).compactMap(\.stringValue))
+                    approach: (l["approach"]?.arrayValue ?? l["modality"].map { [$0] } ?? []).compactMap(\.stringValue))
             }
         }
         return Pathway(

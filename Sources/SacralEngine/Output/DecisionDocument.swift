@@ -60,11 +60,28 @@ enum DecisionDocument {
         return .object(members)
     }
 
+    /// A lesion's own decision (P20): radiation states its modality, the others their approach.
     private static func lesion(_ l: Decision.LesionDecision) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [("status", .string(l.status.rawValue))]
         if let strength = l.strength { members.append(("strength", .string(strength))) }
-        members.append(("approach", strings(l.approach)))
-        if !l.missing.isEmpty { members.append(("missing", strings(l.missing))) }
+        if let modality = l.modality {
+            members.append(("modality", .string(modality)))
+        } else {
+            members.append(("approach", strings(l.approach)))
+        }
+        if !l.detail.isEmpty { members.append(("detail", .object(l.detail))) }
+        members.append(
+            (
+                "reasons",
+                .array(
+                    l.reasons.map { r in
+                        var m: [(key: String, value: JSONValue)] = [("rule", .string(r.rule)), ("outcome", .string(r.outcome.rawValue))]
+                        if let status = r.status { m.append(("status", .string(status.rawValue))) }
+                        if let strength = r.strength { m.append(("strength", .string(strength))) }
+                        return .object(m)
+                    })
+            ))
+        members.append(("missing", strings(l.missing)))
         return .object(members)
     }
 
@@ -87,6 +104,7 @@ enum DecisionDocument {
     private static func step(_ s: Decision.PlanStep) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [("step", .int(Int64(s.step))), ("pathway", .string(s.pathway))]
         if let timing = s.timing { members.append(("timing", .string(timing))) }
+        if let lesions = s.lesions { members.append(("lesions", strings(lesions))) }
         if let text = s.text { members.append(("text", .string(text))) }
         members.append(("rule", .string(s.rule)))
         return .object(members)

@@ -67,9 +67,11 @@ public struct TextReport: Sendable {
 
         out += "\n" + paint("PLAN", "1") + "\n"
         if d.plan.isEmpty { out += "  (no pathway is recommended)\n" }
+        if let summary = planSummary(d) { out += "  \(summary)\n" }
         for s in d.plan {
             let timing = s.timing.map { " (\(t($0)))" } ?? ""
-            out += "  \(s.step).  \(t(s.pathway))\(timing): \(t(s.text ?? ""))\n"
+            let lesions = s.lesions.map { " [\(t($0.joined(separator: ", ")))]" } ?? ""
+            out += "  \(s.step).  \(t(s.pathway))\(timing)\(lesions): \(t(s.text ?? ""))\n"
         }
 
         if !d.scores.isEmpty {
@@ -97,20 +99,57 @@ public struct TextReport: Sendable {
         return out
     }
 
+    /// One line naming what the plan treats where (P20): "rfa of A, then sacroplasty of A
+    /// (short_axis); radiation to B (conventional)". Only when some step names lesions.
+    private func planSummary(_ d: Decision) -> String? {
+        guard d.plan.contains(where: { $0.lesions != nil }) else { return nil }
+        var parts: [String] = []
+        for s in d.plan {
+            guard let lesions = s.lesions, !lesions.isEmpty else {
+                parts.append(s.pathway)
+                continue
+            }
+            let named = lesions.map { id -> String in
+                guard let l = d.pathway(s.pathway)?.lesion(id) else { return id }
+                if let modality = l.modality { return "\(id) (\(modality))" }
+                if let first = l.approach.first { return "\(id) (\(first))" }
+                return id
+            }
+            parts.append("\(s.pathway) \(s.pathway == "radiation" ? "to" : "of") \(named.joined(separator: ", "))")
+        }
+        return "In short: " + t(parts.joined(separator: ", then "))
+    }
+
+    /// A score's value: its total, or the interval of a score with unknown items with the items
+    /// missing (P21), never a bound as if it were the score.
+    private func value(_ v: JSONValue) -> String? {
+        if let total = v["total"], !total.isNull { return total.inlineText }
+        guard let min = v["min"], let max = v["max"] else { return nil }
+        var text = "\(min.inlineText)–\(max.inlineText)"
+        if let missing = v["missing_items"]?.arrayValue, !missing.isEmpty {
+            text += " (items missing: \(missing.map(\.inlineText).joined(separator: ", ")))"
+        }
+        return text
+    }
+
+    /// A score: its value, band, lesion and items; with several lesions, each lesion's value.
     private func score(_ s: Decision.Score) -> String {
         switch s.outcome {
-        case .computed:
-            guard let total = s.total else {
+        case .computed(let members):
+            guard let shown = value(.object(members)) else {
                 if let missing = s["missing"]?.arrayValue {
                     return "  \(t(s.id)): not computable, missing \(t(missing.map(\.inlineText).joined(separator: ", ")))\n"
                 }
                 return "  \(t(s.id)): failed: \(t(s["error"]?.inlineText ?? ""))\n"
             }
-            var line = "  \(t(s.id)): \(t(total))"
-            if let band = s.band { line += " (\(t(band)))" }
+            var line = "  \(t(s.id)): \(t(shown))"
+            if let band = s.band { line += s.total == nil ? ", \(t(band)) whatever they are" : " (\(t(band)))" }
             if let lesion = s.lesion { line += ", lesion \(t(lesion))" }
             if let items = s["items"]?.objectValue, !items.isEmpty {
                 line += " — " + items.map { "\(t($0.key)) \(t($0.value))" }.joined(separator: ", ")
+            }
+            if let lesions = s["lesions"]?.objectValue, lesions.count > 1 {
+                line += "\n    per lesion: " + lesions.map { "\(t($0.key)) \(t(value($0.value) ?? "?"))" }.joined(separator: "; ")
             }
             return line + "\n"
         case .missing(let fields):
@@ -124,12 +163,26 @@ public struct TextReport: Sendable {
         var out = ""
         var head = p.status.rawValue.uppercased().replacingOccurrences(of: "_", with: " ")
         if let strength = p.strength { head += " (\(t(strength)))" }
+        // P20: a per-lesion pathway's status is its most favourable lesion's: never shown alone.
+        if let lesions = p.lesions, !lesions.isEmpty {
+            head +=
+                " ("
+                + lesions.map { t($0.id) + " " + $0.status.rawValue + ($0.strength.map { " " + t($0) } ?? "") }
+                .joined(separator: "; ") + ")"
+        }
         out += "\n  " + paint(t(p.id), "1") + " — " + paint(head, statusColor(p.status)) + "\n"
         for (k, v) in p.detail { out += "    \(t(k)): \(t(v))\n" }
         for l in p.lesions ?? [] {
             var line = "    lesion \(t(l.id)): \(l.status.rawValue)"
             if let strength = l.strength { line += " (\(t(strength)))" }
+            if let modality = l.modality { line += "; modality \(t(modality))" }
             if !l.approach.isEmpty { line += "; approach \(t(l.approach.joined(separator: ", ")))" }
+            if !l.missing.isEmpty { line += "; missing \(t(l.missing.joined(separator: ", ")))" }
+            // The rules that decided this lesion (a status, or an unknown or failure holding it); the
+            // notes are among the pathway's reasons below.
+            let rules = l.reasons.filter { $0.outcome != .byDefault && ($0.status != nil || $0.outcome != .fired) }
+                .map { r in r.outcome == .fired ? r.rule : "\(r.rule) (\(r.outcome.rawValue))" }
+            if !rules.isEmpty { line += "; by \(t(rules.joined(separator: ", ")))" }
             out += line + "\n"
         }
         for r in p.reasons {

@@ -52,13 +52,25 @@ public enum PageReport {
         ])
     }
 
+    /// The page as `sacral serve` gives it: the same template, scripts and styles inline, but no
+    /// dictionary: the page fetches it and every decision from the server it came from (live mode).
+    /// A logged case opens with its case and decision given.
+    public static func live(decision: JSONValue? = nil, caseData: JSONValue? = nil, source: String? = nil) -> String {
+        render(mode: "live", dictionary: nil, decision: decision, caseData: caseData, source: source)
+    }
+
     /// One self-contained HTML page: inline CSS, scripts and data.
     public static func render(dictionary: JSONValue, decision: JSONValue?, caseData: JSONValue?, source: String?) -> String {
+        render(mode: "report", dictionary: dictionary, decision: decision, caseData: caseData, source: source)
+    }
+
+    static func render(mode: String, dictionary: JSONValue?, decision: JSONValue?, caseData: JSONValue?, source: String?) -> String {
         let assets = self.assets
         let style = styles.map { assets[$0] ?? "" }.joined(separator: "\n")
         let script = scripts.map { name in "<script>/* \(name) */\n" + scriptSafe(assets[name] ?? "") + "\n</script>" }
             .joined(separator: "\n")
-        var data: [(String, JSONValue)] = [("mode", .string("report")), ("dictionary", dictionary)]
+        var data: [(String, JSONValue)] = [("mode", .string(mode))]
+        if let dictionary { data.append(("dictionary", dictionary)) }
         if let decision { data.append(("decision", decision)) }
         if let caseData { data.append(("case", caseData)) }
         if let source { data.append(("source", .string(source))) }
@@ -96,7 +108,8 @@ public enum PageReport {
         text.replacingOccurrences(of: "</", with: "<\\/").replacingOccurrences(of: "<!--", with: "<\\!--")
     }
 
-    static func htmlEscape(_ text: String) -> String {
+    /// Text safe inside HTML elements and attribute values.
+    public static func htmlEscape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

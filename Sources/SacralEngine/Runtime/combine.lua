@@ -12,6 +12,7 @@
 --   missing    (unknown) { { field =, optional = }, ... }
 --   lesion     index of the lesion a per-lesion result belongs to (nil: the whole case)
 local error, type, ipairs, tostring = error, type, ipairs, tostring
+local math = math
 local string_match = string.match
 
 local C = {}
@@ -157,6 +158,21 @@ function C.per_lesion(p, results, nlesions)
         out[i] = C.combine(p, rs)
     end
     return out
+end
+
+--- P20: the pathway status of a per-lesion pathway is the most favourable lesion status. `order`
+--- lists verdicts most favourable first (the ruleset's `lesion_order`); `combos` are the lesions'
+--- combinations (C.per_lesion). Returns the index of the winning lesion: the first in `order`, ties
+--- to the lowest index (deterministic). A verdict `order` does not list ranks last.
+function C.most_favourable(p, order, combos)
+    local rank = {}
+    for i, key in ipairs(order) do rank[key] = i end
+    local best, best_rank = nil, math.huge
+    for i, lc in ipairs(combos) do
+        local r = rank[p:key(lc.status, lc.strength) or lc.status] or (#order + 1)
+        if r < best_rank then best, best_rank = i, r end
+    end
+    return best
 end
 
 return C

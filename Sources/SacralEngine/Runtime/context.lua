@@ -241,12 +241,18 @@ function Context:score(id) return score_of(self, id, false) end
 --- c:score_opt(id): the score's result, or nil when it cannot be computed (nothing blocks).
 function Context:score_opt(id) return score_of(self, id, true) end
 
---- c:status(pathway): another pathway's final status and strength; unknown when that pathway is
---- undetermined.
+--- c:status(pathway): another pathway's final status and strength; unknown when it is
+--- undetermined. Asked from a lesion context, a per-lesion pathway answers for that lesion (P20);
+--- from the case context, with the pathway's status (the most favourable lesion).
 function Context:status(pathway)
     local p = record(self)
     local d = need("decision").decide(p.ev, pathway)
-    p.inputs["pathways." .. pathway] = d.strength and (d.status .. ":" .. d.strength) or d.status
+    local i, name = p.lesion_index, "pathways." .. pathway
+    if i and d.lesions and d.lesions[i] then
+        d = d.lesions[i]
+        name = name .. "[" .. tostring(d.id) .. "]"
+    end
+    p.inputs[name] = d.strength and (d.status .. ":" .. d.strength) or d.status
     if d.status == "undetermined" then
         for _, f in ipairs(d.missing) do note_missing(p, f) end
         error(UNKNOWN, 0)

@@ -5,7 +5,7 @@
 local _, need = ...
 local U, Cb, E = need("util"), need("combine"), need("execution")
 local list_of, unique_sorted = U.list_of, U.unique_sorted
-local error, type, ipairs, tostring, concat = error, type, ipairs, tostring, table.concat
+local error, type, ipairs, next, tostring, concat = error, type, ipairs, next, tostring, table.concat
 
 local Dn = {}
 
@@ -60,26 +60,81 @@ local function reason_of(ev, r, e)
     return reason
 end
 
--- Each lesion's status and approach (sacroplasty, RFA).
-local function lesion_views(ev, pathway, items, by_lesion)
+-- A compact reference to a reason, for a lesion's own list: the full reason (text, inputs, source)
+-- is in the pathway's reasons, which name the lesion.
+local function reason_ref(reason)
+    return { rule = reason.rule, outcome = reason.outcome, status = reason.status, strength = reason.strength }
+end
+
+-- Each lesion's own decision (P20): status and strength (P19 over the case-level results and that
+-- lesion's), approach (sacroplasty, RFA), detail and modality, the rules that spoke for it, and the
+-- fields that hold it undetermined.
+local function lesion_views(ev, pathway, items, combos)
     local out = {}
-    for i, lc in ipairs(Cb.per_lesion(ev.R.precedence, items, ev.nlesions)) do
-        local approach, seen = {}, {}
+    for i, lc in ipairs(combos) do
+        local approach, seen, detail, reasons = {}, {}, {}, {}
         local excluded = lc.status == "contraindicated" or lc.status == "not_indicated"
-        if not excluded then
-            for _, r in ipairs(by_lesion[i] or {}) do
+        local blocking = {}
+        for _, item in ipairs(lc.blocking) do blocking[item.result] = true end
+        for _, item in ipairs(items) do
+            local r = item.result
+            if r.lesion == nil or r.lesion == i then
                 local e = r.outcome == "fired" and r.effects[pathway]
-                if e and e.approach then
+                if e and e.approach and not excluded then
                     for _, a in ipairs(list_of(e.approach)) do
                         if not seen[a] then seen[a] = true; approach[#approach + 1] = a end
                     end
                 end
+                if e and type(e.detail) == "table" then
+                    for _, k in ipairs(U.sorted_keys(e.detail)) do detail[k] = e.detail[k] end
+                end
+                if r.outcome == "fired" then
+                    reasons[#reasons + 1] = reason_ref(reason_of(ev, r, e))
+                elseif blocking[r] then
+                    reasons[#reasons + 1] = reason_ref(reason_of(ev, r, nil))
+                end
             end
         end
         out[i] = { id = ev.case.lesions[i].id, status = lc.status, strength = lc.strength, approach = approach,
-            missing = unique_sorted(lc.missing) }
+            detail = detail, modality = detail.modality, reasons = reasons, missing = unique_sorted(lc.missing),
+            by_default = lc.by_default }
     end
     return out
+end
+
+-- The detail of a per-lesion pathway: the keys on which every lesion with the pathway's status
+-- agrees (the lesion's own detail is authoritative where they differ).
+local function agreed_detail(lesions, status, strength)
+    local detail, first = {}, true
+    for _, l in ipairs(lesions) do
+        if l.status == status and l.strength == strength then
+            if first then
+                for k, v in next, l.detail do detail[k] = v end
+                first = false
+            else
+                for _, k in ipairs(U.sorted_keys(detail)) do
+                    if l.detail[k] ~= detail[k] then detail[k] = nil end
+                end
+            end
+        end
+    end
+    return detail
+end
+
+-- The reasons of a pathway: every rule that spoke (fired), and every unknown or failed rule that
+-- held the status (of the pathway, or of some lesion).
+local function reasons_of(ev, pathway, results, blocking, d)
+    for _, r in ipairs(results) do
+        if r.outcome == "fired" then
+            local e = r.effects[pathway]
+            d.reasons[#d.reasons + 1] = reason_of(ev, r, e)
+            if e and type(e.detail) == "table" and not d.lesions then
+                for _, k in ipairs(U.sorted_keys(e.detail)) do d.detail[k] = e.detail[k] end
+            end
+        elseif blocking[r] then
+            d.reasons[#d.reasons + 1] = reason_of(ev, r, nil)
+        end
+    end
 end
 
 --- The decision of one pathway in evaluation ev (memoised; c:status() asks for it too).
@@ -93,44 +148,51 @@ function Dn.decide(ev, pathway)
         error("pathway '" .. pathway .. "' depends on itself through c:status()", 3)
     end
     ev.in_progress[pathway] = true
-    local results, by_lesion, items = {}, {}, {}
+    local results, items = {}, {}
     for _, spec in ipairs(R.rules_by_pathway[pathway] or {}) do
         if spec.per_lesion then
-            for i = 1, ev.nlesions do
-                local r = E.run_rule(ev, spec, i)
-                results[#results + 1] = r
-                by_lesion[i] = by_lesion[i] or {}
-                by_lesion[i][#by_lesion[i] + 1] = r
-            end
+            for i = 1, ev.nlesions do results[#results + 1] = E.run_rule(ev, spec, i) end
         else
             results[#results + 1] = E.run_rule(ev, spec, nil)
         end
     end
     for i, r in ipairs(results) do items[i] = combinable(R, r, pathway) end
-    local combined = Cb.combine(R.precedence, items)
-    d = { id = pathway, status = combined.status, strength = combined.strength,
-        missing = unique_sorted(combined.missing), detail = {}, reasons = {} }
-    -- Reasons: every rule that spoke (fired), and every unknown or failed rule that held the status.
-    local blocking = {}
-    for _, item in ipairs(combined.blocking) do blocking[item.result] = true end
-    for _, r in ipairs(results) do
-        if r.outcome == "fired" then
-            local e = r.effects[pathway]
-            d.reasons[#d.reasons + 1] = reason_of(ev, r, e)
-            if e and type(e.detail) == "table" then
-                for _, k in ipairs(U.sorted_keys(e.detail)) do d.detail[k] = e.detail[k] end
+    local blocking, by_default = {}
+    if spec_of_pathway.per_lesion and ev.nlesions > 0 then
+        -- P20: each lesion is decided on its own; the pathway takes the most favourable lesion.
+        local combos = Cb.per_lesion(R.precedence, items, ev.nlesions)
+        local lesions = lesion_views(ev, pathway, items, combos)
+        local best = lesions[Cb.most_favourable(R.precedence, R.lesion_order, combos)]
+        local missing = {}
+        for i, l in ipairs(lesions) do
+            for _, item in ipairs(combos[i].blocking) do blocking[item.result] = true end
+            if l.status == "undetermined" then
+                for _, f in ipairs(l.missing) do missing[#missing + 1] = f end
             end
-        elseif blocking[r] then
-            d.reasons[#d.reasons + 1] = reason_of(ev, r, nil)
+            l.by_default = nil
         end
+        d = { id = pathway, status = best.status, strength = best.strength, missing = unique_sorted(missing),
+            detail = agreed_detail(lesions, best.status, best.strength), reasons = {}, lesions = lesions }
+        by_default = true
+        for i, l in ipairs(lesions) do
+            if l.status == best.status and l.strength == best.strength and not combos[i].by_default then
+                by_default = false
+            end
+        end
+    else
+        local combined = Cb.combine(R.precedence, items)
+        d = { id = pathway, status = combined.status, strength = combined.strength,
+            missing = unique_sorted(combined.missing), detail = {}, reasons = {} }
+        for _, item in ipairs(combined.blocking) do blocking[item.result] = true end
+        by_default = combined.by_default
     end
+    reasons_of(ev, pathway, results, blocking, d)
     local default = R.meta.default
-    if combined.by_default and default then
+    if by_default and default then
         d.reasons[#d.reasons + 1] = { rule = default.rule or "default", text = default.text,
             source = default.source, implements = list_of(default.implements), inputs = {},
             outcome = "default", status = default.status }
     end
-    if spec_of_pathway.per_lesion then d.lesions = lesion_views(ev, pathway, items, by_lesion) end
     ev.in_progress[pathway] = nil
     ev.pathway_memo[pathway] = d
     return d

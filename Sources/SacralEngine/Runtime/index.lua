@@ -121,6 +121,24 @@ function I.finish(R, env_of)
         return { ok = false, problems = problems }
     end
     R.precedence = precedence
+    -- P20: how lesion statuses combine into a per-lesion pathway's status, most favourable first.
+    -- Without one, the reverse of the precedence. Every verdict of the precedence must be placed.
+    local lesion_order = meta.lesion_order
+    if lesion_order == nil then
+        lesion_order = {}
+        for i = #meta.precedence, 1, -1 do lesion_order[#lesion_order + 1] = meta.precedence[i] end
+    end
+    local placed = {}
+    for _, key in ipairs(lesion_order) do
+        if not precedence.rank[key] then
+            problem(meta.file, meta.line, "lesion_order names '" .. tostring(key) .. "', which the precedence does not rank")
+        end
+        placed[key] = true
+    end
+    for _, key in ipairs(meta.precedence) do
+        if not placed[key] then problem(meta.file, meta.line, "lesion_order does not place '" .. tostring(key) .. "'") end
+    end
+    R.lesion_order = lesion_order
     local targets = {}
     for id in pairs(R.pathway_by_id) do targets[id] = true end
     for _, p in ipairs(meta.sequence or {}) do targets[p] = true end

@@ -35,12 +35,13 @@ local function score_entries(ev)
     return out
 end
 
--- Missing fields and the undetermined pathways they hold, by field.
+-- Missing fields and the undetermined pathways they hold, by field (a per-lesion pathway with an
+-- undetermined lesion counts, whatever its own status: P20).
 local function missing_fields(ev, decisions)
     local affects, fields_seen = {}, {}
     for _, p in ipairs(ev.R.meta.pathways) do
         local d = decisions[p.id]
-        if d.status == "undetermined" then
+        if d.status == "undetermined" or d.lesions then
             for _, f in ipairs(d.missing) do
                 if not affects[f] then affects[f] = {}; fields_seen[#fields_seen + 1] = f end
                 affects[f][#affects[f] + 1] = p.id

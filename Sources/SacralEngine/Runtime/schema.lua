@@ -43,7 +43,7 @@ local described = {
 
 S.kinds = {
     ruleset = { name = "string", version = "string", pathways = "table", precedence = "table", default = "table",
-        alerts = "table", sequence = "table", sources = "table", criteria = "table" },
+        alerts = "table", sequence = "table", sources = "table", criteria = "table", lesion_order = "table" },
     pathway = { id = "string", title = "string", plan_text = "string", per_lesion = "boolean" },
     default = { rule = "string", status = "string", text = "string", source = "string", implements = "strings" },
     alert_declaration = { level = "string", text = "string" },

@@ -115,6 +115,7 @@ public struct ExpectationChecker: Sendable {
         case "exact": return try listAt(e, exact: true)
         case "excludes": return try listAt(e, exact: false)
         case "scores": return try score(e)
+        case "absent": return try absent(e)
         default: return try pathway(e)
         }
     }

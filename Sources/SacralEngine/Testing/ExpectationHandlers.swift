@@ -95,7 +95,7 @@ extension ExpectationChecker {
     func planStep(_ e: Expectation) throws(ExpectationError) -> [ExpectationResult] {
         let parts = e.parts
         guard parts.count >= 3 else { throw e.fail("write plan.<pathway>.<field>, e.g. plan.decompression.timing") }
-        let step = (e.document["plan"]?.arrayValue ?? []).first { $0["pathway"]?.stringValue == parts[1] }
+        let step = planStep(named: parts[1], in: e.document)
         return [
             compare(
                 key: e.key, expected: e.value, actual: navigate(step, Array(parts.dropFirst(2))),
@@ -117,15 +117,24 @@ extension ExpectationChecker {
         ]
     }
 
-    /// `exact.<pathway or scores>.<path>` (the list there is exactly these values, in order) and
-    /// `excludes.<…>` (it holds none of them).
+    /// The first plan step of a pathway or action, as printed.
+    func planStep(named pathway: String, in document: JSONValue) -> JSONValue? {
+        (document["plan"]?.arrayValue ?? []).first { $0["pathway"]?.stringValue == pathway }
+    }
+
+    /// `exact.<pathway, scores or plan>.<path>` (the list there is exactly these values, in order)
+    /// and `excludes.<…>` (it holds none of them). `plan.<pathway>.<path>` reads the (first) plan
+    /// step of that pathway.
     func listAt(_ e: Expectation, exact: Bool) throws(ExpectationError) -> [ExpectationResult] {
         let parts = e.parts
-        guard parts.count >= 3 else { throw e.fail("write \(parts[0]).<pathway or scores>.<path>") }
+        guard parts.count >= 3 else { throw e.fail("write \(parts[0]).<pathway, scores or plan>.<path>") }
         let area = parts[1]
         let path = Array(parts.dropFirst(2))
         let node: JSONValue?
-        if area == "scores" {
+        if area == "plan" {
+            guard path.count >= 2 else { throw e.fail("write \(parts[0]).plan.<pathway>.<field>") }
+            node = navigate(planStep(named: path[0], in: e.document), Array(path.dropFirst()))
+        } else if area == "scores" {
             if let problem = unknownScore(path[0]) { return [.unknown(e.key, path[0], problem)] }
             node = navigate(e.document["scores"], path)
         } else {
@@ -147,8 +156,40 @@ extension ExpectationChecker {
         return [
             ExpectationResult(
                 key: e.key, expected: (exact ? "exactly " : "none of ") + e.value.inlineText, actual: node?.inlineText ?? "(absent)",
-                passed: passed, pathway: area == "scores" ? nil : area)
+                passed: passed, pathway: area == "scores" ? nil : area == "plan" ? path[0] : area)
         ]
+    }
+
+    /// `absent: [paths]`: none of these output paths exists (or each is null): `scores.<score>.<path>`,
+    /// `<pathway>.<path>`, `plan.<pathway>[.<field>]` (a score with missing items has no `total`; a
+    /// pathway with no recommended lesion has no plan step).
+    func absent(_ e: Expectation) throws(ExpectationError) -> [ExpectationResult] {
+        try e.names().map { path in
+            let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let key = "\(e.key).\(path)"
+            let node: JSONValue?
+            var pathway: String?
+            switch parts[0] {
+            case "scores":
+                guard parts.count >= 2 else { return .unknown(key, path, "name a score: scores.<score>.<path>") }
+                if let problem = unknownScore(parts[1]) { return .unknown(key, parts[1], problem) }
+                node = navigate(e.document["scores"], Array(parts.dropFirst()))
+            case "plan":
+                guard parts.count >= 2 else { return .unknown(key, path, "name a step: plan.<pathway>[.<field>]") }
+                node = navigate(planStep(named: parts[1], in: e.document), Array(parts.dropFirst(2)))
+                pathway = vocabulary.pathways.contains(parts[1]) ? parts[1] : nil
+            default:
+                guard vocabulary.pathways.contains(parts[0]) else { return .unknown(key, parts[0], unknownPathway(parts[0])) }
+                let rest = Array(parts.dropFirst())
+                if let problem = unknownLesion(in: parts[0], path: rest, decision: e.decision) {
+                    return .unknown(key, rest[1], problem, pathway: parts[0])
+                }
+                node = navigate(e.document["pathways"]?[parts[0]], rest)
+                pathway = parts[0]
+            }
+            let shown = node.flatMap { $0.isNull ? nil : $0.inlineText }
+            return ExpectationResult(key: key, expected: "absent", actual: shown ?? "(absent)", passed: shown == nil, pathway: pathway)
+        }
     }
 
     /// `scores.<score>.<path>`.

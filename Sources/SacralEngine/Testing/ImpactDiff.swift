@@ -79,6 +79,7 @@ public struct ImpactDiff {
                 let lb = pb?.lesion(l)
                 add(p, "lesion \(l)", Self.status(la?.status, la?.strength), Self.status(lb?.status, lb?.strength))
                 add(p, "approach \(l)", Self.list(la?.approach), Self.list(lb?.approach))
+                add(p, "modality \(l)", la?.modality ?? "-", lb?.modality ?? "-")
             }
             let detail = { (x: Decision.Pathway?) in x.map { JSONValue.object($0.detail).serialized(pretty: false) } ?? "" }
             add(p, "detail", detail(pa), detail(pb))
@@ -86,11 +87,27 @@ public struct ImpactDiff {
         }
         add("alerts", "alerts", Self.list(a.alerts.map(\.id)), Self.list(b.alerts.map(\.id)))
         let plan = { (d: Decision) in
-            // Steps joined by ", ": the arrow separates old from new.
-            d.plan.map { "\($0.pathway)(\($0.timing ?? "-"))" }.joined(separator: ", ")
+            // Steps joined by ", ": the arrow separates old from new. A step names its lesions (P20).
+            d.plan.map { "\($0.pathway)(\($0.timing ?? "-"))" + ($0.lesions.map { Self.list($0) } ?? "") }
+                .joined(separator: ", ")
         }
         add("plan", "plan", plan(a), plan(b))
+        let scores = a.scores.map(\.id) + b.scores.map(\.id).filter { id in !a.scores.contains { $0.id == id } }
+        for id in scores { add("scores", id, Self.score(a.score(id)), Self.score(b.score(id))) }
         return out
+    }
+
+    /// A score as a value: its total, or its interval and missing items (P21), or why it has none.
+    private static func score(_ s: Decision.Score?) -> String {
+        guard let s else { return "(absent)" }
+        switch s.outcome {
+        case .computed:
+            if let total = s.total { return total.inlineText }
+            let items = s["missing_items"]?.arrayValue.map { " (missing " + $0.map(\.inlineText).joined(separator: ", ") + ")" } ?? ""
+            return "\(s["min"]?.inlineText ?? "?")–\(s["max"]?.inlineText ?? "?")" + items
+        case .missing(let fields): return "not computable (missing \(fields.joined(separator: ", ")))"
+        case .failed(let error): return "failed: \(error ?? "")"
+        }
     }
 
     private static func status(_ status: PathwayStatus?, _ strength: String?) -> String {

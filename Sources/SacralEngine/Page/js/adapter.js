@@ -1,7 +1,7 @@
 // Where the page gets its dictionary and decisions. Two adapters with one shape:
 //  - report: everything inline in the page (`sacral report`); no evaluation after a change.
-//  - http: a `sacral serve` on the same origin: GET /v1/dictionary, POST /v1/evaluate (debounced by
-//    the page); a refused case comes back as a FHIR OperationOutcome (the server's error body), read
+//  - http: a `sacral serve` on the same origin: GET /v1/dictionary, POST /v1/evaluate?what_if=true
+//    (debounced by the page; the answer names the logged decision in X-Sacral-Decision); a refused case comes back as a FHIR OperationOutcome (the server's error body), read
 //    into { errors: [{ path, message }] } for the form.
 "use strict";
 
@@ -27,8 +27,10 @@ Sacral.adapters = {
         };
     },
 
-    http(base) {
+    /** `initial`: the case and decision the server opened the page with (a logged case), if any. */
+    http(base, initial) {
         base = base || "";
+        initial = initial || {};
         let inflight = null;
         async function json(response) {
             const body = await response.json().catch(() => ({}));
@@ -38,7 +40,19 @@ Sacral.adapters = {
             mode: "live",
             live: true,
             dictionary: async () => (await json(await fetch(base + "/v1/dictionary"))).body,
-            initial: () => Promise.resolve({ caseData: null, decision: null }),
+            initial: () => Promise.resolve({ caseData: initial.case || null, decision: initial.decision || null, source: initial.source }),
+            /** A FHIR Bundle read into a case by the server's Rules/fhir.lua (POST /v1/fhir/case, at the
+             *  Bundle's timestamp or else `date`): { record: { case, evaluation_date, fhir_warnings,
+             *  provenance } } or { errors }. */
+            async readFHIR(bundleText, date) {
+                const query = date ? "?date=" + encodeURIComponent(date) : "";
+                const response = await fetch(base + "/v1/fhir/case" + query, {
+                    method: "POST", headers: { "Content-Type": "application/fhir+json", Accept: "application/json" }, body: bundleText,
+                });
+                const r = await json(response);
+                if (r.ok) return { record: r.body };
+                return { errors: Sacral.adapters.issues(r.body, r.status) };
+            },
             /** Resolves to { decision } or { errors: [{ path, message }] }; an older request is aborted. */
             async evaluate(caseData) {
                 if (inflight) inflight.abort();
@@ -49,7 +63,7 @@ Sacral.adapters = {
                     body: JSON.stringify(caseData),
                 });
                 const r = await json(response);
-                if (r.ok) return { decision: r.body };
+                if (r.ok) return { decision: r.body, logged: response.headers.get("X-Sacral-Decision") };
                 return { errors: Sacral.adapters.issues(r.body, r.status) };
             },
         };

@@ -24,8 +24,9 @@ Sacral.Page = class {
         this.bindActions();
         const note = document.getElementById("mode-note");
         note.textContent = this.adapter.live
-            ? "Live: the decision follows the form."
+            ? (this.source ? this.source + ". " : "") + "Live: the decision follows the form."
             : "Report of " + (this.source || "a case") + ": the decision shown is for the case as loaded. Changes to the form redraw the sacrum; a new decision needs `sacral serve` or `sacral report` again.";
+        document.getElementById("board-nav").hidden = !this.adapter.live;
         this.evaluateSoon = Sacral.util.debounce(() => this.evaluate(), 400);
         document.body.dataset.ready = "true";
     }
@@ -79,9 +80,21 @@ Sacral.Page = class {
             this.decided = caseData;
             this.status.textContent = "Decision updated.";
             this.showDecision(caseData);
+            this.showLogged(result.logged);
         } catch (e) {
             if (e.name !== "AbortError") this.status.textContent = "Could not evaluate: " + e.message;
         }
+    }
+
+    /** Links the decision shown to its entry in the server's decision log (its URL opens it again). */
+    showLogged(id) {
+        const link = document.getElementById("logged-link");
+        if (!link) return;
+        this.decisionID = id || null;
+        if (!id) { link.hidden = true; return; }
+        link.href = "/cases/" + encodeURIComponent(id);
+        link.textContent = "Logged as decision " + id;
+        link.hidden = false;
     }
 
     bindActions() {
@@ -100,16 +113,41 @@ Sacral.Page = class {
     async loadFile(file) {
         if (!file) return;
         try {
-            const data = jsyaml.load(await file.text());
+            const text = await file.text();
+            let data = jsyaml.load(text);
+            if (data && data.resourceType === "Bundle") {
+                data = await this.readBundle(text, data, file.name);
+                if (!data) return;
+            }
             if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error("expected an object of case fields");
             this.loaded = data;
             this.form.setCase(data);
             this.changed(this.form.read());
             // After changed(), which words the report's older decision; a live page re-evaluates.
-            this.status.textContent = "Loaded " + file.name + "." + (this.adapter.live ? "" : " The decision shown is still the report's own case.");
+            this.status.textContent = "Loaded " + file.name + "." + (this.fhirNote ? " " + this.fhirNote : "")
+                + (this.adapter.live ? "" : " The decision shown is still the report's own case.");
+            this.fhirNote = null;
         } catch (e) {
             this.status.textContent = file.name + ": " + e.message;
         }
+    }
+
+    /** A FHIR Bundle becomes a case through the server's mapping (Rules/fhir.lua); a report has none.
+     *  Without a Bundle timestamp, today is the evaluation date (the age is computed at it). */
+    async readBundle(text, bundle, name) {
+        if (!this.adapter.readFHIR) {
+            this.status.textContent = name + ": a FHIR Bundle is read by `sacral serve` (open the page at /board).";
+            return null;
+        }
+        const today = new Date().toISOString().slice(0, 10);
+        const result = await this.adapter.readFHIR(text, bundle.timestamp ? null : today);
+        if (result.errors) {
+            this.status.textContent = name + ": " + result.errors.map((e) => (e.path ? e.path + ": " : "") + e.message).join("; ");
+            return null;
+        }
+        this.fhirNote = "Read from the FHIR Bundle at " + result.record.evaluation_date
+            + (result.record.fhir_warnings.length ? " (" + result.record.fhir_warnings.join("; ") + ")" : "") + ".";
+        return result.record.case;
     }
 
     /** Downloads the decided case with `expect:` from its decision, named CASE-ID.yaml as Cases/ wants. */
@@ -134,7 +172,7 @@ Sacral.Page = class {
 document.addEventListener("DOMContentLoaded", () => {
     const inline = document.getElementById("sacral-data");
     const data = inline ? JSON.parse(inline.textContent) : null;
-    const adapter = data && data.mode === "report" ? Sacral.adapters.report(data) : Sacral.adapters.http("");
+    const adapter = data && data.mode === "report" ? Sacral.adapters.report(data) : Sacral.adapters.http("", data);
     window.Sacral.page = new Sacral.Page(adapter);
     window.Sacral.page.start().catch((e) => {
         document.getElementById("decision-body").textContent = "The page could not start: " + e.message;
