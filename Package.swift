@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShims"]),
         // Writes the shipped Rules/ and the Lua runtime into the binary as Swift source.
-        .executableTarget(name: "embed-files", path: "Sources/embed-files"),
+        // Compiles them to Lua bytecode too, with the same liblua5.4 (CLua) the engine links.
+        .executableTarget(name: "embed-files", dependencies: ["CLua"], path: "Sources/embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .target(
             name: "SacralEngine",

@@ -106,6 +106,19 @@ public final class LuaState {
         return LuaRef(state: self, ref: clua_ref(L))
     }
 
+    /// Loads bytecode the host compiled from a text it trusts to be `source` under `chunkName` (the
+    /// engine's runtime and shipped rules, compiled into the binary at build time); nil when this
+    /// Lua refuses it (another version or format), and the caller compiles the text instead.
+    /// Never called with bytes that came from a rule or a rules directory.
+    public func loadPrecompiled(_ bytes: [UInt8], chunkName: String) -> LuaRef? {
+        let rc = bytes.withUnsafeBufferPointer { buf in clua_load_precompiled(L, buf.baseAddress, buf.count, chunkName) }
+        guard rc == LUA_OK else {
+            clua_pop(L, 1)
+            return nil
+        }
+        return LuaRef(state: self, ref: clua_ref(L))
+    }
+
     /// Pushes the table of host functions reserved for the trusted runtime.
     public var hostTable: LuaArgument { .host }
 

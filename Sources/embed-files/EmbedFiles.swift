@@ -1,7 +1,11 @@
+import CLua
 import Foundation
 
 /// Usage: embed-files OUTPUT PACKAGE_DIR FILE...
-/// Writes a Swift file holding each FILE's path (relative to PACKAGE_DIR) and text.
+/// Writes a Swift file holding each FILE's path (relative to PACKAGE_DIR) and text, and for the Lua
+/// files of the shipped rules and of the runtime their compiled form (Lua bytecode, made with the
+/// liblua5.4 the engine links): starting the engine then skips the parser. The bytecode is only
+/// ever loaded by the host for a file whose chunk name and text it was made from.
 @main
 struct EmbedFilesTool {
     static func main() {
@@ -31,6 +35,21 @@ struct EmbedFilesTool {
             while text.contains("\"" + hashes) || text.contains(hashes + "\"") { hashes += "#" }
             swift += "        (\(hashes)\"\(relative)\"\(hashes), \(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)),\n"
         }
+        swift += "    ]\n\n"
+        swift += "    /// (chunk name, bytecode as one character per byte, U+0000...U+00FF), sorted by chunk name.\n"
+        swift += "    static let precompiled: [(chunkName: String, bytes: String)] = [\n"
+        var chunks: [(String, [UInt8])] = []
+        for file in arguments.dropFirst(3) {
+            let path = URL(fileURLWithPath: file).standardizedFileURL.path
+            let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+            guard let name = chunkName(relative), let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            // A file that does not compile gets no bytecode: the engine compiles its text and reports
+            // the error with its file and line, as for any rule file.
+            if let bytes = compile(text, chunkName: name) { chunks.append((name, bytes)) }
+        }
+        for (name, bytes) in chunks.sorted(by: { $0.0 < $1.0 }) {
+            swift += "        (\"\(name)\", \"\(literal(bytes))\"),\n"
+        }
         swift += "    ]\n}\n"
         do {
             try swift.write(toFile: output, atomically: true, encoding: .utf8)
@@ -39,4 +58,52 @@ struct EmbedFilesTool {
             exit(1)
         }
     }
+}
+
+/// The chunk name the engine gives a file (Engine.loadFile, Engine.startRuntime); nil for files it
+/// does not compile from the embedded copy (the FHIR mapping, the page, non-Lua files).
+func chunkName(_ relative: String) -> String? {
+    guard relative.hasSuffix(".lua") else { return nil }
+    let runtime = "Sources/SacralEngine/Runtime/"
+    if relative.hasPrefix(runtime) { return "=sacral-runtime/" + relative.dropFirst(runtime.count).dropLast(4) }
+    if relative.hasPrefix("Rules/") && relative != "Rules/fhir.lua" { return "@" + relative }
+    return nil
+}
+
+/// The text compiled and dumped with debug information (lines for errors and coverage).
+func compile(_ source: String, chunkName: String) -> [UInt8]? {
+    guard let lua = luaL_newstate() else { return nil }
+    defer { lua_close(lua) }
+    var source = source
+    let rc = source.withUTF8 { buf in
+        buf.withMemoryRebound(to: CChar.self) { luaL_loadbufferx(lua, $0.baseAddress, $0.count, chunkName, "t") }
+    }
+    guard rc == LUA_OK else { return nil }
+    var out: [UInt8] = []
+    let dumped = withUnsafeMutablePointer(to: &out) { sink in
+        lua_dump(
+            lua,
+            { _, data, size, sink in
+                guard let data, let sink else { return 1 }
+                sink.assumingMemoryBound(to: [UInt8].self).pointee.append(
+                    contentsOf: UnsafeRawBufferPointer(start: data, count: size))
+                return 0
+            }, sink, 0)
+    }
+    return dumped == 0 ? out : nil
+}
+
+/// Bytes as a Swift string literal body, one Unicode scalar U+0000...U+00FF per byte (printable
+/// ASCII as itself, the rest escaped): read back from its UTF-8 without a decoding table.
+func literal(_ bytes: [UInt8]) -> String {
+    var s = ""
+    s.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        if b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+            s.unicodeScalars.append(Unicode.Scalar(b))
+        } else {
+            s += "\\u{" + String(b, radix: 16) + "}"
+        }
+    }
+    return s
 }

@@ -9,7 +9,7 @@ struct SacralBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sacral-bench",
         abstract: "Generate case corpora and time the warm engine.",
-        subcommands: [Generate.self, Warm.self, Stages.self])
+        subcommands: [Generate.self, Warm.self, Stages.self, Start.self])
 }
 
 struct Generate: ParsableCommand {
@@ -91,6 +91,34 @@ struct Warm: ParsableCommand {
             String(
                 format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
                 cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
+    }
+}
+
+/// The engine's start, repeated in one process: the part of a cold `sacral evaluate` that loads the
+/// rules (read, hash, compile or load the bytecode, declare, index, describe), without the process
+/// start. CPU time per start, so that a busy machine disturbs it less than wall time.
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time the engine's start (rules to a ready engine), N times.")
+
+    @Option(help: "The rules directory (default: the embedded rules).") var rules: String?
+    @Option(help: "Starts.") var count = 200
+
+    func run() throws {
+        var samples: [Double] = []
+        for _ in 0..<count {
+            var before = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &before)
+            let ruleSet = try rules.map { try RuleSet.load(directory: $0) } ?? RuleSet.embedded
+            _ = try Engine(ruleSet: ruleSet)
+            var after = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &after)
+            samples.append(Double(after.tv_sec - before.tv_sec) * 1e6 + Double(after.tv_nsec - before.tv_nsec) / 1e3)
+        }
+        samples.sort()
+        print(
+            String(
+                format: "engine start (%@): median %.0f us CPU, min %.0f us, of %d", rules ?? "embedded rules",
+                samples[samples.count / 2], samples[0], samples.count))
     }
 }
 

@@ -92,6 +92,10 @@ void clua_push_host(lua_State *L);
 /// Compiles a text chunk (never binary) and pushes the function, or an error message.
 int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname);
 
+/// Loads a binary chunk (never text) and pushes the function, or an error message. For the host's
+/// own precompiled runtime and shipped rules only; never reachable from rule code.
+int clua_load_precompiled(lua_State *L, const unsigned char *buf, size_t len, const char *chunkname);
+
 /// lua_pcall with the memory cap enforced for its duration and a message handler that turns any
 /// error value into a string. Returns a LUA_* status.
 int clua_pcall(lua_State *L, int nargs, int nresults);

@@ -59,10 +59,10 @@ public final class Engine {
         }
         do {
             let state = try LuaState(limits: limits)
-            let entryChunk = try state.compile(entry.text, chunkName: LuaState.trustedChunkPrefix + entry.name)
+            let entryChunk = try Precompiled.compile(entry.text, chunkName: LuaState.trustedChunkPrefix + entry.name, in: state)
             let runtime = try state.callKeepingResult(entryChunk, [state.hostTable])
             for module in modules where module.name != "runtime" {
-                let chunk = try state.compile(module.text, chunkName: LuaState.trustedChunkPrefix + module.name)
+                let chunk = try Precompiled.compile(module.text, chunkName: LuaState.trustedChunkPrefix + module.name, in: state)
                 _ = try state.call(runtime, "provide", [.value(.string(module.name)), .ref(chunk)])
             }
             _ = try state.call(runtime, "start")
@@ -93,7 +93,7 @@ public final class Engine {
     static func loadFile(_ file: RuleSet.File, state: LuaState, runtime: LuaRef) -> RuleProblem? {
         let loaded: LuaValue
         do {
-            let chunk = try state.compile(file.text, chunkName: "@" + file.displayPath)
+            let chunk = try Precompiled.compile(file.text, chunkName: "@" + file.displayPath, in: state)
             loaded = try state.call(runtime, "load_file", [.value(.string(file.displayPath)), .ref(chunk)])
         } catch {
             return problem(error.message, file: file.displayPath)
