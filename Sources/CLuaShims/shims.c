@@ -316,16 +316,25 @@ static int host_where(lua_State *L) {
 /// host.active_lines(root): the lines that can run, of every Lua function reachable from root
 /// (through tables, metatables and upvalues), as chunk name -> { [line] = true }; rule-file
 /// chunks ("@...") only. The denominator of line coverage.
-static void walk_active(lua_State *L, int idx, int seen, int out, int depth) {
-    idx = lua_absindex(L, idx);
+// The walks below (coverage, freezing) visit each table and function once, whatever the cycles:
+// returns the value's type when idx holds a table or function not in `seen` yet (and marks it),
+// else LUA_TNONE.
+static int visit_once(lua_State *L, int idx, int seen, int depth) {
     int t = lua_type(L, idx);
-    if ((t != LUA_TTABLE && t != LUA_TFUNCTION) || depth > 200) return;
+    if ((t != LUA_TTABLE && t != LUA_TFUNCTION) || depth > 200) return LUA_TNONE;
     lua_pushvalue(L, idx);
-    if (lua_rawget(L, seen) != LUA_TNIL) { lua_pop(L, 1); return; }
+    if (lua_rawget(L, seen) != LUA_TNIL) { lua_pop(L, 1); return LUA_TNONE; }
     lua_pop(L, 1);
     lua_pushvalue(L, idx);
     lua_pushboolean(L, 1);
     lua_rawset(L, seen);
+    return t;
+}
+
+static void walk_active(lua_State *L, int idx, int seen, int out, int depth) {
+    idx = lua_absindex(L, idx);
+    int t = visit_once(L, idx, seen, depth);
+    if (t == LUA_TNONE) return;
     luaL_checkstack(L, 8, "walking rules for coverage");
     if (t == LUA_TTABLE) {
         lua_pushnil(L);
@@ -445,29 +454,32 @@ static void freeze_table(lua_State *L, int idx) {
     lua_pop(L, 1);  // shadow
 }
 
-// Walks what rule-file code can reach from the value at idx: tables without a metatable (the
-// runtime's own objects all have one) are frozen, every upvalue of a rule-file function (chunk
-// name "@...") but _ENV is recorded once per upvalue cell in `slots` as f, i, value, name.
-static void walk_state(lua_State *L, int idx, int seen, int slots, int depth) {
+// Walks what rule-file code can reach from the value at idx and records every upvalue cell of a
+// rule-file function (chunk name "@..."), _ENV included, once per cell in `slots` as f, i, value,
+// name. Freezing (host.freeze): tables without a metatable (the runtime's own objects all have
+// one) are frozen on the way. Not freezing (host.slots, after the freeze): a frozen table is read
+// through its shadow, and any other table with a metatable is the runtime's and ends the walk.
+static void walk_state(lua_State *L, int idx, int seen, int slots, int depth, int freezing) {
     idx = lua_absindex(L, idx);
-    int t = lua_type(L, idx);
-    if ((t != LUA_TTABLE && t != LUA_TFUNCTION) || depth > 200) return;
-    lua_pushvalue(L, idx);
-    if (lua_rawget(L, seen) != LUA_TNIL) { lua_pop(L, 1); return; }
-    lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, seen);
+    int t = visit_once(L, idx, seen, depth);
+    if (t == LUA_TNONE) return;
     luaL_checkstack(L, 8, "walking rule files' state");
     if (t == LUA_TTABLE) {
-        if (lua_getmetatable(L, idx)) { lua_pop(L, 1); return; }
+        if (lua_getmetatable(L, idx)) {
+            if (!freezing) {
+                lua_pushliteral(L, "__frozen");
+                if (lua_rawget(L, -2) == LUA_TTABLE) walk_state(L, -1, seen, slots, depth + 1, 0);
+            }
+            lua_pop(L, freezing ? 1 : 2);
+            return;
+        }
         lua_pushnil(L);
         while (lua_next(L, idx)) {
-            walk_state(L, -2, seen, slots, depth + 1);
-            walk_state(L, -1, seen, slots, depth + 1);
+            walk_state(L, -2, seen, slots, depth + 1, freezing);
+            walk_state(L, -1, seen, slots, depth + 1, freezing);
             lua_pop(L, 1);
         }
-        freeze_table(L, idx);
+        if (freezing) freeze_table(L, idx);
         return;
     }
     if (lua_iscfunction(L, idx)) return;
@@ -477,7 +489,6 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth) {
     if (ar.source[0] != '@') return;
     const char *name;
     for (int i = 1; (name = lua_getupvalue(L, idx, i)) != NULL; i++) {
-        if (strcmp(name, "_ENV") == 0) { lua_pop(L, 1); continue; }
         lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
         if (lua_rawget(L, seen) == LUA_TNIL) {
             lua_pop(L, 1);
@@ -493,7 +504,9 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth) {
             lua_rawseti(L, slots, n + 3);
             lua_pushstring(L, name);
             lua_rawseti(L, slots, n + 4);
-            walk_state(L, -1, seen, slots, depth + 1);
+            // A file's environment is the runtime's table (it has a metatable): freezing stops
+            // there, and the slots walk goes on to the file's globals through its shadow.
+            walk_state(L, -1, seen, slots, depth + 1, freezing);
         } else {
             lua_pop(L, 1);
         }
@@ -501,9 +514,7 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth) {
     }
 }
 
-/// host.freeze(roots): freezes every rule-file table reachable from the list `roots` and returns
-/// the upvalue slots of rule-file functions (for host.restore).
-static int host_freeze(lua_State *L) {
+static int walk_roots(lua_State *L, int freezing) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     lua_newtable(L);  // 2: seen
@@ -511,11 +522,20 @@ static int host_freeze(lua_State *L) {
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 1, i);
-        walk_state(L, -1, 2, 3, 0);
+        walk_state(L, -1, 2, 3, 0, freezing);
         lua_pop(L, 1);
     }
     return 1;
 }
+
+/// host.freeze(roots): freezes every rule-file table reachable from the list `roots` and returns
+/// the upvalue slots of rule-file functions (for host.restore).
+static int host_freeze(lua_State *L) { return walk_roots(L, 1); }
+
+/// host.slots(roots): once frozen, the upvalue slots of the rule-file functions reachable from the
+/// list `roots` (through frozen tables and files' globals): the cells a call into those functions
+/// can change, so that host.restore after the call needs to look at those alone.
+static int host_slots(lua_State *L) { return walk_roots(L, 0); }
 
 /// host.restore(slots): puts back every upvalue a rule-file function changed since host.freeze;
 /// returns the name of the first one changed, or nothing.
@@ -1073,6 +1093,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_usage);           lua_setfield(L, 1, "usage");
     lua_pushcfunction(L, host_freeze);          lua_setfield(L, 1, "freeze");
     lua_pushcfunction(L, host_restore);         lua_setfield(L, 1, "restore");
+    lua_pushcfunction(L, host_slots);           lua_setfield(L, 1, "slots");
 
     for (int i = 0; removed_globals[i]; i++) {
         lua_pushnil(L);

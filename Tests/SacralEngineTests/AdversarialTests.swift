@@ -102,6 +102,14 @@ private func expectFailedClosed(
             #"local s = string.rep("1", 1000000); while true do tonumber(s) end"#
         ),
         (
+            "table.sort with a runtime function as comparator",
+            #"local t = {}; for i = 1, 200000 do t[i] = (i * 7919) % 100003 end; while true do table.sort(t, function(a, b) return a > b end) end"#
+        ),
+        (
+            "table.sort with an inconsistent runtime comparator",
+            #"local t = {}; for i = 1, 200000 do t[i] = i end; while true do pcall(table.sort, t, function() return true end) end"#
+        ),
+        (
             "arithmetic on a huge numeric string",
             #"local s = string.rep("1", 1000000); while true do local _ = s + 0 end"#
         ),
@@ -130,6 +138,38 @@ private func expectFailedClosed(
         #expect(stopped.allSatisfy { $0.kind == "instruction_limit" })
         let status = decision.status(of: "sacroplasty")
         #expect(status?.isFavourable != true, "sacroplasty is \(status?.rawValue ?? "absent")")
+    }
+
+    /// Class: no budget per case — one looping per-lesion rule on the largest case the field
+    /// dictionary admits runs once per lesion, each run under the one budget of the case.
+    @Test func aLoopingPerLesionRuleOnTheLargestCaseIsBoundedByTheCaseBudget() throws {
+        let file = """
+            rule {
+                id = "zz.adversary", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended", per_lesion = true,
+                when = function(c) local n = 0; while true do n = n + 1 end end,
+                effect = { status = "recommended", text = "adversary" },
+            }
+
+            """
+        let engine = try makeEngine(rules: try rulesWithAdversary(file), limits: EngineLimits())
+        let maxItems = try #require(engine.dictionary["lesions"]?.maxItems)
+        let lesion = "  - { id: L%d, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, epidural: \"0\", irradiated: true }\n"
+        let lesions = "lesions:\n" + (1...maxItems).map { String(format: lesion, $0) }.joined()
+        let validated = try engine.load(path: try temporaryFile(caseYAML(id: "many-lesions", ["lesions": lesions])))
+        let clock = ContinuousClock()
+        var decision: Decision?
+        let elapsed = clock.measure { decision = engine.evaluate(validated) }
+        let failures = decision!.failures.filter { $0.rule == "zz.adversary" }
+        #expect(!failures.isEmpty, "the looping rule did not fail")
+        #expect(failures.allSatisfy { $0.kind == "instruction_limit" }, "\(failures.map(\.message))")
+        // Past the case budget every later lesion's run stops at its first instruction.
+        #expect(failures.contains { $0.message.contains("case budget exceeded") }, "\(failures.map(\.message))")
+        let status = decision!.status(of: "sacroplasty")
+        #expect(status?.isFavourable != true, "sacroplasty is \(status?.rawValue ?? "absent")")
+        let perLesion = decision!.pathways.first { $0.id == "sacroplasty" }?.lesions
+        #expect(perLesion?.count == maxItems, "\(perLesion?.count ?? 0) lesions decided")
+        #expect(elapsed < .seconds(10 * slowdown), "\(elapsed)")
     }
 
     /// Class: no budget per case — wall-clock time, for work no count sees (a VM instruction

@@ -342,6 +342,50 @@ private func expectNoStateBetweenCases(
             """,
             "the case's 'title' is not visible to rules"
         ),
+        (
+            "the file's environment rebound",
+            """
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) _ENV = { tostring = tostring }; return false end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local '_ENV'"
+        ),
+        (
+            "a closure handed to other rules as a derived value",
+            """
+            local calls = 0
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    local bump = c:derive("zz.bump", function() return function() calls = calls + 1 end end)
+                    return bump ~= nil
+                end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "derive 'zz.bump': its value holds a function value"
+        ),
+        (
+            "a file's read-only table handed on as a derived value",
+            """
+            local counters = { f = function() end }
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) return c:derive("zz.table", function() return counters end) ~= nil end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "derive 'zz.table': its value holds a read-only shared table"
+        ),
     ]
 
     @Test(arguments: stateAttacks.indices)

@@ -279,6 +279,10 @@ function Context:derive(name, fn)
         local sub = X.new(p.ev, p.owner, p.lesion_index)
         local ok, v = pcall(fn, sub)
         if not ok and v ~= UNKNOWN then error(v, 0) end
+        -- A derived value is a fact: plain data. A function handed from one file's rule to
+        -- another's would carry its file's upvalues out of reach of the restore after each call.
+        local problem = ok and need("schema").data_problem({ v }, 1)
+        if problem then error(string_format("derive '%s': its value %s", tostring(name), problem), 2) end
         local sp = getmetatable(sub)
         d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer }
         memo[key] = d

@@ -176,7 +176,7 @@ local function run_file(R, env_of, path, chunk)
     R.loading_file = path
     setenv(chunk, env_of())
     local counts = { fields = #R.fields, scores = #R.scores, rules = #R.rules, errors = #R.errors, meta = R.meta }
-    local ok, err, kind = need("execution").window(R.window, chunk)
+    local ok, err, kind = need("execution").window(R.window, nil, chunk)
     R.loading_file = nil
     if not ok then
         if kind == "not_yet" then

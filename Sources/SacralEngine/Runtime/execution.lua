@@ -61,10 +61,11 @@ end
 
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
 --- of a file): a window opened inside another re-arms the outer one, with what it had left, when
---- it closes. Returns true
+--- it closes. `owner` is the rule or score spec fn runs for (nil for a file's top-level code): the
+--- upvalues its call can reach are restored after it. Returns true
 --- and fn's first two results, or false, a message (or UNKNOWN / NOT_YET) and a kind: "unknown",
 --- "not_yet", "error", "instruction_limit" or "memory".
-function E.window(w, fn, ...)
+function E.window(w, owner, fn, ...)
     -- A window opened inside another (a rule asking c:status or c:score runs other rules and
     -- scores) has a budget of its own, so they decide the same whoever asks first and a failing
     -- one does not take its caller down with it; the caller's window is paused meanwhile and goes
@@ -85,7 +86,12 @@ function E.window(w, fn, ...)
     -- A rule file keeps no state between calls: an upvalue its code changed is put back, and the
     -- call that changed it fails.
     local slots = w.R and w.R.upvalues
-    local changed = slots and restore(slots)
+    local changed
+    if slots then
+        changed = restore(slots.common)
+        local own = restore(owner and slots.of[owner] or slots.all)
+        changed = changed or own
+    end
     if outer_left then arm(outer_left, outer_work) end
     if changed and (ok or a == UNKNOWN) then
         ok, a = false, "changed the file-level local '" .. tostring(changed) .. "' (rule files keep no state " ..
@@ -117,8 +123,14 @@ function E.compute_score(ev, id)
     if not spec then error("no score '" .. tostring(id) .. "'", 4) end
     memo[id] = { busy = true }
     local c = X.new(ev, spec, nil)
-    local ok, v, kind = E.window(ev, spec.compute, c)
+    local ok, v, kind = E.window(ev, spec, spec.compute, c)
     if ok and type(v) ~= "table" then ok, v, kind = false, "compute must return a table", "error" end
+    if ok then
+        -- Plain data only: a function in a score would carry its file's upvalues into the rules
+        -- that read it, out of reach of the restore after their calls.
+        local problem = S.data_problem({ v }, 1)
+        if problem then ok, v, kind = false, "compute returned a value that " .. problem, "error" end
+    end
     if ok then v = copy(v) end  -- plain tables only cross into Swift (a frozen table reads as empty there)
     local rec = X.recorded(c)
     if ok then
@@ -194,7 +206,7 @@ function E.run_rule(ev, spec, lesion_index)
     local c = X.new(ev, spec, lesion_index)
     local rec = X.recorded(c)
     r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = rec.missing }
-    local ok, fired, effects = E.window(ev, apply_rule, ev.R, spec, c)
+    local ok, fired, effects = E.window(ev, spec, apply_rule, ev.R, spec, c)
     if ok then
         if fired then
             r.outcome, r.effects = "fired", effects

@@ -121,19 +121,34 @@ function Sb.new(R)
     --- than alone): each file's globals move out of its environment, where a write to an existing
     --- global would need no metamethod; every table the rule files can reach is frozen in place;
     --- and the upvalues of their functions are recorded for host.restore (execution.lua puts them
-    --- back after every call and fails the rule that changed one). Returns the recorded slots.
+    --- back after every call and fails the rule that changed one). Returns the recorded slots:
+    --- `all`, and what a call into one rule or score can change: `common` (what every file reaches
+    --- through use()) and `of[spec]` (its own functions, and its file's locals and globals). A call
+    --- reaches nothing else: values that cross between rules (derived values, scores, inputs) are
+    --- plain data, so no function of one file is ever handed to another.
     local function freeze(rules, scores)
-        local roots = {}
-        local function functions_of(t, depth)
+        local roots, own = {}, {}
+        local function functions_of(t, depth, into)
             if depth > 16 then return end
             for _, v in next, t do
-                if type(v) == "function" then roots[#roots + 1] = v
-                elseif type(v) == "table" then functions_of(v, depth + 1) end
+                if type(v) == "function" then into[#into + 1] = v
+                elseif type(v) == "table" then functions_of(v, depth + 1, into) end
             end
         end
-        for _, spec in ipairs(rules) do functions_of(spec, 0) end
-        for _, spec in ipairs(scores) do functions_of(spec, 0) end
-        for _, name in ipairs(U.sorted_keys(R.defined)) do roots[#roots + 1] = R.defined[name] end
+        local specs = {}
+        for _, spec in ipairs(rules) do specs[#specs + 1] = spec end
+        for _, spec in ipairs(scores) do specs[#specs + 1] = spec end
+        for _, spec in ipairs(specs) do
+            local fns = {}
+            functions_of(spec, 0, fns)
+            own[spec] = fns
+            for _, f in ipairs(fns) do roots[#roots + 1] = f end
+        end
+        local shared = {}
+        for _, name in ipairs(U.sorted_keys(R.defined)) do
+            roots[#roots + 1] = R.defined[name]
+            shared[#shared + 1] = R.defined[name]
+        end
         for _, e in ipairs(environments) do
             local globals, keys = {}, {}
             for k, v in next, e.env do globals[k] = v; keys[#keys + 1] = k; roots[#roots + 1] = v end
@@ -146,7 +161,9 @@ function Sb.new(R)
             e.mt.__frozen = globals
         end
         environments = {}
-        return host.freeze(roots)
+        local slots = { all = host.freeze(roots), common = host.slots(shared), of = {} }
+        for _, spec in ipairs(specs) do slots.of[spec] = host.slots(own[spec]) end
+        return slots
     end
 
     return { use = use, environment = environment, freeze = freeze }

@@ -4,7 +4,7 @@
 -- fires. Also checks a fired effect against the ruleset's vocabulary (statuses, strengths, alert
 -- ids, plan pathways, timings). Pure: returns messages, raises nothing.
 local host = ...
-local setmetatable = host.setmetatable
+local setmetatable, getmetatable = host.setmetatable, host.getmetatable
 local type, next, ipairs, tostring, concat, error = type, next, ipairs, tostring, table.concat, error
 local math_type, sort = math.type, table.sort
 local string_format = string.format
@@ -185,14 +185,18 @@ local function check_step(p, step, i, what, v)
 end
 
 --- The first problem of a table whose values must cross into the output as data (an effect's
---- detail, c:input): keys strings or integers, values strings, finite numbers, booleans or
---- tables of those; nil when there is none.
+--- detail, c:input, a score, a derived value): keys strings or integers, values strings, finite
+--- numbers, booleans or tables of those made by the rule; nil when there is none. A table with a
+--- metatable (a rule file's read-only table, a use() view, a context) is not data: copied, it
+--- would read as empty, and handed to another rule it would carry its file's functions along.
 function S.data_problem(v, depth)
     if depth > 16 then return "is nested more than 16 tables deep" end
     for k, x in next, v do
         if type(k) ~= "string" and math_type(k) ~= "integer" then return "has a key that is a " .. type(k) .. " value" end
         local t = type(x)
-        if t == "table" then
+        if t == "table" and getmetatable(x) ~= nil then
+            return "holds a read-only shared table or a runtime object (build a new table with what you need)"
+        elseif t == "table" then
             local problem = S.data_problem(x, depth + 1)
             if problem then return problem end
         elseif t == "number" then
@@ -214,7 +218,7 @@ function S.check_effect(e, what, v, declared, computed)
     if type(e) ~= "table" then return p end
     p = check_status(p, e, what, v, declared, computed)
     if type(e.detail) == "table" then
-        local problem = S.data_problem(e.detail, 1)
+        local problem = S.data_problem({ e.detail }, 1)
         if problem then p = add(p, what, "detail " .. problem) end
     end
     local a = e.alert
