@@ -129,6 +129,14 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
                 return Data(bytes)
             }, message: "is not valid UTF-8 text"),
         HostileFile(
+            name: "a base-60 integer too large for Yams (found by the case fuzzer: it trapped)", ext: "yaml",
+            bytes: { Data(caseYAML().replacingOccurrences(of: "age: 62", with: "age: 1:0:0:0:0:0:0:0:0:0:0:0:0").utf8) },
+            message: "patient.age: 1:0:0:0:0:0:0:0:0:0:0:0:0 is a base-60 (sexagesimal) number"),
+        HostileFile(
+            name: "a base-60 float", ext: "yaml",
+            bytes: { Data(caseYAML().replacingOccurrences(of: "inr: 1.1", with: "inr: 1:10.5").utf8) },
+            message: "labs.inr: 1:10.5 is a base-60 (sexagesimal) number"),
+        HostileFile(
             name: "text with NUL bytes", ext: "yaml",
             bytes: { Data(caseYAML().utf8) + Data([0, 0, 0x0A]) },
             message: "holds NUL bytes: not a text file"),

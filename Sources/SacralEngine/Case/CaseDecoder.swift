@@ -135,6 +135,16 @@ public struct CaseDecoder: Sendable {
         case Tag.Name.null.rawValue: return .null
         case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
         case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+            // YAML 1.1's base-60 numbers (190:20:30): no case field is one, a clinician who
+            // writes 1:30 means a time or a ratio, and Yams' reading of a long one overflows and
+            // traps (found by the case fuzzer).
+            if scalar.string.contains(":") {
+                throw CaseReadError(
+                    file: file,
+                    message: "\(path.isEmpty ? "" : path + ": ")\(scalar.string.count > 60 ? String(scalar.string.prefix(60)) + "…" : scalar.string) "
+                        + "is a base-60 (sexagesimal) number, which case files do not use; write a decimal number, or quote it "
+                        + "if it is text\(Self.at(node))")
+            }
             if let problem = NumberText.problem(scalar.string) {
                 throw CaseReadError(file: file, message: "\(path.isEmpty ? "" : path + ": ")\(problem)\(Self.at(node))")
             }
