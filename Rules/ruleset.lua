@@ -5,8 +5,10 @@ ruleset {
     version = "1.0.0",
 
     pathways = {
+        -- `preposition`: the word between the pathway and its lesions in the plan's short form
+        -- ("radiation to B"), where it is not the ruleset's `preposition` below.
         { id = "radiation", title = "Radiation (conventional EBRT or stereotactic)", per_lesion = true,
-          plan_text = "Radiation to the sacral lesion(s)." },
+          preposition = "to", plan_text = "Radiation to the sacral lesion(s)." },
         { id = "sacroplasty", title = "Percutaneous sacroplasty (PMMA)", per_lesion = true,
           plan_text = "Percutaneous sacroplasty of the painful lesion(s)." },
         { id = "rfa", title = "Radiofrequency ablation", per_lesion = true,
@@ -75,6 +77,9 @@ ruleset {
 
     -- The order of a plan: biopsy before elective treatment, correction before the procedure,
     -- embolization before surgery, surgery before radiation, RFA before cement.
+    -- The word between a plan step and the lesions it treats in the plan's short form ("biopsy of
+    -- A, then sacroplasty of A"); a pathway may word its own (`preposition` above).
+    preposition = "of",
     sequence = { "biopsy", "coagulation_correction", "embolization", "decompression", "fixation",
                  "rfa", "sacroplasty", "radiation" },
 

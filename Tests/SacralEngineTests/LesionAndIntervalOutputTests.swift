@@ -29,9 +29,26 @@ import Testing
         #expect(d.plan.first { $0.pathway == "sacroplasty" }?.lesions == ["A"])
         #expect(d.plan.first { $0.pathway == "radiation" }?.lesions == ["B"])
         #expect(d.pathway("radiation")?.lesion("B")?.modality == "conventional")
-        let text = TextReport(color: false).render(d)
-        #expect(text.contains("sacroplasty of A (short_axis), then radiation to B (conventional)"), "\(text)")
+        let text = TextReport(color: false, catalog: engine.catalog).render(d)
+        #expect(text.contains("biopsy of A, then rfa of A (short_axis), then sacroplasty of A (short_axis), then radiation to B (conventional)"), "\(text)")
         #expect(d.document["plan"]?.arrayValue?.contains { $0["lesions"] == .array([.string("B")]) } == true)
+    }
+
+    /// The words of the plan's short form are the ruleset's: a knowledge engineer rewords them in
+    /// Rules/ruleset.lua without a rebuild, and a pathway without one is written "pathway: lesions".
+    @Test func thePlanShortFormTakesItsWordsFromTheRuleset() throws {
+        let copy = try copyOfRules()
+        let path = copy + "/ruleset.lua"
+        var ruleset = try String(contentsOfFile: path, encoding: .utf8)
+        ruleset = ruleset.replacingOccurrences(of: #"preposition = "to", "#, with: #"preposition = "onto", "#)
+        ruleset = ruleset.replacingOccurrences(of: "    preposition = \"of\",\n", with: "")
+        try ruleset.write(toFile: path, atomically: true, encoding: .utf8)
+        let reworded = try makeEngine(rules: copy)
+        #expect(reworded.catalog.prepositions["radiation"] == "onto")
+        #expect(reworded.catalog.preposition(for: "sacroplasty") == nil)
+        let d = reworded.evaluate(try reworded.load(path: repositoryRoot + "/Cases/multi-lesion/irradiated-and-naive.yaml"))
+        let text = TextReport(color: false, catalog: reworded.catalog).render(d)
+        #expect(text.contains("biopsy: A, then rfa: A (short_axis), then sacroplasty: A (short_axis), then radiation onto B (conventional)"), "\(text)")
     }
 
     @Test func aScoreWithUnknownItemsPrintsAsAnIntervalNeverAsABound() throws {

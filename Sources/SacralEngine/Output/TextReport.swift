@@ -3,9 +3,13 @@
 public struct TextReport: Sendable {
     /// ANSI colour for statuses and alert levels (only on a terminal, never with NO_COLOR).
     public var color: Bool
+    /// The ruleset's words (``Catalog/preposition(for:)``); without it, or for a step the ruleset
+    /// words nothing for, the plan's short form is written "pathway: lesions".
+    public var catalog: Catalog?
 
-    public init(color: Bool) {
+    public init(color: Bool, catalog: Catalog? = nil) {
         self.color = color
+        self.catalog = catalog
     }
 
     /// Text from a case or a rule made safe to print: a control character other than newline (C0,
@@ -115,7 +119,8 @@ public struct TextReport: Sendable {
                 if let first = l.approach.first { return "\(id) (\(first))" }
                 return id
             }
-            parts.append("\(s.pathway) \(s.pathway == "radiation" ? "to" : "of") \(named.joined(separator: ", "))")
+            let joined = named.joined(separator: ", ")
+            parts.append(catalog?.preposition(for: s.pathway).map { "\(s.pathway) \($0) \(joined)" } ?? "\(s.pathway): \(joined)")
         }
         return "In short: " + t(parts.joined(separator: ", then "))
     }

@@ -30,6 +30,14 @@ public struct Catalog: Sendable {
     public var pathwayTitles: [String: String]
     /// The pathways decided per lesion (P20).
     public var perLesionPathways: Set<String>
+    /// The word between a pathway and its lesions in the plan's short form ("radiation to B"), as
+    /// the ruleset words it for that pathway.
+    public var prepositions: [String: String]
+    /// The ruleset's word for every other plan step ("biopsy of A").
+    public var defaultPreposition: String?
+
+    /// The word between a plan step and its lesions, nil when the ruleset words none.
+    public func preposition(for pathway: String) -> String? { prepositions[pathway] ?? defaultPreposition }
     /// The alert ids the ruleset declares.
     public var alerts: [String]
     /// The alerts with their level and text, in ruleset order.
@@ -80,9 +88,12 @@ public struct Catalog: Sendable {
         pathways = (meta["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue }
         pathwayTitles = [:]
         perLesionPathways = []
+        prepositions = [:]
+        defaultPreposition = meta["preposition"].stringValue
         for p in meta["pathways"].tableValue?.array ?? [] {
             guard let id = p["id"].stringValue else { continue }
             pathwayTitles[id] = p["title"].stringValue
+            prepositions[id] = p["preposition"].stringValue
             if p["per_lesion"].boolValue == true { perLesionPathways.insert(id) }
         }
         alerts = (meta["alerts"].tableValue?.array ?? []).compactMap { $0["id"].stringValue }

@@ -123,10 +123,11 @@ function O.describe(R)
     local out = { ruleset = {}, fields = {}, rules = {}, scores = {} }
     if meta then
         out.ruleset = { name = meta.name, version = meta.version, pathways = {}, alerts = {},
-            precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria }
+            precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria,
+            preposition = meta.preposition }
         for _, p in ipairs(meta.pathways) do
             out.ruleset.pathways[#out.ruleset.pathways + 1] = type(p) == "table" and
-                { id = p.id, title = p.title, per_lesion = p.per_lesion or false } or { id = p }
+                { id = p.id, title = p.title, per_lesion = p.per_lesion or false, preposition = p.preposition } or { id = p }
         end
         for _, k in ipairs(U.sorted_keys(meta.alerts or {})) do
             local a = meta.alerts[k]

@@ -43,8 +43,9 @@ local described = {
 
 S.kinds = {
     ruleset = { name = "string", version = "string", pathways = "table", precedence = "table", default = "table",
-        alerts = "table", sequence = "table", sources = "table", criteria = "table", lesion_order = "table" },
-    pathway = { id = "string", title = "string", plan_text = "string", per_lesion = "boolean" },
+        alerts = "table", sequence = "table", sources = "table", criteria = "table", lesion_order = "table",
+        preposition = "string" },
+    pathway = { id = "string", title = "string", plan_text = "string", per_lesion = "boolean", preposition = "string" },
     default = { rule = "string", status = "string", text = "string", source = "string", implements = "strings" },
     alert_declaration = { level = "string", text = "string" },
     field = { path = "string", [1] = "string", type = "string", enum = "table", min = "number", max = "number",
