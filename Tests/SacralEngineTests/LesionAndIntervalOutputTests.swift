@@ -30,7 +30,10 @@ import Testing
         #expect(d.plan.first { $0.pathway == "radiation" }?.lesions == ["B"])
         #expect(d.pathway("radiation")?.lesion("B")?.modality == "conventional")
         let text = TextReport(color: false, catalog: engine.catalog).render(d)
-        #expect(text.contains("biopsy of A, then rfa of A (short_axis), then sacroplasty of A (short_axis), then radiation to B (conventional)"), "\(text)")
+        #expect(
+            text.contains(
+                "biopsy of A, then rfa of A (short_axis), then sacroplasty of A (short_axis), then radiation to B (conventional)"),
+            "\(text)")
         #expect(d.document["plan"]?.arrayValue?.contains { $0["lesions"] == .array([.string("B")]) } == true)
     }
 
@@ -48,7 +51,9 @@ import Testing
         #expect(reworded.catalog.preposition(for: "sacroplasty") == nil)
         let d = reworded.evaluate(try reworded.load(path: repositoryRoot + "/Cases/multi-lesion/irradiated-and-naive.yaml"))
         let text = TextReport(color: false, catalog: reworded.catalog).render(d)
-        #expect(text.contains("biopsy: A, then rfa: A (short_axis), then sacroplasty: A (short_axis), then radiation onto B (conventional)"), "\(text)")
+        #expect(
+            text.contains("biopsy: A, then rfa: A (short_axis), then sacroplasty: A (short_axis), then radiation onto B (conventional)"),
+            "\(text)")
     }
 
     @Test func aScoreWithUnknownItemsPrintsAsAnIntervalNeverAsABound() throws {

@@ -139,11 +139,12 @@ public struct CaseDecoder: Sendable {
             // writes 1:30 means a time or a ratio, and Yams' reading of a long one overflows and
             // traps (found by the case fuzzer).
             if scalar.string.contains(":") {
+                let place = path.isEmpty ? "" : path + ": "
+                let shown = scalar.string.count > 60 ? String(scalar.string.prefix(60)) + "…" : scalar.string
                 throw CaseReadError(
                     file: file,
-                    message: "\(path.isEmpty ? "" : path + ": ")\(scalar.string.count > 60 ? String(scalar.string.prefix(60)) + "…" : scalar.string) "
-                        + "is a base-60 (sexagesimal) number, which case files do not use; write a decimal number, or quote it "
-                        + "if it is text\(Self.at(node))")
+                    message: "\(place)\(shown) is a base-60 (sexagesimal) number, which case files do not use; "
+                        + "write a decimal number, or quote it if it is text\(Self.at(node))")
             }
             if let problem = NumberText.problem(scalar.string) {
                 throw CaseReadError(file: file, message: "\(path.isEmpty ? "" : path + ": ")\(problem)\(Self.at(node))")
