@@ -13,7 +13,7 @@
 #               run scaled by SACRAL_TEST_SCALE (0.1 here: 1,000 JSON Lines, 200 generated cases)
 #   asan        AddressSanitizer build of the core only (SACRAL_CORE_ONLY=1: no server), running only
 #               the suites that exercise C (LuaKitTests, SandboxAttackTests, HostileInputTests,
-#               AdversarialTests, RuleIsolationTests)
+#               AdversarialTests, RuleIsolationTests, PrecompiledTests)
 #   fuzz        a short libFuzzer pass over the core (SACRAL_SKIP_FUZZ=1 skips it)
 #   rule fuzz   random benign and hostile rule files over generated cases (scripts/fuzz-rules.sh)
 #   server      sacral serve played by real clients over loopback: pytest + httpx + PyJWT, CDS Hooks
@@ -77,7 +77,7 @@ asan() {
     local flags=(--sanitize=address --scratch-path .build-asan -Xswiftc -use-ld=lld)
     SACRAL_CORE_ONLY=1 swift build --build-tests "${flags[@]}" 2>&1 | { grep -E 'error|warning: |Build complete' || true; }
     SACRAL_CORE_ONLY=1 ASAN_OPTIONS=detect_leaks=0 swift test --skip-build "${flags[@]}" \
-        --filter 'LuaKitTests|SandboxAttackTests|HostileInputTests|AdversarialTests|RuleIsolationTests' 2>&1 | quiet_tests
+        --filter 'LuaKitTests|SandboxAttackTests|HostileInputTests|AdversarialTests|RuleIsolationTests|PrecompiledTests' 2>&1 | quiet_tests
 }
 
 fuzz() {
