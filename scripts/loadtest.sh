@@ -2,8 +2,10 @@
 # Load benchmark of `sacral serve` with wrk (Debian's package): POST /v1/evaluate and the
 # patient-view CDS hook, 64 connections for 30 s each; prints throughput, p50, p99 and errors.
 #   scripts/loadtest.sh [SECONDS] [CONNECTIONS]
-# The server runs a release build with --insecure-local (wrk cannot sign a fresh single-use token
-# per request); token verification is measured apart by the Python suite's timings.
+# The server runs a release build as deployed: every request carries its own ES384 token (a
+# fresh jti, the endpoint's URL as aud), minted before each run by scripts/loadtest-tokens.py and
+# verified by the server against the issuer's JWKS file. SACRAL_LOADTEST_INSECURE=1 runs the
+# server with --insecure-local and no tokens instead (the cost of verification is the difference).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,24 +15,58 @@ scripts/bootstrap.sh wrk
 swift build -c release --product sacral 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]' || true; }
 bin="$root/.build/release/sacral"
 
+insecure="${SACRAL_LOADTEST_INSECURE:-0}"
+py="$(scripts/pyenv.sh)/bin/python"
 work="$(mktemp -d)"
 port=$((20000 + RANDOM % 20000))
+base="http://127.0.0.1:$port"
+"$py" scripts/loadtest-tokens.py jwks "$work/ehr.jwks.json" "$work/ehr.key.pem"
 cat > "$work/config.yaml" <<CONFIG
-public_base_url: http://127.0.0.1:$port
+public_base_url: $base
 database: sqlite:decisions.sqlite
+issuers:
+  - { iss: "https://loadtest-ehr.test", jwks_file: ehr.jwks.json }
 limits: { queue_depth: 1024 }
 CONFIG
-"$bin" serve --insecure-local --config "$work/config.yaml" --port "$port" --rules Rules 2>"$work/server.log" &
+mode=()
+[ "$insecure" = 1 ] && mode=(--insecure-local)
+echo "server: release build, $( [ "$insecure" = 1 ] && echo "--insecure-local, no tokens" || echo "every request with its own ES384 token, verified" )"
+"$bin" serve "${mode[@]}" --config "$work/config.yaml" --port "$port" --rules Rules 2>"$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 cat > "$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = os.getenv("SACRAL_CONTENT_TYPE")
-local f = assert(io.open(os.getenv("SACRAL_BODY"), "rb"))
-wrk.body = f:read("*a")
-f:close()
+-- One token per request: thread k of n takes every n-th line of the token file, from line k.
+local threads = 0
+function setup(thread)
+    thread:set("tid", threads)
+    threads = threads + 1
+    thread:set("nthreads", tonumber(os.getenv("SACRAL_THREADS")))
+end
+local tokens, next_token = {}, 0
+function init()
+    local path = os.getenv("SACRAL_TOKENS")
+    if path ~= nil and path ~= "" then
+        local n = 0
+        for line in io.lines(path) do
+            if n % nthreads == tid then tokens[#tokens + 1] = line end
+            n = n + 1
+        end
+    end
+    local f = assert(io.open(os.getenv("SACRAL_BODY"), "rb"))
+    wrk.body = f:read("*a")
+    f:close()
+end
+local headers = { ["Content-Type"] = os.getenv("SACRAL_CONTENT_TYPE") }
+function request()
+    if #tokens > 0 then
+        next_token = next_token + 1
+        -- Past the last token a request goes without one and counts as an error (401).
+        headers["Authorization"] = tokens[next_token] and ("Bearer " .. tokens[next_token]) or nil
+    end
+    return wrk.format("POST", nil, headers, wrk.body)
+end
 done = function(summary, latency, requests)
     local e = summary.errors
     io.write(string.format("RESULT requests=%d seconds=%.1f rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d (connect %d, read %d, write %d, timeout %d, non-2xx %d)\n",
@@ -41,10 +77,16 @@ end
 LUA
 
 run() {
-    local name="$1" path="$2" body="$3" type="$4"
+    local name="$1" path="$2" body="$3" type="$4" tokens=""
     echo "== $name: POST $path, $connections connections, ${seconds}s"
-    SACRAL_BODY="$body" SACRAL_CONTENT_TYPE="$type" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
-        -s "$work/post.lua" "http://127.0.0.1:$port$path" | grep -E '^RESULT|Requests/sec'
+    if [ "$insecure" != 1 ]; then
+        # More tokens than the server can answer in the time (2,000 a second), minted just before.
+        tokens="$work/tokens.txt"
+        "$py" scripts/loadtest-tokens.py tokens "$work/ehr.key.pem" "$base$path" $(( seconds * 2000 )) "$tokens"
+    fi
+    SACRAL_BODY="$body" SACRAL_CONTENT_TYPE="$type" SACRAL_TOKENS="$tokens" SACRAL_THREADS=2 \
+        wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
+        -s "$work/post.lua" "$base$path" | grep -E '^RESULT|Requests/sec'
 }
 
 run "REST evaluate" /v1/evaluate examples/serve/request.json application/json
