@@ -56,6 +56,26 @@ import Testing
             "\(text)")
     }
 
+    /// A missing field says which lesions it holds undetermined, in the JSON and in the text: a
+    /// case-wide field every lesion, a lesion's field that lesion alone.
+    @Test func aMissingFieldNamesTheLesionsItHoldsUndetermined() throws {
+        let wide = try decide("multi-lesion/patient-wide-inr-missing.yaml")
+        let inr = try #require(wide.missing.first { $0.field == "labs.inr" })
+        #expect(inr.lesions.map(\.pathway) == ["radiation", "sacroplasty", "rfa"])
+        #expect(inr.lesions.allSatisfy { $0.ids == ["A", "B"] })
+        #expect(wide.missing.first { $0.field == "labs.coagulopathy_correctable" }?.lesions.isEmpty == true)
+
+        let one = try decide("multi-lesion/option-and-undetermined.yaml")
+        let epidural = try #require(one.missing.first { $0.field == "lesions[1].epidural" })
+        #expect(epidural.lesions.allSatisfy { $0.ids == ["B"] } && epidural.lesions.count == 3)
+        let entry = one.document["missing"]?.arrayValue?.first { $0["field"] == .string("lesions[1].epidural") }
+        #expect(entry?["lesions"]?["sacroplasty"] == .array([.string("B")]))
+        let text = TextReport(color: false).render(one)
+        #expect(
+            text.contains("lesions[1].epidural: holds radiation (lesion B), sacroplasty (lesion B), rfa (lesion B) undetermined"), "\(text)"
+        )
+    }
+
     @Test func aScoreWithUnknownItemsPrintsAsAnIntervalNeverAsABound() throws {
         let d = try decide("partial-scores/sins-collapse-missing-straddles-7.yaml")
         let sins = try #require(d.score("sins"))

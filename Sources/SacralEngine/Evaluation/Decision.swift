@@ -191,7 +191,10 @@ public struct Decision: Sendable {
     /// A field whose absence holds pathways undetermined.
     public struct MissingField: Sendable {
         public var field: String
+        /// The pathways the field holds undetermined (a per-lesion pathway: at some lesion).
         public var affects: [String]
+        /// For each per-lesion pathway it affects, the lesions the field holds undetermined.
+        public var lesions: [(pathway: String, ids: [String])] = []
     }
 
     /// One rule evaluated for a case and what came of it (with tracing on).

@@ -47,9 +47,18 @@ struct DecisionBuilder {
         }
         var missing: [Decision.MissingField] = []
         for m in try list(result["missing"], "missing") {
+            var lesions: [(pathway: String, ids: [String])] = []
+            for l in try list(m["lesions"], "the lesions a missing field affects") {
+                lesions.append(
+                    (
+                        try string(l["pathway"], "a pathway a missing field affects"),
+                        try strings(l["ids"], "the lesions a missing field affects")
+                    ))
+            }
             missing.append(
                 Decision.MissingField(
-                    field: try string(m["field"], "a missing field"), affects: try strings(m["affects"], "what a missing field affects")))
+                    field: try string(m["field"], "a missing field"), affects: try strings(m["affects"], "what a missing field affects"),
+                    lesions: lesions))
         }
         let warnings = validated.warnings + (try strings(result["warnings"], "warnings"))
         var failures: [RuleFailure] = []

@@ -22,7 +22,11 @@ enum DecisionDocument {
                 "missing",
                 .array(
                     d.missing.map { m in
-                        .object([("field", .string(m.field)), ("affects", strings(m.affects))])
+                        var members: [(key: String, value: JSONValue)] = [("field", .string(m.field)), ("affects", strings(m.affects))]
+                        if !m.lesions.isEmpty {
+                            members.append(("lesions", .object(m.lesions.map { (key: $0.pathway, value: strings($0.ids)) })))
+                        }
+                        return .object(members)
                     })
             ))
         doc.append(("warnings", strings(d.warnings)))

@@ -89,7 +89,11 @@ public struct TextReport: Sendable {
         if !d.missing.isEmpty {
             out += "\n" + paint("MISSING DATA", "1") + "\n"
             for m in d.missing {
-                out += "  \(t(m.field)): holds \(t(m.affects.joined(separator: ", "))) undetermined\n"
+                let affects = m.affects.map { id in
+                    guard let ids = m.lesions.first(where: { $0.pathway == id })?.ids else { return id }
+                    return "\(id) (lesion\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")))"
+                }
+                out += "  \(t(m.field)): holds \(t(affects.joined(separator: ", "))) undetermined\n"
             }
         }
         if !d.warnings.isEmpty {

@@ -37,21 +37,35 @@ local function score_entries(ev)
 end
 
 -- Missing fields and the undetermined pathways they hold, by field (a per-lesion pathway with an
--- undetermined lesion counts, whatever its own status: P20).
+-- undetermined lesion counts, whatever its own status: P20), and for a per-lesion pathway the
+-- lesions the field holds undetermined, in lesion order: `lesions = { { pathway, ids } }`.
 local function missing_fields(ev, decisions)
-    local affects, fields_seen = {}, {}
+    local affects, at, fields_seen = {}, {}, {}
     for _, p in ipairs(ev.R.meta.pathways) do
         local d = decisions[p.id]
         if d.status == "undetermined" or d.lesions then
             for _, f in ipairs(d.missing) do
-                if not affects[f] then affects[f] = {}; fields_seen[#fields_seen + 1] = f end
+                if not affects[f] then affects[f] = {}; at[f] = {}; fields_seen[#fields_seen + 1] = f end
                 affects[f][#affects[f] + 1] = p.id
+            end
+            for _, l in ipairs(d.lesions or {}) do
+                if l.status == "undetermined" then
+                    for _, f in ipairs(l.missing) do
+                        local list = at[f]
+                        local last = list and list[#list]
+                        if list and (not last or last.pathway ~= p.id) then
+                            last = { pathway = p.id, ids = {} }
+                            list[#list + 1] = last
+                        end
+                        if last then last.ids[#last.ids + 1] = l.id end
+                    end
+                end
             end
         end
     end
     sort(fields_seen)
     local out = {}
-    for _, f in ipairs(fields_seen) do out[#out + 1] = { field = f, affects = affects[f] } end
+    for _, f in ipairs(fields_seen) do out[#out + 1] = { field = f, affects = affects[f], lesions = at[f] } end
     return out
 end
 
