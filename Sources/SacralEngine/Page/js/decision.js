@@ -109,7 +109,10 @@ Sacral.DecisionView = (function () {
         return section("missing", "Missing data", [el("ul", { class: "missing-list" }, list.map((m) => el("li", {}, [
             el("a", { href: "#" + Sacral.util.fieldId(m.field), class: "missing-link", "data-field": m.field,
                 onclick: (e) => { if (onMissing && onMissing(m.field)) e.preventDefault(); } }, [dict.label(m.field) + " (" + m.field + ")"]),
-            " — affects " + (m.affects || []).map(words).join(", "),
+            " — affects " + (m.affects || []).map((p) => {
+                const ids = m.lesions && m.lesions[p];
+                return ids ? words(p) + " (lesion" + (ids.length === 1 ? " " : "s ") + ids.join(", ") + ")" : words(p);
+            }).join(", "),
         ])))], "missing");
     }
 
