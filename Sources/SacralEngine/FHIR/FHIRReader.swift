@@ -94,11 +94,9 @@ public struct FHIRReader: Sendable {
     /// The resources of a CDS Hooks `prefetch` object (key → resource, searchset Bundle or null);
     /// each resource's source is its key. Not an object: no resources.
     public static func resources(ofPrefetch data: Data) -> [FHIRInputResource] {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        guard let documents = try? JSONDecoder().decode([String: FHIRDocument].self, from: data) else { return [] }
         var out: [FHIRInputResource] = []
-        for key in object.keys.sorted() {
-            if let dict = object[key] as? [String: Any] { out += flatten(dict, source: key) }
-        }
+        for key in documents.keys.sorted() { out += documents[key]!.resources(source: key) }
         return out
     }
 
@@ -135,7 +133,8 @@ public struct FHIRReader: Sendable {
         if let entries = dict["entry"], !(entries is [Any]) {
             throw FHIRInputError(file: file, message: "entry: expected a list of entries")
         }
-        return (flatten(dict, source: file), dict["timestamp"] as? String)
+        let resources = (try? JSONDecoder().decode(FHIRDocument.self, from: data))?.resources(source: file) ?? []
+        return (resources, dict["timestamp"] as? String)
     }
 
     /// The resources of several JSON documents, each a resource or a Bundle (as a CDS Hooks
@@ -143,36 +142,12 @@ public struct FHIRReader: Sendable {
     /// in warnings and provenance (e.g. the prefetch key).
     public static func resources(ofDocuments documents: [(source: String, data: Data)]) -> [FHIRInputResource] {
         var out: [FHIRInputResource] = []
+        let decoder = JSONDecoder()
         for (source, data) in documents {
-            guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-                let dict = object as? [String: Any]
-            else { continue }
-            out += flatten(dict, source: source)
+            guard let document = try? decoder.decode(FHIRDocument.self, from: data) else { continue }
+            out += document.resources(source: source)
         }
         return out
-    }
-
-    /// A resource, or the resources of a Bundle (nested Bundles included).
-    static func flatten(_ dict: [String: Any], source: String) -> [FHIRInputResource] {
-        if dict["resourceType"] as? String == "Bundle" {
-            var out: [FHIRInputResource] = []
-            for case let entry as [String: Any] in dict["entry"] as? [Any] ?? [] {
-                guard let resource = entry["resource"] as? [String: Any] else { continue }
-                var items = flatten(resource, source: source)
-                if items.count == 1, let fullUrl = entry["fullUrl"] as? String { items[0].fullUrl = fullUrl }
-                out += items
-            }
-            return out
-        }
-        guard let data = try? JSONSerialization.data(withJSONObject: dict),
-            let decoded = try? JSONDecoder().decode(AnyFHIRResource.self, from: data)
-        else { return [] }
-        let type = dict["resourceType"] as? String ?? "?"
-        return [
-            FHIRInputResource(
-                resource: decoded.resource, reference: "\(type)/\(decoded.id ?? "?")", source: source,
-                unreadable: decoded.unreadable)
-        ]
     }
 
     /// Reads Bundle files into one case. The evaluation date is `date`, else the first Bundle's
@@ -730,5 +705,49 @@ public struct FHIRReader: Sendable {
     private func roundConverted(_ d: Double) -> Double {
         let scale = 1e9
         return (d * scale).rounded() / scale
+    }
+}
+
+/// One JSON document as FHIR input, decoded in one pass: a resource, or the resources of a Bundle
+/// (nested Bundles included; an entry that is not an object, or has no object `resource`, is
+/// skipped). Anything but an object (`null`, a number) holds no resource.
+struct FHIRDocument: Decodable {
+    private var items: [FHIRInputResource] = []
+
+    private enum K: String, CodingKey { case resourceType, entry }
+    private enum EntryK: String, CodingKey { case fullUrl, resource }
+    /// Decodes any JSON value and keeps nothing: steps over an entry that cannot be read.
+    private struct Skip: Decodable { init(from decoder: Decoder) throws {} }
+
+    init(from decoder: Decoder) throws {
+        guard let c = try? decoder.container(keyedBy: K.self) else { return }
+        if (try? c.decode(String.self, forKey: .resourceType)) == "Bundle" {
+            guard var entries = try? c.nestedUnkeyedContainer(forKey: .entry) else { return }
+            while !entries.isAtEnd {
+                guard let entry = try? entries.nestedContainer(keyedBy: EntryK.self) else {
+                    _ = try? entries.decode(Skip.self)
+                    continue
+                }
+                guard var inner = (try? entry.decode(FHIRDocument.self, forKey: .resource))?.items else { continue }
+                if inner.count == 1, let fullUrl = try? entry.decode(String.self, forKey: .fullUrl) { inner[0].fullUrl = fullUrl }
+                items += inner
+            }
+            return
+        }
+        guard let decoded = try? AnyFHIRResource(from: decoder) else { return }
+        let type = (try? c.decode(String.self, forKey: .resourceType)) ?? "?"
+        items = [
+            FHIRInputResource(
+                resource: decoded.resource, reference: "\(type)/\(decoded.id ?? "?")", source: "", unreadable: decoded.unreadable)
+        ]
+    }
+
+    /// Its resources, each named as coming from `source` (a file or a prefetch key).
+    func resources(source: String) -> [FHIRInputResource] {
+        items.map { item in
+            var item = item
+            item.source = source
+            return item
+        }
     }
 }
