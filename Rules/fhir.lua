@@ -67,6 +67,7 @@ fhir {
             ["history.radiation_response"] = { question = "history.radiation", answer = "completed" },
             ["history.radiation_dose_gy"] = { question = "history.radiation", answer = "completed" },
             ["symptoms.neurologic_onset"] = { question = "symptoms.neurologic", operator = "!=", answer = "intact" },
+            ["symptoms.neurologic_side"] = { question = "symptoms.neurologic", operator = "!=", answer = "intact" },
         },
     },
     defaults = {
