@@ -281,7 +281,10 @@ function Context:derive(name, fn)
         if not ok and v ~= UNKNOWN then error(v, 0) end
         -- A derived value is a fact: plain data. A function handed from one file's rule to
         -- another's would carry its file's upvalues out of reach of the restore after each call.
-        local problem = ok and need("schema").data_problem({ v }, 1)
+        -- (A boolean or a string, the usual fact, needs no look.)
+        local tv = type(v)
+        local problem = ok and (tv == "table" or tv == "number" or tv == "function" or tv == "userdata" or tv == "thread")
+            and need("schema").data_problem({ v }, 1)
         if problem then error(string_format("derive '%s': its value %s", tostring(name), problem), 2) end
         local sp = getmetatable(sub)
         d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer }
