@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes case decoding, validation and evaluation with libFuzzer (and AddressSanitizer), seeded
-# from Cases/. Crashing inputs are written to Fuzz/crashes/; keep each one as a regression case.
+# from Cases/, Fuzz/regressions/ and Fuzz/corpus/ (the inputs that reached new coverage in the long
+# offline runs, minimised with -merge=1). Crashing inputs are written to Fuzz/crashes/; keep each
+# one as a regression case.
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags, e.g. -runs=1000000]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +18,7 @@ bin="$(swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,addr
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus"' EXIT
 find Cases Fuzz/regressions -type f \( -name '*.yaml' -o -name '*.json' -o -name '*.bin' \) -exec cp {} "$corpus"/ \; 2>/dev/null || true
+[ -d Fuzz/corpus ] && cp Fuzz/corpus/* "$corpus"/ 2>/dev/null || true
 mkdir -p Fuzz/crashes
 # Regression inputs first: each must run clean.
 regressions=$(find Fuzz/regressions -type f ! -name '.*' | sort)
