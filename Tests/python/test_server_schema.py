@@ -7,7 +7,7 @@ from __future__ import annotations
 import hypothesis
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from server_harness import ROOT, Server
 
@@ -30,5 +30,9 @@ def test_rest_api_conforms_to_its_openapi_document(case, server):
     response = case.call(base_url=server.base, headers=headers)
     assert response.status_code < 500 or response.status_code == 503, response.text
     # The document gives the case's outline only; the field dictionary (Rules/fields.lua) decides
-    # the rest and answers 422 with field paths, so a schema-valid case may be refused.
-    case.validate_response(response, excluded_checks=[positive_data_acceptance])
+    # the rest and answers 422 with field paths, so a schema-valid case may be refused. And a call
+    # schemathesis made invalid is not always invalid as sent: every call gets a valid token above
+    # (a mutation that drops Authorization is undone), and the service ignores query parameters it
+    # does not use, as HTTP APIs do; refusals of bad tokens and bodies are tested one by one in
+    # test_server.py. Negative calls still may not cause a 5xx or an undocumented response.
+    case.validate_response(response, excluded_checks=[positive_data_acceptance, negative_data_rejection])
