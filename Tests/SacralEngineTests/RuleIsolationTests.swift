@@ -388,6 +388,29 @@ private func expectNoStateBetweenCases(
         ),
     ]
 
+    /// A file's read-only table given as an input or in a computed effect's detail: copied into the
+    /// output it read as empty, without a word; now the rule fails and says what to do.
+    @Test(arguments: [
+        #"when = function(c) c:input("zz.list", LIST); return false end,"#,
+        #"when = function() return true end, effect = function() return { status = "option", text = "x", detail = { list = LIST } } end,"#,
+    ])
+    func aReadOnlyTableNeverCrossesIntoTheOutputAsEmpty(body: String) throws {
+        let file = """
+            local LIST = { "a", "b" }
+            rule {
+                id = "zz.data", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "option",
+                \(body)
+            \(body.contains("effect") ? "" : #"    effect = { status = "option", text = "x" },"#)
+            }
+
+            """
+        let d = try decide(try rules(adding: ["zz_data.lua": file]), try caseFile())
+        let failure = try #require(d.failures.first { $0.rule == "zz.data" }, "\(d.failures)")
+        #expect(failure.message.contains("holds a read-only shared table or a runtime object (build a new table"), "\(failure.message)")
+        #expect(d.status(of: "sacroplasty")?.isFavourable != true)
+    }
+
     @Test(arguments: stateAttacks.indices)
     func aRuleFileKeepsNoStateAndCannotSeeTheCaseID(index: Int) throws {
         let attack = Self.stateAttacks[index]

@@ -168,11 +168,13 @@ local function apply_rule(R, spec, c)
             e = declared
             if type(e) == "function" then
                 e = e(c)
-                if type(e) == "table" then e = copy(e) end  -- plain tables only cross into Swift
+                -- Checked as returned, then copied (plain tables only cross into Swift): a copy would
+                -- turn a file's read-only table in the detail into an empty one before the check.
                 if e ~= nil then
                     local problems = S.check_effect(e, R.effect_name[spec], R.vocabulary, R.declared[spec], true)
                     if #problems > 0 then error(problems[1], 0) end
                 end
+                if type(e) == "table" then e = copy(e) end
             end
             if e and type(e.text) == "function" then
                 local text = e.text(c)
