@@ -19,7 +19,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from server_harness import Server, export_bundle, export_log
-from test_page import CASES, SHOTS, SYMBOLS, THREE, WITHOUT_INR, browser, cli_json, fill_form, words  # noqa: F401
+from test_page import (CASES, SHOTS, SYMBOLS, THREE, WITHOUT_INR, browser, cli_json, fill_form,  # noqa: F401
+                       serious_accessibility_violations, words)
 
 
 @pytest.fixture(scope="module")
@@ -176,15 +177,8 @@ def open_list(browser, server):
 
 @pytest.mark.parametrize("path", ["/board", "/cases"])
 def test_the_served_pages_have_no_serious_or_critical_accessibility_violation(browser, server, path):
-    from axe_selenium_python import Axe
-
     if path == "/board":
         open_board(browser, server.base + path)
     else:
         open_list(browser, server)
-    axe = Axe(browser)
-    axe.inject()
-    results = axe.run()
-    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-           for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert bad == []
+    assert serious_accessibility_violations(browser) == []

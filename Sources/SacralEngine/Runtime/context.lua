@@ -283,8 +283,7 @@ function Context:derive(name, fn)
         -- another's would carry its file's upvalues out of reach of the restore after each call.
         -- (A boolean or a string, the usual fact, needs no look.)
         local tv = type(v)
-        local problem = ok and (tv == "table" or tv == "number" or tv == "function" or tv == "userdata" or tv == "thread")
-            and need("schema").data_problem({ v }, 1)
+        local problem = ok and tv ~= "boolean" and tv ~= "string" and tv ~= "nil" and need("schema").data_problem({ v }, 1)
         if problem then error(string_format("derive '%s': its value %s", tostring(name), problem), 2) end
         local sp = getmetatable(sub)
         d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer }

@@ -48,6 +48,16 @@ local function passes(requires, status)
     return false
 end
 
+-- The lesions a step that holds treats: none when no pathway it reads is per lesion, the rule's own
+-- lesion for a per-lesion rule, else every lesion.
+local function every_or_own(ev, per_lesion, lesion)
+    if not per_lesion then return true, nil end
+    if lesion then return true, { lesion } end
+    local all = {}
+    for i = 1, ev.nlesions do all[i] = i end
+    return true, all
+end
+
 -- Whether a plan step's `requires` holds, and the lesions the step treats (P20). A step of a
 -- per-lesion rule speaks for its lesion; `requires` is read at that lesion when the pathway it
 -- names is decided per lesion. A case-level rule's step names every lesion that passes (all of them
@@ -57,21 +67,11 @@ local function required_unguarded(ev, step, decisions, lesion)
     local target = decisions[(type(requires) == "table" and requires.pathway) or step.pathway]
     local own = decisions[step.pathway]
     local per_lesion = (own and own.lesions) or (target and target.lesions)
-    if requires == false then
-        if not per_lesion then return true, nil end
-        if lesion then return true, { lesion } end
-        local all = {}
-        for i = 1, ev.nlesions do all[i] = i end
-        return true, all
-    end
+    if requires == false then return every_or_own(ev, per_lesion, lesion) end
     if target == nil then return requires == nil, nil end
     if not target.lesions then
         if not passes(requires, target.status) then return false, nil end
-        if not per_lesion then return true, nil end
-        if lesion then return true, { lesion } end
-        local all = {}
-        for i = 1, ev.nlesions do all[i] = i end
-        return true, all
+        return every_or_own(ev, per_lesion, lesion)
     end
     local out = {}
     for i, l in ipairs(target.lesions) do

@@ -51,13 +51,15 @@ local function missing_fields(ev, decisions)
             for _, l in ipairs(d.lesions or {}) do
                 if l.status == "undetermined" then
                     for _, f in ipairs(l.missing) do
-                        local list = at[f]
-                        local last = list and list[#list]
-                        if list and (not last or last.pathway ~= p.id) then
-                            last = { pathway = p.id, ids = {} }
-                            list[#list + 1] = last
+                        local list = at[f]  -- nil: the pathway does not report f missing
+                        if list then
+                            local last = list[#list]
+                            if not last or last.pathway ~= p.id then
+                                last = { pathway = p.id, ids = {} }
+                                list[#list + 1] = last
+                            end
+                            last.ids[#last.ids + 1] = l.id
                         end
-                        if last then last.ids[#last.ids + 1] = l.id end
                     end
                 end
             end
