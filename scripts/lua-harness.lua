@@ -70,7 +70,7 @@ local function walk_roots(roots, freezing)
     return slots
 end
 local host = {
-    setmetatable = setmetatable, getmetatable = getmetatable, rawget = rawget, rawset = rawset,
+    setmetatable = setmetatable, getmetatable = getmetatable, rawget = rawget, rawset = rawset, raw_next = next,
     rawequal = rawequal, rawlen = rawlen,
     setenv = function(fn, env) debug.setupvalue(fn, 1, env) end,
     where = function(level)

@@ -1079,6 +1079,10 @@ static int open_sandbox(lua_State *L) {
         lua_getfield(L, 2, kept[i]);
         lua_setfield(L, 1, kept[i]);
     }
+    // The library's own next, in the table's traversal order (harden_sandbox below gives rules
+    // the ordered one): for the runtime's loops over its own plain tables whose result does not
+    // depend on order (copies, merges, checks that only ask whether anything is wrong).
+    lua_getfield(L, 2, "next");                 lua_setfield(L, 1, "raw_next");
     lua_pushcfunction(L, host_setenv);          lua_setfield(L, 1, "setenv");
     lua_pushcfunction(L, host_where);           lua_setfield(L, 1, "where");
     lua_pushcfunction(L, host_arm);             lua_setfield(L, 1, "arm");

@@ -62,8 +62,10 @@ local function concrete_path(path, lesion_index)
     return path
 end
 
+local raw_next = host.raw_next  -- the case and the records below are plain tables (util.any_order)
+
 local function flatten(t, prefix, into)
-    for k, v in next, t do
+    for k, v in raw_next, t do
         if type(k) == "string" then
             local path = prefix and (prefix .. "." .. k) or k
             into[path] = v
@@ -290,7 +292,7 @@ function Context:derive(name, fn)
         memo[key] = d
     end
     local inputs = p.inputs
-    for k, v in next, d.inputs do inputs[k] = v end
+    for k, v in raw_next, d.inputs do inputs[k] = v end
     for _, m in ipairs(d.missing) do note_missing(p, m.field, m.optional) end
     if not d.ok then error(UNKNOWN, 0) end
     return d.value

@@ -109,7 +109,7 @@ local function agreed_detail(lesions, status, strength)
     for _, l in ipairs(lesions) do
         if l.status == status and l.strength == strength then
             if first then
-                for k, v in next, l.detail do detail[k] = v end
+                for k, v in U.any_order(l.detail), l.detail do detail[k] = v end
                 first = false
             else
                 for _, k in ipairs(U.sorted_keys(detail)) do

@@ -75,7 +75,7 @@ end
 -- order, then lesion order.
 local function results_in_order(ev, outcome)
     local list = {}
-    for _, r in next, ev.memo do
+    for _, r in U.any_order(ev.memo), ev.memo do  -- sorted below, by a total order
         if r.spec and (outcome == nil or r.outcome == outcome) then list[#list + 1] = r end
     end
     sort(list, function(a, b)

@@ -4,16 +4,23 @@
 -- fires. Also checks a fired effect against the ruleset's vocabulary (statuses, strengths, alert
 -- ids, plan pathways, timings). Pure: returns messages, raises nothing.
 local host = ...
-local setmetatable, getmetatable = host.setmetatable, host.getmetatable
+local setmetatable, getmetatable, raw_next = host.setmetatable, host.getmetatable, host.raw_next
 local type, next, ipairs, tostring, concat, error = type, next, ipairs, tostring, table.concat, error
 local math_type, sort = math.type, table.sort
 local string_format = string.format
 
 local S = {}
 
+-- The traversal for a loop that only asks whether anything is wrong (util.any_order): a plain
+-- table in its own order, any other through the ordered next.
+local function any_order(t)
+    if getmetatable(t) == nil then return raw_next end
+    return next
+end
+
 local function is_list_of_strings(v)
     if type(v) ~= "table" then return false end
-    for k, x in next, v do
+    for k, x in any_order(v), v do
         if math_type(k) ~= "integer" or type(x) ~= "string" then return false end
     end
     return true
@@ -85,7 +92,7 @@ function S.check(kind, t, what)
     local schema = S.kinds[kind]
     if type(t) ~= "table" then return { what .. " must be a table" } end
     local clean = true
-    for k, x in next, t do
+    for k, x in any_order(t), t do
         local want = schema[k]
         if want == nil or not checks[want](x) then clean = false break end
     end
@@ -190,7 +197,31 @@ end
 --- numbers, booleans or tables of those made by the rule; nil when there is none. A table with a
 --- metatable (a rule file's read-only table, a use() view, a context) is not data: copied, it
 --- would read as empty, and handed to another rule it would carry its file's functions along.
+-- Whether data_problem would find nothing: the same test in any order (the common case, checked
+-- every time a computed effect fires), so that only a table with a problem is walked in order, for
+-- a message that names the same problem every time.
+local function is_data(v, depth)
+    if depth > 16 then return false end
+    for k, x in any_order(v), v do
+        if type(k) ~= "string" and math_type(k) ~= "integer" then return false end
+        local t = type(x)
+        if t == "table" then
+            if getmetatable(x) ~= nil or not is_data(x, depth + 1) then return false end
+        elseif t == "number" then
+            if x ~= x or x == 1 / 0 or x == -1 / 0 then return false end
+        elseif t ~= "string" and t ~= "boolean" then
+            return false
+        end
+    end
+    return true
+end
+
 function S.data_problem(v, depth)
+    if is_data(v, depth) then return nil end
+    return S.first_data_problem(v, depth)
+end
+
+function S.first_data_problem(v, depth)
     if depth > 16 then return "is nested more than 16 tables deep" end
     for k, x in next, v do
         if type(k) ~= "string" and math_type(k) ~= "integer" then return "has a key that is a " .. type(k) .. " value" end
@@ -198,7 +229,7 @@ function S.data_problem(v, depth)
         if t == "table" and getmetatable(x) ~= nil then
             return "holds a read-only shared table or a runtime object (build a new table with what you need)"
         elseif t == "table" then
-            local problem = S.data_problem(x, depth + 1)
+            local problem = S.first_data_problem(x, depth + 1)
             if problem then return problem end
         elseif t == "number" then
             if x ~= x or x == 1 / 0 or x == -1 / 0 then return "holds a number that is not finite" end

@@ -1,7 +1,7 @@
 -- Small pure helpers every runtime module shares: the UNKNOWN sentinel a rule raises when it needs
 -- a value the case does not give, deep copies, ordered keys, safe error messages. No state.
 local host = ...
-local setmetatable = host.setmetatable
+local setmetatable, getmetatable, raw_next = host.setmetatable, host.getmetatable, host.raw_next
 local error, type, next, ipairs, tostring, tonumber = error, type, next, ipairs, tostring, tonumber
 local sort, string_sub, string_byte = table.sort, string.sub, string.byte
 
@@ -25,12 +25,22 @@ U.UNKNOWN = marker("unknown value")
 --- aside and loaded again later (declarations.lua).
 U.NOT_YET = marker("not defined yet")
 
+--- The traversal for a loop whose result does not depend on the order of the keys (a copy, a
+--- merge, a check that only asks whether anything is wrong): the library's own next for a plain
+--- table, the ordered next (the sandbox's) for any other. The ordered next sorts a table's keys
+--- on its first step; a frozen rule-file table shows its contents only through it.
+local function any_order(t)
+    if getmetatable(t) == nil then return raw_next end
+    return next
+end
+U.any_order = any_order
+
 function U.copy(v, depth)
     if type(v) ~= "table" then return v end
     depth = (depth or 0) + 1
     if depth > 32 then error("table nested too deeply", 0) end
     local out = {}
-    for k, x in next, v do out[k] = U.copy(x, depth) end
+    for k, x in any_order(v), v do out[k] = U.copy(x, depth) end
     return out
 end
 
@@ -54,7 +64,7 @@ end
 
 function U.sorted_keys(t)
     local keys = {}
-    for k in next, t do keys[#keys + 1] = k end
+    for k in any_order(t), t do keys[#keys + 1] = k end
     sort(keys, U.key_less)
     return keys
 end
