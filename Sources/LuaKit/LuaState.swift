@@ -285,16 +285,34 @@ public final class LuaState {
                 throw LuaError(.conversion, "a table nested deeper than \(LuaState.maxDepth) levels (or a cycle)")
             }
             guard lua_checkstack(L, 4) != 0 else { throw LuaError(.conversion, "Lua stack exhausted") }
-            var indexed: [Int64: LuaValue] = [:]
+            // The sequence 1…n first, by index (most tables the runtime returns are lists or
+            // records, rarely both); then every other key, in one traversal.
+            var array: [LuaValue] = []
+            while lua_rawgeti(L, index, lua_Integer(array.count + 1)) != LUA_TNIL {
+                let item = try value(at: lua_gettop(L), depth: depth + 1, conversion: &conversion)
+                clua_pop(L, 1)
+                array.append(item)
+            }
+            clua_pop(L, 1)
+            let sequence = Int64(array.count)
             var fields: [String: LuaValue] = [:]
             lua_pushnil(L)
             while lua_next(L, index) != 0 {
+                let key = lua_type(L, -2)
+                if key == LUA_TNUMBER && clua_isinteger(L, -2) != 0 {
+                    let k = Int64(lua_tointegerx(L, -2, nil))
+                    if k >= 1 && k <= sequence {
+                        clua_pop(L, 1)
+                        continue
+                    }
+                }
                 let item = try value(at: lua_gettop(L), depth: depth + 1, conversion: &conversion)
-                switch lua_type(L, -2) {
+                switch key {
                 case LUA_TSTRING:
                     fields[try string(at: lua_gettop(L) - 1, conversion: &conversion)] = item
                 case LUA_TNUMBER where clua_isinteger(L, -2) != 0:
-                    indexed[Int64(lua_tointegerx(L, -2, nil))] = item
+                    // Keys past the sequence 1…n are kept as fields, by their decimal text.
+                    fields[String(lua_tointegerx(L, -2, nil))] = item
                 case LUA_TNUMBER:
                     fields[String(lua_tonumberx(L, -2, nil))] = item
                 case LUA_TBOOLEAN:
@@ -303,18 +321,6 @@ public final class LuaState {
                     break  // keys that are tables or functions carry no data
                 }
                 clua_pop(L, 1)
-            }
-            var array: [LuaValue] = []
-            if !indexed.isEmpty {
-                var i: Int64 = 1
-                while let item = indexed[i] {
-                    array.append(item)
-                    i += 1
-                }
-                // Keys past the sequence 1…n are kept as fields, by their decimal text.
-                if array.count != indexed.count {
-                    for (k, v) in indexed where k < 1 || k > Int64(array.count) { fields[String(k)] = v }
-                }
             }
             return .table(LuaTable(array: array, fields: fields))
         default:

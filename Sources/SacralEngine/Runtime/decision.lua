@@ -61,9 +61,13 @@ local function reason_of(ev, r, e)
 end
 
 -- A compact reference to a reason, for a lesion's own list: the full reason (text, inputs, source)
--- is in the pathway's reasons, which name the lesion.
-local function reason_ref(reason)
-    return { rule = reason.rule, outcome = reason.outcome, status = reason.status, strength = reason.strength }
+-- is in the pathway's reasons, which name the lesion. What reason_of would say of rule, outcome,
+-- status and strength, without building the rest.
+local function reason_ref(r, e)
+    if r.outcome == "fired" then
+        return { rule = r.spec.id, outcome = "fired", status = e and e.status or nil, strength = e and e.strength or nil }
+    end
+    return { rule = r.spec.id, outcome = r.outcome == "unknown" and "unknown" or "error" }
 end
 
 -- Each lesion's own decision (P20): status and strength (P19 over the case-level results and that
@@ -89,9 +93,9 @@ local function lesion_views(ev, pathway, items, combos)
                     for _, k in ipairs(U.sorted_keys(e.detail)) do detail[k] = e.detail[k] end
                 end
                 if r.outcome == "fired" then
-                    reasons[#reasons + 1] = reason_ref(reason_of(ev, r, e))
+                    reasons[#reasons + 1] = reason_ref(r, e)
                 elseif blocking[r] then
-                    reasons[#reasons + 1] = reason_ref(reason_of(ev, r, nil))
+                    reasons[#reasons + 1] = reason_ref(r, nil)
                 end
             end
         end
