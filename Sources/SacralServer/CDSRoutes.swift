@@ -104,7 +104,7 @@ struct CDSRoutes {
         let fetcher = FHIRFetcher(allowed: state.config.fhirServers, timeout: .milliseconds(state.config.limits.fetchTimeoutMilliseconds))
         for query in mapping.queries {
             if let given = prefetch[query.key], !Self.isOperationOutcome(given) {
-                if !(given is NSNull) { documents.append((query.key, given)) }
+                if !Self.isNull(given) { documents.append((query.key, given)) }
                 continue
             }
             guard let fhirServer, let authorization, let token = authorization["access_token"] as? String,
@@ -174,6 +174,13 @@ struct CDSRoutes {
             }
         }
         return cards
+    }
+
+    /// JSON null. A prefetched Bundle is tested as a dictionary first: casting a Swift dictionary
+    /// to a class (`is NSNull`) bridges all of it to Foundation just to answer no.
+    static func isNull(_ value: Any) -> Bool {
+        if value is [String: Any] || value is [Any] { return false }
+        return value is NSNull
     }
 
     static func isOperationOutcome(_ value: Any) -> Bool {

@@ -208,23 +208,8 @@ public struct CaseDecoder: Sendable {
         guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
         guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
         switch json {
-        case is NSNull: return .null
-        case let s as String:
-            try Self.checkText(s, key: false, file: file, path: path)
-            return .string(s)
-        case let n as NSNumber:
-            let type = n.objCType.pointee
-            if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
-            if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
-            if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
-            return .double(n.doubleValue)
-        case let list as [Any]:
-            var items: [JSONValue] = []
-            items.reserveCapacity(list.count)
-            for (i, item) in list.enumerated() {
-                items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
-            }
-            return .array(items)
+        // Containers first and NSNull last: a cast of a Swift dictionary or array to a class
+        // (`is NSNull`) bridges the whole container to Foundation first, at every level.
         case let dict as [String: Any]:
             var pairs: [(key: String, value: JSONValue)] = []
             pairs.reserveCapacity(dict.count)
@@ -234,6 +219,23 @@ public struct CaseDecoder: Sendable {
                 pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file, path: child)))
             }
             return .object(pairs)
+        case let list as [Any]:
+            var items: [JSONValue] = []
+            items.reserveCapacity(list.count)
+            for (i, item) in list.enumerated() {
+                items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
+            }
+            return .array(items)
+        case let s as String:
+            try Self.checkText(s, key: false, file: file, path: path)
+            return .string(s)
+        case let n as NSNumber:
+            let type = n.objCType.pointee
+            if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
+            if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
+            if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
+            return .double(n.doubleValue)
+        case is NSNull: return .null
         default:
             throw CaseReadError(file: file, message: "holds a JSON value of an unexpected kind")
         }
