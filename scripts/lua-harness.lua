@@ -15,6 +15,15 @@ local function read(path)
     return s
 end
 
+-- The engine's sandbox gives the runtime an ordered next that reads a frozen table's contents
+-- (its shadow); the harness keeps Lua's order and reads the shadow the same way.
+local raw_next = next
+function next(t, k)
+    local mt = debug.getmetatable(t)
+    if mt and type(rawget(mt, "__frozen")) == "table" then t = rawget(mt, "__frozen") end
+    return raw_next(t, k)
+end
+
 -- The engine's C host functions (Sources/CLuaShims) emulated with the debug library: the same
 -- freezing of rule files' tables and restoring of their upvalues, without the limits (no budget
 -- windows, no memory cap), so the floor measures the runtime's own work.
@@ -70,7 +79,7 @@ local function walk_roots(roots, freezing)
     return slots
 end
 local host = {
-    setmetatable = setmetatable, getmetatable = getmetatable, rawget = rawget, rawset = rawset, raw_next = next,
+    setmetatable = setmetatable, getmetatable = getmetatable, rawget = rawget, rawset = rawset, raw_next = raw_next,
     rawequal = rawequal, rawlen = rawlen,
     setenv = function(fn, env) debug.setupvalue(fn, 1, env) end,
     where = function(level)

@@ -28,10 +28,12 @@ function Sb.new(R)
     local views = {}    -- shared table -> its read-only view (weak: tables of a past case go)
     setmetatable(views, { __mode = "k" })
     local deep_view
+    -- Every view's metatable and what it resolves, so that freeze() can give each a mirror.
+    local made, mirror_views = {}, nil
 
     -- A read-only view of the table resolve() returns; nested tables come out as views too.
     local function view_of(resolve, name)
-        return setmetatable({}, {
+        local mt = {
             __index = function(_, k)
                 local x = resolve()[k]
                 if type(x) == "table" then return deep_view(x, name) end
@@ -50,7 +52,10 @@ function Sb.new(R)
                 end, nil, nil  -- not `t`: the state pairs() returns would be the writable table
             end,
             __metatable = false,
-        })
+        }
+        made[#made + 1] = { mt = mt, resolve = resolve, name = name }
+        if mirror_views then mirror_views() end
+        return setmetatable({}, mt)
     end
 
     deep_view = function(t, name)
@@ -153,16 +158,39 @@ function Sb.new(R)
             local globals, keys = {}, {}
             for k, v in next, e.env do globals[k] = v; keys[#keys + 1] = k; roots[#roots + 1] = v end
             for _, k in ipairs(keys) do rawset(e.env, k, nil) end
-            e.mt.__index = function(_, k)
-                local v = globals[k]
-                if v == nil then v = base[k] end
-                return v
-            end
+            -- Tables, not a function, as __index: a rule reads a global as often as it reads a
+            -- field, and a table lookup costs no call. The lookup reads a copy of the globals
+            -- that falls back to the helper library; __frozen keeps the plain table, which the
+            -- ordered next and host.slots read (a table with a metatable ends their walk).
+            local lookup = {}
+            for k, v in next, globals do lookup[k] = v end
+            e.mt.__index = setmetatable(lookup, { __index = base })
             e.mt.__frozen = globals
         end
         environments = {}
         local slots = { all = host.freeze(roots), common = host.slots(shared), of = {} }
         for _, spec in ipairs(specs) do slots.of[spec] = host.slots(own[spec]) end
+        -- Now that every shared table is frozen (its contents can no longer change), each view
+        -- reads from a mirror: the table's values, its nested tables as their views. A view then
+        -- answers a read with a table lookup instead of two calls; writes, # and pairs() still
+        -- go through the view's own metamethods (same messages, same order).
+        local done = 0
+        mirror_views = function()
+            while done < #made do
+                done = done + 1
+                local v = made[done]
+                local ok, t = pcall(v.resolve)
+                if ok and type(t) == "table" then
+                    local mirror = {}
+                    for k, x in next, t do
+                        if type(x) == "table" then x = deep_view(x, v.name) end
+                        mirror[k] = x
+                    end
+                    v.mt.__index = mirror
+                end
+            end
+        end
+        mirror_views()
         return slots
     end
 
