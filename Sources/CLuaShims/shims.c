@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,12 +455,160 @@ static void freeze_table(lua_State *L, int idx) {
     lua_pop(L, 1);  // shadow
 }
 
+// MARK: - Which upvalue cells a function can assign
+
+// A call can change an upvalue cell only by an OP_SETUPVAL in the called function, or in a closure
+// it creates from one of its nested functions (which reaches the cell as an upvalue of its own:
+// `instack` 0). Rules have no debug library, so nothing else writes a cell. The restore after
+// each call (host.restore) need look only at cells some reachable function can assign: most rule
+// files assign none, and looking at every cell after every call was a tenth of an evaluation.
+// The functions' code is read from lua_dump (stripped), whose layout is that of Lua 5.4
+// (ldump.c); anything unexpected in it counts every upvalue of the function as assigned.
+
+typedef struct { unsigned char *p; size_t n, cap; int failed; } dump_buffer;
+
+static int dump_writer(lua_State *L, const void *b, size_t size, void *ud) {
+    (void)L;
+    dump_buffer *d = (dump_buffer *)ud;
+    if (d->failed) return 1;
+    if (d->n + size > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        while (cap < d->n + size) cap *= 2;
+        unsigned char *p = realloc(d->p, cap);
+        if (!p) { d->failed = 1; return 1; }
+        d->p = p;
+        d->cap = cap;
+    }
+    memcpy(d->p + d->n, b, size);
+    d->n += size;
+    return 0;
+}
+
+typedef struct { const unsigned char *p, *end; int bad; } dump_reader;
+typedef struct { uint64_t bits[4]; } upvalue_set;  // upvalue indexes 0..255
+
+static int read_byte(dump_reader *r) {
+    if (r->bad || r->p >= r->end) { r->bad = 1; return 0; }
+    return *r->p++;
+}
+
+// ldump.c's dumpSize: 7 bits per byte, most significant first, the last byte marked with 0x80.
+static size_t read_size(dump_reader *r) {
+    size_t x = 0;
+    for (int i = 0; i < 10; i++) {
+        int b = read_byte(r);
+        x = (x << 7) | (size_t)(b & 0x7f);
+        if (b & 0x80) return x;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static void skip_bytes(dump_reader *r, size_t n) {
+    if (r->bad || (size_t)(r->end - r->p) < n) { r->bad = 1; return; }
+    r->p += n;
+}
+
+static void skip_string(dump_reader *r) {
+    size_t n = read_size(r);  // length + 1; 0 for none
+    if (n > 0) skip_bytes(r, n - 1);
+}
+
+#define DUMP_OP_SETUPVAL 10  // lopcodes.h of Lua 5.4: MOVE, LOADI, LOADF, LOADK, LOADKX, LOADFALSE,
+                             // LFALSESKIP, LOADTRUE, LOADNIL, GETUPVAL, SETUPVAL
+
+// One function of a dump (ldump.c's dumpFunction). `assigns` gets the function's own upvalues that
+// it or a closure made from its nested functions can assign; `in_parent` the same cells as
+// upvalues of the enclosing function.
+static void read_function(dump_reader *r, upvalue_set *assigns, upvalue_set *in_parent, int depth) {
+    if (depth > 200) { r->bad = 1; return; }
+    skip_string(r);            // source
+    read_size(r);              // linedefined
+    read_size(r);              // lastlinedefined
+    skip_bytes(r, 3);          // numparams, is_vararg, maxstacksize
+    size_t ncode = read_size(r);
+    for (size_t i = 0; i < ncode && !r->bad; i++) {
+        if ((size_t)(r->end - r->p) < 4) { r->bad = 1; break; }
+        uint32_t ins = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+        r->p += 4;
+        if ((ins & 0x7F) == DUMP_OP_SETUPVAL) {
+            unsigned b = (ins >> 16) & 0xFF;  // iABC: op 7, A 8, k 1, B 8, C 8 bits
+            assigns->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
+    }
+    size_t nk = read_size(r);
+    for (size_t i = 0; i < nk && !r->bad; i++) {
+        switch (read_byte(r)) {
+        case 3: case 19: skip_bytes(r, 8); break;   // integer, float
+        case 4: case 20: skip_string(r); break;     // short, long string
+        case 0: case 1: case 17: break;             // nil, false, true
+        default: r->bad = 1;
+        }
+    }
+    size_t nup = read_size(r);
+    if (nup > 256) { r->bad = 1; return; }
+    unsigned char instack[256], idx[256];
+    for (size_t i = 0; i < nup && !r->bad; i++) {
+        instack[i] = (unsigned char)read_byte(r);
+        idx[i] = (unsigned char)read_byte(r);
+        read_byte(r);  // kind
+    }
+    size_t np = read_size(r);
+    for (size_t i = 0; i < np && !r->bad; i++) {
+        upvalue_set child = {{0}};
+        read_function(r, &child, assigns, depth + 1);
+    }
+    // Debug information (empty in a stripped dump, skipped all the same).
+    size_t n = read_size(r);
+    skip_bytes(r, n);
+    n = read_size(r);
+    for (size_t i = 0; i < n && !r->bad; i++) { read_size(r); read_size(r); }
+    n = read_size(r);
+    for (size_t i = 0; i < n && !r->bad; i++) { skip_string(r); read_size(r); read_size(r); }
+    n = read_size(r);
+    for (size_t i = 0; i < n && !r->bad; i++) skip_string(r);
+    if (r->bad) return;
+    for (size_t i = 0; i < nup; i++) {
+        if ((assigns->bits[i >> 6] >> (i & 63)) & 1) {
+            if (!instack[i]) in_parent->bits[idx[i] >> 6] |= (uint64_t)1 << (idx[i] & 63);
+        }
+    }
+}
+
+// The upvalues (bit i - 1 for upvalue i) the Lua function at idx can assign; every one of them
+// when its dump cannot be read as expected.
+static upvalue_set assigned_upvalues(lua_State *L, int idx) {
+    upvalue_set all;
+    memset(&all, 0xff, sizeof all);
+#if LUA_VERSION_NUM != 504
+    (void)L; (void)idx;
+    return all;
+#else
+    dump_buffer d = {0};
+    lua_pushvalue(L, idx);
+    int status = lua_dump(L, dump_writer, &d, 1);
+    lua_pop(L, 1);
+    static const unsigned char header[] = {0x1b, 'L', 'u', 'a', 0x54, 0};
+    if (status != 0 || d.failed || d.n < 32 || memcmp(d.p, header, sizeof header) != 0 || d.p[12] != 4 ||
+        d.p[13] != 8 || d.p[14] != 8) {
+        free(d.p);
+        return all;
+    }
+    dump_reader r = {d.p + 32, d.p + d.n, 0};  // the header (31 bytes) and the upvalue count
+    upvalue_set assigns = {{0}}, outer = {{0}};
+    read_function(&r, &assigns, &outer, 0);
+    int complete = !r.bad && r.p == r.end;
+    free(d.p);
+    return complete ? assigns : all;
+#endif
+}
+
 // Walks what rule-file code can reach from the value at idx and records every upvalue cell of a
 // rule-file function (chunk name "@..."), _ENV included, once per cell in `slots` as f, i, value,
 // name. Freezing (host.freeze): tables without a metatable (the runtime's own objects all have
 // one) are frozen on the way. Not freezing (host.slots, after the freeze): a frozen table is read
 // through its shadow, and any other table with a metatable is the runtime's and ends the walk.
-static void walk_state(lua_State *L, int idx, int seen, int slots, int depth, int freezing) {
+static void walk_state(lua_State *L, int idx, int seen, int slots, int assigned, int depth, int freezing) {
     idx = lua_absindex(L, idx);
     int t = visit_once(L, idx, seen, depth);
     if (t == LUA_TNONE) return;
@@ -468,15 +617,15 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth, in
         if (lua_getmetatable(L, idx)) {
             if (!freezing) {
                 lua_pushliteral(L, "__frozen");
-                if (lua_rawget(L, -2) == LUA_TTABLE) walk_state(L, -1, seen, slots, depth + 1, 0);
+                if (lua_rawget(L, -2) == LUA_TTABLE) walk_state(L, -1, seen, slots, assigned, depth + 1, 0);
             }
             lua_pop(L, freezing ? 1 : 2);
             return;
         }
         lua_pushnil(L);
         while (lua_next(L, idx)) {
-            walk_state(L, -2, seen, slots, depth + 1, freezing);
-            walk_state(L, -1, seen, slots, depth + 1, freezing);
+            walk_state(L, -2, seen, slots, assigned, depth + 1, freezing);
+            walk_state(L, -1, seen, slots, assigned, depth + 1, freezing);
             lua_pop(L, 1);
         }
         if (freezing) freeze_table(L, idx);
@@ -487,8 +636,15 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth, in
     lua_pushvalue(L, idx);
     lua_getinfo(L, ">S", &ar);
     if (ar.source[0] != '@') return;
+    upvalue_set assigns = assigned_upvalues(L, idx);
     const char *name;
     for (int i = 1; (name = lua_getupvalue(L, idx, i)) != NULL; i++) {
+        unsigned bit = (unsigned)(i - 1);
+        if (bit > 255 || ((assigns.bits[bit >> 6] >> (bit & 63)) & 1)) {
+            lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
+            lua_pushboolean(L, 1);
+            lua_rawset(L, assigned);
+        }
         lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
         if (lua_rawget(L, seen) == LUA_TNIL) {
             lua_pop(L, 1);
@@ -506,7 +662,7 @@ static void walk_state(lua_State *L, int idx, int seen, int slots, int depth, in
             lua_rawseti(L, slots, n + 4);
             // A file's environment is the runtime's table (it has a metatable): freezing stops
             // there, and the slots walk goes on to the file's globals through its shadow.
-            walk_state(L, -1, seen, slots, depth + 1, freezing);
+            walk_state(L, -1, seen, slots, assigned, depth + 1, freezing);
         } else {
             lua_pop(L, 1);
         }
@@ -518,12 +674,31 @@ static int walk_roots(lua_State *L, int freezing) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     lua_newtable(L);  // 2: seen
-    lua_newtable(L);  // 3: slots
+    lua_newtable(L);  // 3: slots, every cell
+    lua_newtable(L);  // 4: the cells some reachable function can assign
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 1, i);
-        walk_state(L, -1, 2, 3, 0, freezing);
+        walk_state(L, -1, 2, 3, 4, 0, freezing);
         lua_pop(L, 1);
+    }
+    // Only those cells are kept: the others hold what the file's code put there, for good.
+    lua_newtable(L);  // 5: the slots returned
+    lua_Integer kept = 0, total = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer j = 1; j + 3 <= total; j += 4) {
+        lua_rawgeti(L, 3, j);
+        lua_rawgeti(L, 3, j + 1);
+        int i = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, lua_upvalueid(L, -1, i));
+        int assigned = lua_rawget(L, 4) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (!assigned) continue;
+        for (int k = 0; k < 4; k++) {
+            lua_rawgeti(L, 3, j + k);
+            lua_rawseti(L, 5, kept + k + 1);
+        }
+        kept += 4;
     }
     return 1;
 }

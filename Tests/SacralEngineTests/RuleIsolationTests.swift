@@ -273,6 +273,71 @@ private func expectNoStateBetweenCases(
             """,
             "changed the file-level local 'seen'"
         ),
+        // The restore after a call looks only at the cells some reachable function can assign
+        // (read from its bytecode): a cell assigned by a closure the rule makes, by a closure made
+        // inside that one, by a global function of the file or by a function of a shared table.
+        (
+            "a file-level local assigned by a closure the rule makes",
+            """
+            local seen = 0
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) local bump = function() seen = seen + 1 end; bump(); return seen > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local 'seen'"
+        ),
+        (
+            "a file-level local assigned two closures deep",
+            """
+            local seen = 0
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c)
+                    local outer = function() return function() seen = seen + 1 end end
+                    outer()()
+                    return seen > 1
+                end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local 'seen'"
+        ),
+        (
+            "a file-level local assigned by a global function of the file",
+            """
+            local seen = 0
+            function zz_bump() seen = seen + 1 end
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) zz_bump(); return seen > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local 'seen'"
+        ),
+        (
+            "a file-level local assigned by a function of a shared table",
+            """
+            local seen = 0
+            define("zz_counter", { bump = function() seen = seen + 1; return seen end })
+            rule {
+                id = "zz.state", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                status = "recommended",
+                when = function(c) return use("zz_counter").bump() > 1 end,
+                effect = { status = "recommended", text = "state" },
+            }
+
+            """,
+            "changed the file-level local 'seen'"
+        ),
         (
             "a file-level table",
             """
