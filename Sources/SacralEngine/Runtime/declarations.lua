@@ -4,7 +4,7 @@
 -- loaded again once the others have (its declarations rolled back in between), and declarations
 -- are ordered by file path and position, never by the order files happened to load in.
 local host, need = ...
-local where, setenv = host.where, host.setenv
+local where, setenv, getmetatable, raw_next = host.where, host.setenv, host.getmetatable, host.raw_next
 local U, S = need("util"), need("schema")
 local error, type, ipairs, pairs, tostring = error, type, ipairs, pairs, tostring
 local string_format = string.format
@@ -14,14 +14,18 @@ local D = {}
 -- The registry keeps its own copy of every declaration table (functions are shared, tables are
 -- not): the file that declared it still holds the original, and a rule that rewrote its own id,
 -- pathways or effect at run time would store its result under another rule's key, pass for a
--- shipped rule in the reasons, or give a status no check saw. pairs(), not next: a table of a
--- use()d view is copied through the view.
+-- shipped rule in the reasons, or give a status no check saw. A use()d view (it has a metatable)
+-- is copied through its pairs(); a plain table in its own order (the copy is the same in any).
 local function own_copy(v, depth)
     if type(v) ~= "table" then return v end
     depth = (depth or 0) + 1
     if depth > 16 then error("a declaration nested more than 16 tables deep", 0) end
     local out = {}
-    for k, x in pairs(v) do out[k] = own_copy(x, depth) end
+    if getmetatable(v) == nil then
+        for k, x in raw_next, v do out[k] = own_copy(x, depth) end
+    else
+        for k, x in pairs(v) do out[k] = own_copy(x, depth) end
+    end
     return out
 end
 

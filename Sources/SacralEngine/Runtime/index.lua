@@ -10,13 +10,23 @@ local string_sub, string_gsub, gmatch = string.sub, string.gsub, string.gmatch
 
 local I = {}
 
-local function by_position(a, b)
-    if a.load_path ~= b.load_path then return U.bytes_less(tostring(a.load_path), tostring(b.load_path)) end
-    return a.seq < b.seq
-end
-
+-- Declarations in file path order (bytes, like Swift's sort of the paths), then in the order the
+-- file made them. The few distinct paths are ranked once: comparing the paths byte by byte in
+-- every comparison of the sort was a sixth of the engine's start.
 local function reindex(list, by_key, key)
-    sort(list, by_position)
+    local paths, rank = {}, {}
+    for _, spec in ipairs(list) do
+        local path = tostring(spec.load_path)
+        if not rank[path] then rank[path] = true; paths[#paths + 1] = path end
+    end
+    sort(paths, U.bytes_less)
+    for i, path in ipairs(paths) do rank[path] = i end
+    local file_of = {}
+    for _, spec in ipairs(list) do file_of[spec] = rank[tostring(spec.load_path)] end
+    sort(list, function(a, b)
+        if file_of[a] ~= file_of[b] then return file_of[a] < file_of[b] end
+        return a.seq < b.seq
+    end)
     for i, spec in ipairs(list) do by_key[spec[key]] = spec; spec.order = i end
 end
 
@@ -73,7 +83,7 @@ local function check_rule(R, spec, problem)
         for part in gmatch(spec.source, "[^;]+") do
             part = string_gsub(string_gsub(part, "^%s+", ""), "%s+$", "")
             local known_source = false
-            for _, name in ipairs(U.sorted_keys(meta.sources)) do
+            for _, name in ipairs(R.source_names) do
                 if string_sub(part, 1, #name) == name then known_source = true end
             end
             if not known_source then bad("cites '" .. part .. "', which ruleset.sources does not list") end
@@ -148,6 +158,7 @@ function I.finish(R, env_of)
     -- file can still reach): the verdict it declares, and its name in messages.
     R.declared, R.effect_name = {}, {}
     for _, spec in ipairs(R.rules) do R.effect_name[spec] = "rule '" .. spec.id .. "': computed effect" end
+    R.source_names = meta.sources and U.sorted_keys(meta.sources) or {}
     for _, spec in ipairs(R.rules) do check_rule(R, spec, problem) end
     return { ok = #problems == 0, problems = problems }
 end
