@@ -107,10 +107,15 @@ local host = {
         end
         return first
     end,
+    contents = function(t)
+        local mt = debug.getmetatable(t)
+        return mt and type(rawget(mt, "__frozen")) == "table" and rawget(mt, "__frozen") or t
+    end,
     usage = function() return 1e9, 0 end,
     arm = function() end,
     disarm = function() return false end,
     collect = function() collectgarbage() end,
+    fresh_heap = function() collectgarbage() end,
     memory_tripped = function() return false end,
     work_tripped = function() return false end,
     active_lines = function() return {} end,

@@ -577,7 +577,7 @@ static void read_function(dump_reader *r, upvalue_set *assigns, upvalue_set *in_
 
 // The upvalues (bit i - 1 for upvalue i) the Lua function at idx can assign; every one of them
 // when its dump cannot be read as expected.
-static upvalue_set assigned_upvalues(lua_State *L, int idx) {
+static upvalue_set read_assigned_upvalues(lua_State *L, int idx) {
     upvalue_set all;
     memset(&all, 0xff, sizeof all);
 #if LUA_VERSION_NUM != 504
@@ -601,6 +601,36 @@ static upvalue_set assigned_upvalues(lua_State *L, int idx) {
     free(d.p);
     return complete ? assigns : all;
 #endif
+}
+
+// The same, remembered per function for the state's life (host.slots walks a file's functions
+// once per rule and score of the file): registry "sacral.assigns", weak keys.
+static upvalue_set assigned_upvalues(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    upvalue_set set;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "sacral.assigns") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "sacral.assigns");
+    }
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, -2) == LUA_TSTRING && lua_rawlen(L, -1) == sizeof set) {
+        memcpy(&set, lua_tostring(L, -1), sizeof set);
+        lua_pop(L, 2);
+        return set;
+    }
+    lua_pop(L, 1);
+    set = read_assigned_upvalues(L, idx);
+    lua_pushvalue(L, idx);
+    lua_pushlstring(L, (const char *)&set, sizeof set);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return set;
 }
 
 // Walks what rule-file code can reach from the value at idx and records every upvalue cell of a
@@ -728,7 +758,16 @@ static int host_restore(lua_State *L) {
         lua_rawgeti(L, 1, j + 2);  // its value at freeze time
         if (!lua_rawequal(L, -1, -2)) {
             lua_setupvalue(L, -3, i);  // pops the value at freeze time
-            if (!first) first = j + 3;
+            // The name reported is the least of those changed: the order of the slots follows
+            // the walk's, which follows tables' traversal order, which may differ between runs.
+            if (!first) {
+                first = j + 3;
+            } else {
+                lua_rawgeti(L, 1, j + 3);
+                lua_rawgeti(L, 1, first);
+                if (strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) < 0) first = j + 3;
+                lua_pop(L, 2);
+            }
         } else {
             lua_pop(L, 1);
         }
@@ -739,8 +778,31 @@ static int host_restore(lua_State *L) {
     return 1;
 }
 
+/// host.contents(t): the table that holds a frozen table's contents (its shadow), else t itself;
+/// for the runtime's loops that read a frozen table in any order.
+static int host_contents(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    if (lua_getmetatable(L, 1)) {
+        if (lua_getfield(L, -1, "__frozen") == LUA_TTABLE) return 1;
+        lua_pop(L, 2);
+    }
+    return 1;
+}
+
 /// host.collect(): a full collection, after a rule was stopped for memory.
 static int host_collect(lua_State *L) {
+    lua_gc(L, LUA_GCCOLLECT);
+    return 0;
+}
+
+/// host.fresh_heap(): before each case, the same heap whatever ran before: the key orders the
+/// ordered next remembered are dropped (one remembered for a rule file's table during a case
+/// would make the next case's first traversal of it cost less work and memory), then a full
+/// collection.
+static int host_fresh_heap(lua_State *L) {
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "sacral.order");
     lua_gc(L, LUA_GCCOLLECT);
     return 0;
 }
@@ -1263,6 +1325,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_arm);             lua_setfield(L, 1, "arm");
     lua_pushcfunction(L, host_disarm);          lua_setfield(L, 1, "disarm");
     lua_pushcfunction(L, host_collect);         lua_setfield(L, 1, "collect");
+    lua_pushcfunction(L, host_fresh_heap);      lua_setfield(L, 1, "fresh_heap");
     lua_pushcfunction(L, host_memory_tripped);  lua_setfield(L, 1, "memory_tripped");
     lua_pushcfunction(L, host_work_tripped);    lua_setfield(L, 1, "work_tripped");
     lua_pushcfunction(L, host_active_lines);    lua_setfield(L, 1, "active_lines");
@@ -1273,6 +1336,7 @@ static int open_sandbox(lua_State *L) {
     lua_pushcfunction(L, host_freeze);          lua_setfield(L, 1, "freeze");
     lua_pushcfunction(L, host_restore);         lua_setfield(L, 1, "restore");
     lua_pushcfunction(L, host_slots);           lua_setfield(L, 1, "slots");
+    lua_pushcfunction(L, host_contents);        lua_setfield(L, 1, "contents");
 
     for (int i = 0; removed_globals[i]; i++) {
         lua_pushnil(L);
@@ -1378,19 +1442,44 @@ static int message_handler(lua_State *L) {
     return 1;
 }
 
+// Each host call runs on a thread of its own (inheriting the main thread's line hook), dropped
+// when it returns: its Lua stack and call frames start at their smallest every time. A runaway
+// recursion grows a thread's call frames, and a full collection frees only half of the unused
+// ones; on the main thread they would stay to change how much the next case's calls allocate.
+static int prepare_frames(lua_State *L) {
+    lua_Integer n = lua_tointeger(L, 1);
+    if (n > 1) {
+        lua_pushcfunction(L, prepare_frames);
+        lua_pushinteger(L, n - 1);
+        lua_call(L, 1, 0);
+    }
+    return 0;
+}
+
 int clua_pcall(lua_State *L, int nargs, int nresults) {
-    int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, message_handler);
-    lua_insert(L, base);
     clua_limits *lim = clua_get_limits(L);
+    lua_State *T = lua_newthread(L);
+    lua_insert(L, -(nargs + 2));     // the thread below the function and its arguments
+    // A few call frames made before the limits apply, the same for every call: a call that
+    // allocates nothing of its own runs even when the host's arguments fill the memory cap.
+    lua_pushcfunction(T, prepare_frames);
+    lua_pushinteger(T, 16);
+    lua_call(T, 1, 0);
+    lua_pushcfunction(T, message_handler);
+    lua_xmove(L, T, nargs + 1);      // function and arguments onto the thread
+    lua_State *was_main = lim->main;
+    lim->main = T;                   // where an allocation failure makes the hook sticky
     lim->enforce = 1;
     lim->case_left = lim->case_budget;
     lim->case_deadline = lim->case_seconds > 0 ? monotonic_seconds() + lim->case_seconds : 0;
     lim->case_exceeded = 0;
-    int rc = lua_pcall(L, nargs, nresults, base);
+    int rc = lua_pcall(T, nargs, nresults, 1);
     lim->enforce = 0;
-    disarm_hook(L, lim);
-    lua_remove(L, base);
+    disarm_hook(T, lim);
+    lim->main = was_main;
+    int n = lua_gettop(T) - 1;       // the results, or the error object
+    lua_xmove(T, L, n);
+    lua_remove(L, -(n + 1));         // the thread
     return rc;
 }
 

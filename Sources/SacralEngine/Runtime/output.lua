@@ -5,7 +5,7 @@
 local host, need = ...
 local U, X, E, Dn, Ex = need("util"), need("context"), need("execution"), need("decision"), need("extras")
 local type, next, ipairs, pcall, tostring, sort = type, next, ipairs, pcall, tostring, table.sort
-local collect = host.collect
+local fresh_heap = host.fresh_heap
 
 local O = {}
 
@@ -87,11 +87,12 @@ end
 
 --- Evaluates one case (a validated table) and returns the decision as plain data.
 function O.evaluate(R, c, opts)
-    -- A full collection first, so that every case starts from the same heap. A runaway rule grows
-    -- the Lua stack, and earlier cases leave strings interned: without it, the next case's
-    -- allocations are charged differently, a rule near its budget stops at another point, and the
-    -- same case gives other bytes after other cases (SandboxAttackTests: "unbounded recursion").
-    collect()
+    -- The same heap for every case: a full collection, and no key order remembered from an
+    -- earlier case. A runaway rule grows the Lua stack, earlier cases leave strings interned and
+    -- tables' key orders remembered: without it, the next case's allocations are charged
+    -- differently, a rule near its budget stops at another point, and the same case gives other
+    -- bytes after other cases (SandboxAttackTests: "unbounded recursion").
+    fresh_heap()
     local ev = new_evaluation(R, c)
     X.flatten_case(ev)
     local out = { pathways = {}, errors = {} }

@@ -2,11 +2,12 @@
 -- define()/use(), and the environment each rule file runs in. Nothing a rule can reach from here
 -- lets it change what another rule, or the next case, sees.
 local host, need = ...
-local setmetatable, rawset = host.setmetatable, host.rawset
+local setmetatable, rawset, contents = host.setmetatable, host.rawset, host.contents
 local where = host.where
 local error, type, next, ipairs, pairs, tostring = error, type, next, ipairs, pairs, tostring
 local string_format = string.format
 local U = need("util")
+local any_order = U.any_order
 
 local Sb = {}
 
@@ -133,9 +134,11 @@ function Sb.new(R)
     --- plain data, so no function of one file is ever handed to another.
     local function freeze(rules, scores)
         local roots, own = {}, {}
+        -- In any order: the slots host.slots records are a set (host.restore reports the least
+        -- name of those changed).
         local function functions_of(t, depth, into)
             if depth > 16 then return end
-            for _, v in next, t do
+            for _, v in any_order(t), t do
                 if type(v) == "function" then into[#into + 1] = v
                 elseif type(v) == "table" then functions_of(v, depth + 1, into) end
             end
@@ -182,7 +185,8 @@ function Sb.new(R)
                 local ok, t = pcall(v.resolve)
                 if ok and type(t) == "table" then
                     local mirror = {}
-                    for k, x in next, t do
+                    t = contents(t)
+                    for k, x in any_order(t), t do
                         if type(x) == "table" then x = deep_view(x, v.name) end
                         mirror[k] = x
                     end
