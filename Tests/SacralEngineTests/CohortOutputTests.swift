@@ -130,6 +130,21 @@ struct CohortOutputTests {
         }
     }
 
+    /// The renderer escapes what JSON requires and nothing else, and a JSON reader gets the very
+    /// text back: quotes, backslashes, the named and the other control characters, DEL, and
+    /// non-ASCII text as it is.
+    @Test func jsonTextIsEscapedAsJSONRequiresAndReadsBack() throws {
+        let text = "say \"no\" \\ then\n\r\t\u{01}\u{1f}\u{7f} é → 𝄞"
+        let doc = JSONValue.object([("k\"ey", .string(text)), ("n", .int(-3)), ("d", .double(2.5)), ("e", .array([]))])
+        let compact = doc.serialized(pretty: false)
+        #expect(compact == #"{"k\"ey":"say \"no\" \\ then\n\r\t\u0001\u001f\u007f é → 𝄞","n":-3,"d":2.5,"e":[]}"#)
+        let read = try #require(try JSONSerialization.jsonObject(with: Data(compact.utf8)) as? [String: Any])
+        #expect(read["k\"ey"] as? String == text)
+        let pretty = doc.serialized()
+        #expect(pretty.hasPrefix("{\n  \"k\\\"ey\": \"say"))
+        #expect(pretty.hasSuffix("\"e\": []\n}"))
+    }
+
     @Test func badInputRowNamesTheSourceAndTheProblem() {
         let row = CohortCSV.badInput(source: "cases.jsonl:7", issues: [ValidationIssue(path: "labs.inr", message: "expected a number")])
         #expect(row == ",cases.jsonl:7,,bad_input,,,,,,,labs.inr: expected a number,\r\n")

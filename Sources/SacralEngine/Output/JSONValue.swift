@@ -80,58 +80,74 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Serialises the document. Pretty output indents by two spaces; compact output is one line.
     public func serialized(pretty: Bool = true) -> String {
-        var out = ""
-        write(to: &out, indent: pretty ? 0 : nil)
-        return out
+        serialized(indent: pretty ? 0 : nil)
     }
 
     /// Serialises the value as it stands at nesting level `level` of a pretty document (the first
     /// line unindented), so that documents can be written one by one as the members of an array.
     public func serialized(nestedAt level: Int) -> String {
-        var out = ""
-        write(to: &out, indent: level)
-        return out
+        serialized(indent: level)
+    }
+
+    // Bytes, then one String: a batch renders thousands of documents, and appending to a String
+    // piece by piece (with an indentation string made for every line) was most of the time.
+    private func serialized(indent: Int?) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(to: &out, indent: indent)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private static func newline(_ level: Int, to out: inout [UInt8]) {
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(0x20, count: 2 * level))
     }
 
     /// Writes the value as it would stand at nesting level `indent` of a pretty document (nil:
     /// compact), so that documents can be streamed as the members of an enclosing array.
-    func write(to out: inout String, indent: Int?) {
+    func write(to out: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += JSONValue.format(d)
+        case .null: Self.append("null", to: &out)
+        case .bool(let b): b ? Self.append("true", to: &out) : Self.append("false", to: &out)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: JSONValue.format(d).utf8)
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                Self.append("[]", to: &out)
                 return
             }
             // Short lists of scalars stay on one line: they read better and diff the same.
             let inline = indent == nil || (items.count <= 8 && items.allSatisfy(\.isScalar))
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += inline && indent != nil ? ", " : "," }
-                if !inline, let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 {
+                    if inline && indent != nil { Self.append(", ", to: &out) } else { out.append(UInt8(ascii: ",")) }
+                }
+                if !inline, let indent { Self.newline(indent + 1, to: &out) }
                 item.write(to: &out, indent: indent.map { $0 + 1 })
             }
-            if !inline, let indent { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
+            if !inline, let indent { Self.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             if pairs.isEmpty {
-                out += "{}"
+                Self.append("{}", to: &out)
                 return
             }
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in pairs.enumerated() {
-                if i > 0 { out += "," }
-                if let indent { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if let indent { Self.newline(indent + 1, to: &out) }
                 JSONValue.quote(key, into: &out)
-                out += indent == nil ? ":" : ": "
+                if indent == nil { out.append(UInt8(ascii: ":")) } else { Self.append(": ", to: &out) }
                 value.write(to: &out, indent: indent.map { $0 + 1 })
             }
-            if let indent { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
+            if let indent { Self.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -149,44 +165,37 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings need no escape: append them whole (scalar by scalar is slow, and batches of
-        // thousands of decisions spend most of their time here).
-        var plain = true
+        var bytes: [UInt8] = []
+        quote(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         var text = s
         text.withUTF8 { bytes in
-            var i = 0
-            while i < bytes.count {
-                let b = bytes[i]
-                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F {
-                    plain = false
-                    return
-                }
-                i += 1
+            // Most strings need no escape: appended whole.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+                out.append(contentsOf: bytes)
+                return
             }
-        }
-        if plain {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "\""): append("\\\"", to: &out)
+                case UInt8(ascii: "\\"): append("\\\\", to: &out)
+                case 0x0A: append("\\n", to: &out)
+                case 0x0D: append("\\r", to: &out)
+                case 0x09: append("\\t", to: &out)
+                case 0x00..<0x20, 0x7F:
+                    let hex = Array("0123456789abcdef".utf8)
+                    append("\\u00", to: &out)
+                    out.append(hex[Int(b >> 4)])
+                    out.append(hex[Int(b & 0x0F)])
+                default: out.append(b)  // UTF-8 bytes of any other scalar, as they are
                 }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
