@@ -10,6 +10,8 @@ struct ResultShapeError: Error {
 /// table, whose shape is the runtime's contract with Swift). It refuses what it does not
 /// understand: a value of the wrong kind is an error of the whole evaluation, decided fail-closed
 /// by the engine, never a member silently dropped or converted.
+// Every message is a closure (`what`): it is spelt out only when the shape is wrong, not for each
+// of the thousands of reads a decision takes.
 struct DecisionBuilder {
     var ruleset: Decision.RuleSetIdentity
     var engine: String
@@ -22,12 +24,12 @@ struct DecisionBuilder {
         var alerts: [Decision.Alert] = []
         for a in try list(result["alerts"], "alerts") {
             let rule = try string(a["rule"], "an alert's rule")
-            let what = "alert of rule '\(rule)'"
+            func what() -> String { "alert of rule '\(rule)'" }
             alerts.append(
                 Decision.Alert(
-                    id: try string(a["id"], "the id of an \(what)"), level: try string(a["level"], "the level of an \(what)"),
-                    text: try string(a["text"], "the text of an \(what)"), rule: rule,
-                    source: try optionalString(a["source"], "the source of an \(what)")))
+                    id: try string(a["id"], "the id of an \(what())"), level: try string(a["level"], "the level of an \(what())"),
+                    text: try string(a["text"], "the text of an \(what())"), rule: rule,
+                    source: try optionalString(a["source"], "the source of an \(what())")))
         }
         var pathways: [Decision.Pathway] = []
         for p in try list(result["pathways"], "pathways") {
@@ -36,14 +38,14 @@ struct DecisionBuilder {
         var plan: [Decision.PlanStep] = []
         for s in try list(result["plan"], "plan") {
             let rule = try string(s["rule"], "a plan step's rule")
-            let what = "plan step of rule '\(rule)'"
-            guard let step = s["step"].intValue else { throw ResultShapeError(message: "a \(what) has no step number") }
+            func what() -> String { "plan step of rule '\(rule)'" }
+            guard let step = s["step"].intValue else { throw ResultShapeError(message: "a \(what()) has no step number") }
             plan.append(
                 Decision.PlanStep(
-                    step: step, pathway: try string(s["pathway"], "the pathway of a \(what)"),
-                    timing: try optionalString(s["timing"], "the timing of a \(what)"),
-                    text: try optionalString(s["text"], "the text of a \(what)"), rule: rule,
-                    lesions: s["lesions"].isNil ? nil : try strings(s["lesions"], "the lesions of a \(what)")))
+                    step: step, pathway: try string(s["pathway"], "the pathway of a \(what())"),
+                    timing: try optionalString(s["timing"], "the timing of a \(what())"),
+                    text: try optionalString(s["text"], "the text of a \(what())"), rule: rule,
+                    lesions: s["lesions"].isNil ? nil : try strings(s["lesions"], "the lesions of a \(what())")))
         }
         var missing: [Decision.MissingField] = []
         for m in try list(result["missing"], "missing") {
@@ -140,28 +142,28 @@ struct DecisionBuilder {
             lesions = []
             for l in try list(p["lesions"], "the lesions of pathway '\(id)'") {
                 let lesion = try string(l["id"], "a lesion id of pathway '\(id)'")
-                let what = "lesion '\(lesion)' of pathway '\(id)'"
+                func what() -> String { "lesion '\(lesion)' of pathway '\(id)'" }
                 var reasons: [Decision.LesionReason] = []
-                for r in try list(l["reasons"], "the reasons of \(what)") {
-                    let rule = try string(r["rule"], "a reason's rule (\(what))")
-                    let outcomeName = try optionalString(r["outcome"], "the outcome of rule '\(rule)' at \(what)") ?? "fired"
+                for r in try list(l["reasons"], "the reasons of \(what())") {
+                    let rule = try string(r["rule"], "a reason's rule (\(what()))")
+                    let outcomeName = try optionalString(r["outcome"], "the outcome of rule '\(rule)' at \(what())") ?? "fired"
                     guard let outcome = Decision.Reason.Outcome(rawValue: outcomeName) else {
-                        throw ResultShapeError(message: "rule '\(rule)' at \(what) has the unknown outcome '\(outcomeName)'")
+                        throw ResultShapeError(message: "rule '\(rule)' at \(what()) has the unknown outcome '\(outcomeName)'")
                     }
                     reasons.append(
                         Decision.LesionReason(
                             rule: rule, outcome: outcome,
-                            status: r["status"].isNil ? nil : try status(r["status"], "the status of rule '\(rule)' at \(what)"),
-                            strength: try optionalString(r["strength"], "the strength of rule '\(rule)' at \(what)")))
+                            status: r["status"].isNil ? nil : try status(r["status"], "the status of rule '\(rule)' at \(what())"),
+                            strength: try optionalString(r["strength"], "the strength of rule '\(rule)' at \(what())")))
                 }
                 lesions?.append(
                     Decision.LesionDecision(
-                        id: lesion, status: try status(l["status"], "the status of \(what)"),
-                        strength: try optionalString(l["strength"], "the strength of \(what)"),
-                        approach: try strings(l["approach"], "the approach of \(what)"),
-                        modality: try optionalString(l["modality"], "the modality of \(what)"),
+                        id: lesion, status: try status(l["status"], "the status of \(what())"),
+                        strength: try optionalString(l["strength"], "the strength of \(what())"),
+                        approach: try strings(l["approach"], "the approach of \(what())"),
+                        modality: try optionalString(l["modality"], "the modality of \(what())"),
                         detail: JSONValue.sortedMembers(l["detail"]), reasons: reasons,
-                        missing: try strings(l["missing"], "the missing fields of \(what)")))
+                        missing: try strings(l["missing"], "the missing fields of \(what())")))
             }
         }
         return Decision.Pathway(
@@ -173,53 +175,53 @@ struct DecisionBuilder {
 
     private func reason(_ r: LuaValue, pathway: String) throws(ResultShapeError) -> Decision.Reason {
         let rule = try string(r["rule"], "a reason's rule (pathway '\(pathway)')")
-        let what = "the reason of rule '\(rule)' for pathway '\(pathway)'"
-        let outcomeName = try optionalString(r["outcome"], "the outcome of \(what)") ?? "fired"
+        func what() -> String { "the reason of rule '\(rule)' for pathway '\(pathway)'" }
+        let outcomeName = try optionalString(r["outcome"], "the outcome of \(what())") ?? "fired"
         guard let outcome = Decision.Reason.Outcome(rawValue: outcomeName) else {
-            throw ResultShapeError(message: "\(what) has the unknown outcome '\(outcomeName)'")
+            throw ResultShapeError(message: "\(what()) has the unknown outcome '\(outcomeName)'")
         }
         return Decision.Reason(
             rule: rule, outcome: outcome,
-            status: r["status"].isNil ? nil : try status(r["status"], "the status of \(what)"),
-            strength: try optionalString(r["strength"], "the strength of \(what)"),
-            lesion: try optionalString(r["lesion"], "the lesion of \(what)"),
-            text: try optionalString(r["text"], "the text of \(what)"),
-            source: try optionalString(r["source"], "the source of \(what)"),
-            implements: try strings(r["implements"], "what \(what) implements"),
+            status: r["status"].isNil ? nil : try status(r["status"], "the status of \(what())"),
+            strength: try optionalString(r["strength"], "the strength of \(what())"),
+            lesion: try optionalString(r["lesion"], "the lesion of \(what())"),
+            text: try optionalString(r["text"], "the text of \(what())"),
+            source: try optionalString(r["source"], "the source of \(what())"),
+            implements: try strings(r["implements"], "what \(what()) implements"),
             inputs: JSONValue.sortedMembers(r["inputs"]),
-            missing: r["missing"].isNil ? nil : try strings(r["missing"], "the missing fields of \(what)"),
+            missing: r["missing"].isNil ? nil : try strings(r["missing"], "the missing fields of \(what())"),
             evidence: r["evidence"].isNil ? nil : JSONValue(r["evidence"]),
             correction: r["correction"].isNil ? nil : JSONValue(r["correction"]),
-            error: try optionalString(r["error"], "the error of \(what)"))
+            error: try optionalString(r["error"], "the error of \(what())"))
     }
 
     // MARK: - Checked reads
 
-    private func list(_ v: LuaValue, _ what: String) throws(ResultShapeError) -> [LuaValue] {
+    private func list(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> [LuaValue] {
         if v.isNil { return [] }
-        guard let t = v.tableValue, t.fields.isEmpty else { throw ResultShapeError(message: "\(what) is not a list") }
+        guard let t = v.tableValue, t.fields.isEmpty else { throw ResultShapeError(message: "\(what()) is not a list") }
         return t.array
     }
 
-    private func string(_ v: LuaValue, _ what: String) throws(ResultShapeError) -> String {
-        guard let s = v.stringValue else { throw ResultShapeError(message: "\(what) is \(Self.kind(v)), not a string") }
+    private func string(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String {
+        guard let s = v.stringValue else { throw ResultShapeError(message: "\(what()) is \(Self.kind(v)), not a string") }
         return s
     }
 
-    private func optionalString(_ v: LuaValue, _ what: String) throws(ResultShapeError) -> String? {
-        v.isNil ? nil : try string(v, what)
+    private func optionalString(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String? {
+        v.isNil ? nil : try string(v, what())
     }
 
-    private func strings(_ v: LuaValue, _ what: String) throws(ResultShapeError) -> [String] {
+    private func strings(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> [String] {
         var out: [String] = []
-        for item in try list(v, what) { out.append(try string(item, "an item of \(what)")) }
+        for item in try list(v, what()) { out.append(try string(item, "an item of \(what())")) }
         return out
     }
 
-    private func status(_ v: LuaValue, _ what: String) throws(ResultShapeError) -> PathwayStatus {
-        let name = try string(v, what)
+    private func status(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> PathwayStatus {
+        let name = try string(v, what())
         guard let status = PathwayStatus(rawValue: name) else {
-            throw ResultShapeError(message: "\(what) is '\(name)', not a status of the output contract")
+            throw ResultShapeError(message: "\(what()) is '\(name)', not a status of the output contract")
         }
         return status
     }
