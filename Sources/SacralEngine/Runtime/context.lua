@@ -3,10 +3,10 @@
 -- context records is kept out of the rule's reach (a side table keyed by the context), so a rule
 -- can neither fake its inputs nor see another rule's.
 local host, need = ...
-local setmetatable, getmetatable, defined_at = host.setmetatable, host.getmetatable, host.defined_at
+local setmetatable, getmetatable, defined_at, rawequal = host.setmetatable, host.getmetatable, host.defined_at, host.rawequal
 local U, logic = need("util"), need("logic")
 local UNKNOWN, copy = U.UNKNOWN, U.copy
-local error, type, next, ipairs, tonumber, pcall, tostring = error, type, next, ipairs, tonumber, pcall, tostring
+local error, type, ipairs, tonumber, pcall, tostring = error, type, ipairs, tonumber, pcall, tostring
 local string_sub, string_format, concat = string.sub, string.format, table.concat
 local gmatch, match = string.gmatch, string.match
 
@@ -272,10 +272,14 @@ function Context:derive(name, fn)
     -- A derived value has one definer (the file and line of the function that computes it): a
     -- rule that derived a shared fact's name with its own function first would otherwise fix that
     -- fact for every later rule.
-    local definer = type(fn) == "function" and defined_at(fn) or "?"
-    if d ~= nil and d.definer ~= definer then
-        error(string_format("derive '%s' has two definers: %s and %s (a derived value has one definer)",
-            tostring(name), d.definer, definer), 2)
+    -- (The same function asking again, the usual case, needs no look at where it was defined.)
+    local definer
+    if d == nil or not rawequal(d.fn, fn) then
+        definer = type(fn) == "function" and defined_at(fn) or "?"
+        if d ~= nil and d.definer ~= definer then
+            error(string_format("derive '%s' has two definers: %s and %s (a derived value has one definer)",
+                tostring(name), d.definer, definer), 2)
+        end
     end
     if d == nil then
         local sub = X.new(p.ev, p.owner, p.lesion_index)
@@ -288,7 +292,7 @@ function Context:derive(name, fn)
         local problem = ok and tv ~= "boolean" and tv ~= "string" and tv ~= "nil" and need("schema").data_problem({ v }, 1)
         if problem then error(string_format("derive '%s': its value %s", tostring(name), problem), 2) end
         local sp = getmetatable(sub)
-        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer }
+        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer, fn = fn }
         memo[key] = d
     end
     local inputs = p.inputs

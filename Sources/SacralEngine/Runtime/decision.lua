@@ -5,7 +5,7 @@
 local _, need = ...
 local U, Cb, E = need("util"), need("combine"), need("execution")
 local list_of, unique_sorted = U.list_of, U.unique_sorted
-local error, type, ipairs, next, tostring, concat = error, type, ipairs, next, tostring, table.concat
+local error, type, ipairs, tostring, concat = error, type, ipairs, tostring, table.concat
 
 local Dn = {}
 
