@@ -42,7 +42,8 @@
 (deftemplate known (slot case) (slot lesion) (slot rank))
 (deftemplate verdict (slot case) (slot lesion) (slot rank))
 
-;;; MARK: - Revised Tokuhashi (B2), only as P4 uses it: a total when every item is known
+;;; MARK: - Revised Tokuhashi (B2), only as P4 uses it: the low end of its interval (P21), each
+;;; unknown item at its fewest points (0), a KPS given as ECOG at the low end of its range
 
 (deffunction count-points (?n ?many)
    (if (>= ?n ?many) then 0 else (if (>= ?n 1) then 1 else 2)))
@@ -65,25 +66,24 @@
     else (if (eq ?neuro unknown) then unknown
     else (if (or (eq ?neuro "motor_deficit") (eq ?neuro "cauda_equina")) then 1 else 2))))
 
-(deffunction kps-of (?kps ?ecog)
+;; ECOG 0-4 as KPS ranges 90-100, 70-80, 50-60, 30-40, 10-20 (thresholds.ecog_kps): the low end.
+(deffunction kps-min-of (?kps ?ecog)
    (if (numberp ?kps) then ?kps
-    else (if (numberp ?ecog) then (nth$ (+ ?ecog 1) (create$ 100 80 60 40 20)) else unknown)))
+    else (if (numberp ?ecog) then (nth$ (+ ?ecog 1) (create$ 90 70 50 30 10)) else 0)))
 
-(deffunction tokuhashi-total (?kps ?extra ?vert ?visc ?primary ?palsy)
-   (if (or (eq ?kps unknown) (eq ?extra unknown) (eq ?vert unknown) (eq ?visc unknown)
-           (eq ?primary unknown) (eq ?palsy unknown)) then (return unknown))
+(deffunction tokuhashi-min (?kps ?extra ?vert ?visc ?primary ?palsy)
    (+ (if (>= ?kps ?*kps-good-min*) then 2 else (if (>= ?kps ?*kps-moderate-min*) then 1 else 0))
-      (count-points ?extra ?*extraspinal-many*)
-      (vertebral-points ?vert)
+      (if (eq ?extra unknown) then 0 else (count-points ?extra ?*extraspinal-many*))
+      (if (eq ?vert unknown) then 0 else (vertebral-points ?vert))
       (switch ?visc (case "none" then 2) (case "treatable" then 1) (default 0))
-      (primary-points ?primary)
-      ?palsy))
+      (if (eq ?primary unknown) then 0 else (primary-points ?primary))
+      (if (eq ?palsy unknown) then 0 else ?palsy)))
 
 (defrule tokuhashi
    (patient (case ?c) (life-expectancy unknown) (karnofsky ?k) (ecog ?e) (extraspinal ?x) (vertebral ?v)
             (visceral ?vi) (primary ?p) (frankel ?f) (neurologic ?n))
    =>
-   (assert (tokuhashi (case ?c) (total (tokuhashi-total (kps-of ?k ?e) ?x ?v ?vi ?p (palsy-points ?f ?n))))))
+   (assert (tokuhashi (case ?c) (total (tokuhashi-min (kps-min-of ?k ?e) ?x ?v ?vi ?p (palsy-points ?f ?n))))))
 
 ;;; MARK: - The criteria
 
@@ -141,12 +141,13 @@
 (defrule lesion-size (lesion (case ?c) (id ?l) (diameter ?d&:(numberp ?d)&:(> ?d ?*diameter-max-cm*)))
    => (assert (finding (case ?c) (lesion ?l) (rule lesion-size) (outcome fired) (rank 5))))
 
-;; P4: the clinicians' estimate decides; without one, a computed Tokuhashi >= 9 satisfies it.
+;; P4: the clinicians' estimate decides; without one, a Tokuhashi whose whole interval is >= 9
+;; satisfies it (P21: its low end, `total` here, is >= 9).
 (defrule life-expectancy-short
    (patient (case ?c) (life-expectancy ?m&:(numberp ?m)&:(< ?m ?*life-expectancy-min*)))
    => (assert (finding (case ?c) (rule life-expectancy) (outcome fired) (rank 2))))
 (defrule life-expectancy-unknown
-   (tokuhashi (case ?c) (total ?t&:(or (eq ?t unknown) (< ?t ?*tokuhashi-6-months-min*))))
+   (tokuhashi (case ?c) (total ?t&:(< ?t ?*tokuhashi-6-months-min*)))
    => (assert (finding (case ?c) (rule life-expectancy) (outcome unknown) (rank 2))))
 
 ;;; MARK: - Combining (P19), per lesion; after every finding (lower salience)
