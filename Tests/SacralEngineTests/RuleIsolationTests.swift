@@ -488,6 +488,37 @@ private func expectNoStateBetweenCases(
         #expect(first.status(of: "sacroplasty")?.isFavourable != true)
     }
 
+    /// Nothing a case does is left in the heap for the next one: after cases of one, two and three
+    /// lesions, read by the shipped rules and by a rule naming paths outside the field dictionary's
+    /// forms, the heap the next case starts from is byte for byte the heap of a fresh engine. (A
+    /// cache the first case fills — a parsed path, a lesion's field name, a verdict's rank — would
+    /// charge that case's rules for it and not the next case's.)
+    @Test func theHeapBetweenCasesIsAFreshEnginesHeap() throws {
+        let file = """
+            rule {
+                id = "zz.paths", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c)
+                    local n = 0
+                    for i = 0, 2 do if c:opt("lesions[" .. i .. "].id") ~= nil then n = n + 1 end end
+                    return { warning = "lesions " .. n }
+                end,
+            }
+
+            """
+        let rulesDir = try rules(adding: ["zz_paths.lua": file])
+        let fresh = try makeEngine(rules: rulesDir)
+        let used = try makeEngine(rules: rulesDir)
+        let twoLesions = try caseFile(
+            id: "two", ["lesions": #"lesions: [{ id: "A", zones: [1], diameter_cm: 2.0 }, { id: "B", zones: [2], epidural: "1b" }]"#])
+        for path in [try caseFile(), twoLesions, try caseFile(id: "again")] {
+            let d = used.evaluate(try used.load(path: path))
+            #expect(d.failures.isEmpty, "\(d.failures)")
+        }
+        let after = try used.heapBetweenCases()
+        let expected = try fresh.heapBetweenCases()
+        #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
+    }
+
     /// Shipped rules keep working with their tables frozen: a shared table is still read, its
     /// length taken and iterated in order.
     @Test func frozenRuleFileTablesStillReadAndIterate() throws {

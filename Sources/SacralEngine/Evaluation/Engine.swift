@@ -152,6 +152,13 @@ public final class Engine {
         return decision
     }
 
+    /// The bytes the Lua state holds as the next case will find them (after the full collection
+    /// each case starts with): the same after any cases as in a fresh engine.
+    func heapBetweenCases() throws(LuaError) -> Int {
+        _ = try state.call(runtime, "fresh_heap")
+        return state.memoryUse.current
+    }
+
     /// Line coverage so far: for each rule file, the lines that can run and the lines that ran.
     public func lineCoverage() throws(RuleSetError) -> [LineCoverage] {
         if let coverageLost { throw coverageLost }

@@ -23,7 +23,8 @@ local Precedence = {}  -- the methods of a precedence (plain fields: no metatabl
 --- spoke to. Raises when the list does not place `undetermined`.
 function C.precedence(list, default_status)
     local p = { rank = {}, cache = {}, list = list, default = default_status or "not_indicated",
-        key = Precedence.key, stronger = Precedence.stronger, strongest = Precedence.strongest }
+        key = Precedence.key, stronger = Precedence.stronger, strongest = Precedence.strongest,
+        seal = Precedence.seal }
     for i, key in ipairs(list) do
         p.rank[key] = i
     end
@@ -43,9 +44,8 @@ end
 function Precedence:key(status, strength)
     if type(status) ~= "string" then return nil end
     local by_strength = self.cache[status]
-    if by_strength == nil then by_strength = {}; self.cache[status] = by_strength end
     local slot = strength == nil and true or strength
-    local k = by_strength[slot]
+    local k = by_strength and by_strength[slot]
     if k == nil then
         k = false
         if strength ~= nil and self.rank[status .. ":" .. tostring(strength)] then
@@ -53,9 +53,29 @@ function Precedence:key(status, strength)
         elseif self.rank[status] then
             k = status
         end
-        by_strength[slot] = k
+        if not self.sealed then
+            if by_strength == nil then by_strength = {}; self.cache[status] = by_strength end
+            by_strength[slot] = k
+        end
     end
     return k or nil
+end
+
+--- Remembers the verdict of every status the list ranks, with and without each strength it
+--- names, and nothing more from now on: what an evaluation asks beyond those is worked out each
+--- time, so that no case leaves an entry for the next.
+function Precedence:seal()
+    local strengths = {}
+    for _, key in ipairs(self.list) do
+        local _, strength = C.split(key)
+        if strength then strengths[#strengths + 1] = strength end
+    end
+    for _, key in ipairs(self.list) do
+        local status = C.split(key)
+        self:key(status, nil)
+        for _, strength in ipairs(strengths) do self:key(status, strength) end
+    end
+    self.sealed = true
 end
 
 --- Whether verdict a is stronger than verdict b; anything is stronger than no verdict (nil).

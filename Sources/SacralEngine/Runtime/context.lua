@@ -14,12 +14,15 @@ local X = {}
 
 -- MARK: - Paths and the flattened case
 
-local path_cache = {}  -- path string -> { segs, lesion = bool, normal = "...", declared = bool }
+-- Parsed paths: { segs, lesion = bool, normal = "...", declared = bool, concrete = { names } }.
+-- Those of the field dictionary are parsed when the rules load (X.prepare), with their names for
+-- every lesion a case may hold, and never change after; any other path a rule names is parsed in
+-- the case that names it (ev.paths). Nothing a case fills is left for the next: a cache filled by
+-- the first case that needs an entry would charge that case's rule for it and not the next one's.
+local static_paths = {}
 
-local function parse_path(path)
-    local parsed = path_cache[path]
-    if parsed then return parsed end
-    parsed = { segs = {} }
+local function parse(path)
+    local parsed = { segs = {} }
     local normal = {}
     local rest = path
     if string_sub(rest, 1, 7) == "lesion." then
@@ -42,20 +45,62 @@ local function parse_path(path)
     -- The case's own name is not clinical data: a rule that could read it could behave correctly
     -- for every case id of the test corpus and differently for any other.
     parsed.hidden = path == "id" or path == "title"
-    path_cache[path] = parsed
     return parsed
 end
 
+local function parsed_of(ev, path)
+    local parsed = static_paths[path]
+    if parsed then return parsed end
+    parsed = ev.paths[path]
+    if parsed then return parsed end
+    parsed = parse(path)
+    ev.paths[path] = parsed
+    return parsed
+end
+
+local function lesion_name(path, lesion_index)
+    return string_format("lesions[%d].%s", lesion_index - 1, string_sub(path, 8))
+end
+
+--- Parses the field dictionary's paths as rules name them ("labs.inr", "lesion.epidural"), once
+--- the rules have loaded.
+function X.prepare(R)
+    local lesions = R.field_by_path["lesions"]
+    local max_lesions = lesions and lesions.max_items or 0
+    for _, f in ipairs(R.fields) do
+        local path, rule_path = f.path, nil
+        if type(path) == "string" then
+            if string_sub(path, 1, 10) == "lesions[]." then
+                rule_path = "lesion." .. string_sub(path, 11)
+            elseif not string.find(path, "[", 1, true) then
+                rule_path = path
+            end
+        end
+        if rule_path and not static_paths[rule_path] then
+            local parsed = parse(rule_path)
+            parsed.declared = R.field_by_path[parsed.normal] ~= nil
+            parsed.static = true
+            if parsed.lesion then
+                parsed.concrete = {}
+                for i = 1, max_lesions do parsed.concrete[i] = lesion_name(rule_path, i) end
+            end
+            static_paths[rule_path] = parsed
+        end
+    end
+end
+
 -- The field path as the output names it: lesion-relative paths become lesions[i]....
-local function concrete_path(path, lesion_index)
-    local parsed = path_cache[path] or parse_path(path)
+local function concrete_path(ev, path, lesion_index)
+    local parsed = parsed_of(ev, path)
     if parsed.lesion then
         local names = parsed.concrete
-        if not names then names = {}; parsed.concrete = names end
-        local name = names[lesion_index]
+        local name = names and names[lesion_index]
         if not name then
-            name = string_format("lesions[%d].%s", lesion_index - 1, string_sub(path, 8))
-            names[lesion_index] = name
+            name = lesion_name(path, lesion_index)
+            if not parsed.static then
+                if not names then names = {}; parsed.concrete = names end
+                names[lesion_index] = name
+            end
         end
         return name
     end
@@ -105,14 +150,14 @@ local function lookup(ev, path, lesion_index, level)
     else
         v = ev.flat[path]
     end
-    local parsed = path_cache[path] or parse_path(path)
+    local parsed = parsed_of(ev, path)
     if parsed.hidden then error("the case's '" .. path .. "' is not visible to rules", level) end
     if v ~= nil then return v end
     if not parsed.declared then
         if not ev.R.field_by_path[parsed.normal] then
             error("field '" .. path .. "' is not in the field dictionary", level)
         end
-        parsed.declared = true
+        if not parsed.static then parsed.declared = true end
     end
     if parsed.lesion and not lesion_index then error("'" .. path .. "' needs a per-lesion rule", level) end
     return nil
@@ -160,7 +205,7 @@ end
 
 local function read(p, path, optional)
     local v = lookup(p.ev, path, p.lesion_index, 4)
-    local name = concrete_path(path, p.lesion_index)
+    local name = concrete_path(p.ev, path, p.lesion_index)
     if v == nil then
         note_missing(p, name, optional)
         if optional then return nil end

@@ -59,6 +59,13 @@ local function attribute(msg, at)
     return prefix .. " " .. msg
 end
 
+--- A new list of window depths for each case: a list grown by one case's nesting would stay grown
+--- (a table's array part does not shrink), and the next case would find a heap a fresh engine does
+--- not have.
+function E.new_case()
+    bases = {}
+end
+
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
 --- of a file): a window opened inside another re-arms the outer one, with what it had left, when
 --- it closes. `owner` is the rule or score spec fn runs for (nil for a file's top-level code): the

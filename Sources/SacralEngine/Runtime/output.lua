@@ -11,7 +11,7 @@ local O = {}
 
 --- A fresh evaluation of case c with the registry R: everything that lives for one case.
 local function new_evaluation(R, c)
-    return { R = R, case = c, nlesions = c.lesions and #c.lesions or 0, memo = {}, score_memo = {},
+    return { R = R, case = c, nlesions = c.lesions and #c.lesions or 0, memo = {}, score_memo = {}, paths = {},
         pathway_memo = {}, in_progress = {}, derive_memo = {}, warnings = {}, warning_seen = {}, depth = 0 }
 end
 
@@ -85,6 +85,12 @@ local function results_in_order(ev, outcome)
     return list
 end
 
+--- The heap every case starts from: the runtime's per-case lists new, a full collection.
+function O.fresh_heap()
+    E.new_case()
+    fresh_heap()
+end
+
 --- Evaluates one case (a validated table) and returns the decision as plain data.
 function O.evaluate(R, c, opts)
     -- The same heap for every case: a full collection, and no key order remembered from an
@@ -92,7 +98,7 @@ function O.evaluate(R, c, opts)
     -- tables' key orders remembered: without it, the next case's allocations are charged
     -- differently, a rule near its budget stops at another point, and the same case gives other
     -- bytes after other cases (SandboxAttackTests: "unbounded recursion").
-    fresh_heap()
+    O.fresh_heap()
     local ev = new_evaluation(R, c)
     X.flatten_case(ev)
     local out = { pathways = {}, errors = {} }

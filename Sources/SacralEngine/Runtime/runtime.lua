@@ -49,13 +49,20 @@ function M.start()
     --- Closes the declaration phase: { ok, problems = { { file, line, message } } }.
     function M.finish_loading()
         local finished = I.finish(R, env_of)
-        if finished.ok then R.upvalues = sandbox.freeze(R.rules, R.scores) end
+        if finished.ok then
+            R.upvalues = sandbox.freeze(R.rules, R.scores)
+            need("context").prepare(R)
+            R.precedence:seal()
+        end
         return finished
     end
     --- Evaluates one validated case: the decision as plain data.
     function M.evaluate(c, opts) return O.evaluate(R, c, opts) end
     function M.describe() return O.describe(R) end
     function M.active_lines() return O.active_lines(R) end
+    --- The heap as the next case will find it (a full collection; for the test that nothing a
+    --- case does is left for the next).
+    function M.fresh_heap() O.fresh_heap() return true end
     return true
 end
 
