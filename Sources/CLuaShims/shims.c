@@ -603,21 +603,25 @@ static upvalue_set read_assigned_upvalues(lua_State *L, int idx) {
 #endif
 }
 
+// Pushes the registry's table `name`, weak-keyed, made on first use.
+static void push_weak_registry_table(lua_State *L, const char *name) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, name) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
 // The same, remembered per function for the state's life (host.slots walks a file's functions
 // once per rule and score of the file): registry "sacral.assigns", weak keys.
 static upvalue_set assigned_upvalues(lua_State *L, int idx) {
     idx = lua_absindex(L, idx);
     upvalue_set set;
-    if (lua_getfield(L, LUA_REGISTRYINDEX, "sacral.assigns") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_newtable(L);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, "sacral.assigns");
-    }
+    push_weak_registry_table(L, "sacral.assigns");
     lua_pushvalue(L, idx);
     if (lua_rawget(L, -2) == LUA_TSTRING && lua_rawlen(L, -1) == sizeof set) {
         memcpy(&set, lua_tostring(L, -1), sizeof set);
@@ -1003,17 +1007,7 @@ static int caller_is_trusted(lua_State *L, int level) {
 // Pushes the order cache of the registry: weak-keyed, table -> { [1..n] = keys, [key] = position }.
 // Keys and positions share one table: a position is stored under the key itself in a second
 // table at index 0 of the first, so that an integer key never collides with a position slot.
-static void push_order_cache(lua_State *L) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, "sacral.order") == LUA_TTABLE) return;
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "sacral.order");
-}
+static void push_order_cache(lua_State *L) { push_weak_registry_table(L, "sacral.order"); }
 
 // Builds the ordered snapshot of t's keys, leaves it on the stack and caches it:
 // snapshot = { [1..n] = keys in order, [0] = { [key] = position } }.

@@ -3,20 +3,16 @@
 -- an error, never ignored: a misspelt `wen` must not turn a conditional rule into one that always
 -- fires. Also checks a fired effect against the ruleset's vocabulary (statuses, strengths, alert
 -- ids, plan pathways, timings). Pure: returns messages, raises nothing.
-local host = ...
-local setmetatable, getmetatable, raw_next = host.setmetatable, host.getmetatable, host.raw_next
+local host, need = ...
+local setmetatable, getmetatable = host.setmetatable, host.getmetatable
 local type, next, ipairs, tostring, concat, error = type, next, ipairs, tostring, table.concat, error
 local math_type, sort = math.type, table.sort
 local string_format = string.format
 
 local S = {}
 
--- The traversal for a loop that only asks whether anything is wrong (util.any_order): a plain
--- table in its own order, any other through the ordered next.
-local function any_order(t)
-    if getmetatable(t) == nil then return raw_next end
-    return next
-end
+-- The traversal for a loop that only asks whether anything is wrong (util.any_order).
+local any_order = need("util").any_order
 
 local function is_list_of_strings(v)
     if type(v) ~= "table" then return false end
