@@ -4,6 +4,7 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -385,11 +386,25 @@ static int host_active_lines(lua_State *L) {
 // MARK: - No state kept by rule files (issue 8)
 
 /// host.depth(): how many frames the stack holds below and at the caller.
+// lua_getstack walks `level` frames down from the top on every call, so counting the frames one
+// level at a time is quadratic: after a runaway recursion (50,000 frames within one instruction
+// budget) the error handler's count took seconds, enough to run a case into its wall-clock budget
+// and fail every later rule. Doubling to a level past the bottom, then bisecting, probes
+// O(log depth) levels.
 static int host_depth(lua_State *L) {
     lua_Debug ar;
-    int n = 0;
-    while (lua_getstack(L, n + 1, &ar)) n++;
-    lua_pushinteger(L, n);
+    int found = 0, missing = 1;  // level `found` exists (0: this function), `missing` not known yet
+    while (lua_getstack(L, missing, &ar)) {
+        found = missing;
+        if (missing > INT_MAX / 2) { lua_pushinteger(L, found); return 1; }
+        missing *= 2;
+    }
+    while (missing - found > 1) {
+        int mid = found + (missing - found) / 2;
+        if (lua_getstack(L, mid, &ar)) found = mid;
+        else missing = mid;
+    }
+    lua_pushinteger(L, found);
     return 1;
 }
 

@@ -224,6 +224,26 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
         }
     }
 
+    /// The runtime's error handler bounds its search for the failing rule's line by the stack
+    /// depth; the count must be exact at any depth, including the deep stack of a runaway recursion.
+    @Test func depthCountsEveryFrameAtAnyDepth() throws {
+        let state = try LuaState()
+        let chunk = try state.compile(
+            """
+            local host = ...
+            local function probe(n)
+                if n == 0 then return host.depth() end
+                return (probe(n - 1))  -- not a tail call: one frame per level
+            end
+            local base = probe(0)
+            local seen = {}
+            for _, n in ipairs({ 1, 2, 3, 7, 8, 9, 63, 64, 65, 1000, 20000 }) do seen[#seen + 1] = probe(n) - base end
+            return seen
+            """, chunkName: LuaState.trustedChunkName)
+        let seen = try state.call(chunk, [state.hostTable])
+        #expect(seen.tableValue?.array.compactMap(\.intValue) == [1, 2, 3, 7, 8, 9, 63, 64, 65, 1000, 20000])
+    }
+
     @Test func stateStaysUsableAfterAnError() throws {
         let state = try LuaState()
         let bad = try state.compile("error('boom')", chunkName: "@rules/boom.lua")

@@ -352,12 +352,17 @@ func rulesWithAttack(_ attackFile: String) throws -> String {
     ) throws {
         let next = try temporaryFile(
             caseYAML(id: "following", ["labs": "labs: { inr: 1.3, platelets: 150, coagulopathy_correctable: true }"]))
-        let after = engine.evaluate(try engine.load(path: next)).document.serialized()
+        let decision = engine.evaluate(try engine.load(path: next))
+        let after = decision.document.serialized()
         let fresh = try makeEngine(rules: rules, limits: attackLimits)
         let expected = fresh.evaluate(try fresh.load(path: next)).document.serialized()
         let same = after == expected
         #expect(
-            same, "the case after the attack differs from a fresh engine's: \(firstDifference(after, expected))",
+            same,
+            """
+            the case after the attack differs from a fresh engine's: \(firstDifference(after, expected)); \
+            its failures: \(decision.failures.map { "\($0.rule) \($0.kind): \($0.message)" })
+            """,
             sourceLocation: sourceLocation)
     }
 }
