@@ -72,7 +72,7 @@ public struct LuaLimits: Sendable, Equatable {
     /// no such budget. Without it, many rules each running close to their own budget, or one
     /// per-lesion rule over many lesions, add up to minutes.
     public var instructionsPerCase: Int
-    /// Wall-clock seconds of rule code one call from the host (one case) may take; 0 for none.
+    /// CPU seconds one call from the host (one case) may take on its thread; 0 for none.
     /// A backstop for work no count sees (a VM instruction comparing two long strings); it is
     /// checked every few hundred instructions and before every charged library call. A rule
     /// stopped by it fails closed, and the output says so.

@@ -18,7 +18,7 @@ struct RuleOptions: ParsableArguments {
     @Option(name: .long, help: "Instructions all rule calls of one case may run together (0: no such budget).")
     var maxCaseInstructions: Int = EngineLimits().instructionsPerCase
 
-    @Option(name: .long, help: "Wall-clock seconds the rules of one case may take (0: no such budget).")
+    @Option(name: .long, help: "CPU seconds the rules of one case may take (0: no such budget).")
     var maxCaseSeconds: Double = EngineLimits().secondsPerCase
 
     var limits: EngineLimits {

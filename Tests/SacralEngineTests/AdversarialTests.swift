@@ -44,6 +44,27 @@ private func evaluateWithAdversary(_ file: String, limits: EngineLimits) throws 
     return (decision!, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
 
+/// The calling thread's CPU seconds.
+private func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// What the threads of a concurrent test report, behind a lock.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var walls: [Double] = []
+    private var documents: [String] = []
+    func add(wall: Double, document: String) {
+        lock.withLock {
+            walls.append(wall)
+            documents.append(document)
+        }
+    }
+    var all: ([Double], [String]) { lock.withLock { (walls, documents) } }
+}
+
 /// The adversary failed, and its pathway is neither recommended nor an option (fail closed).
 private func expectFailedClosed(
     _ decision: Decision, kinds: Set<FailureKind>, rule: String = "zz.adversary",
@@ -172,9 +193,9 @@ private func expectFailedClosed(
         #expect(elapsed < .seconds(10 * slowdown), "\(elapsed)")
     }
 
-    /// Class: no budget per case — wall-clock time, for work no count sees (a VM instruction
-    /// comparing two long strings).
-    @Test func aCaseHasAWallClockBudget() throws {
+    /// Class: no budget per case — CPU time, for work no count sees (a VM instruction comparing
+    /// two long strings).
+    @Test func aCaseHasATimeBudget() throws {
         let body =
             #"local a, b = string.rep("x", 1000000), string.rep("x", 1000000); local n = 0; while true do if a == b then n = n + 1 end end"#
         let limits = EngineLimits(memoryBytes: 32 << 20, instructionsPerWindow: 50_000_000, instructionsPerCase: 0, secondsPerCase: 0.5)
@@ -184,6 +205,52 @@ private func expectFailedClosed(
         #expect(seconds < 3 * slowdown, "\(seconds) s")
     }
 
+    /// The seconds of a case are its thread's CPU seconds: cases evaluated on more threads than
+    /// there are cores wait for a core, longer on the wall than their budget, and are decided as
+    /// on an idle machine (under a wall-clock budget every one of them failed closed).
+    @Test func timeSpentWaitingForACoreIsNotChargedToTheCase() throws {
+        let rules = try rulesWithAdversary(adversaryRule("local x = 0; for i = 1, 8000000 do x = x + i end; return x < 0"))
+        let path = try temporaryFile(caseYAML(id: "busy"))
+        let unbounded = EngineLimits(instructionsPerWindow: 50_000_000, instructionsPerCase: 0, secondsPerCase: 0)
+        let probe = try makeEngine(rules: rules, limits: unbounded)
+        let validated = try probe.load(path: path)
+        _ = probe.evaluate(validated)
+        let before = threadCPUSeconds()
+        let reference = probe.evaluate(validated).document.serialized()
+        let budget = 2.5 * (threadCPUSeconds() - before)
+        let limits = EngineLimits(instructionsPerWindow: 50_000_000, instructionsPerCase: 0, secondsPerCase: budget)
+
+        let threads = 6 * ProcessInfo.processInfo.activeProcessorCount
+        let results = Results()
+        let ready = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for _ in 0..<threads {
+            ready.enter()
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                let engine = try? makeEngine(rules: rules, limits: limits)
+                ready.leave()
+                guard let engine else { return }
+                start.wait()
+                let began = Date()
+                let decision = engine.evaluate(validated)
+                results.add(wall: Date().timeIntervalSince(began), document: decision.document.serialized())
+            }
+        }
+        ready.wait()
+        for _ in 0..<threads { start.signal() }
+        done.wait()
+
+        let (walls, documents) = results.all
+        #expect(documents.count == threads)
+        #expect(documents.allSatisfy { $0 == reference }, "a case decided differently on a busy machine")
+        // Otherwise the machine had a core for every thread and the test showed nothing.
+        #expect(walls.contains { $0 > budget }, "no case waited: \(walls) against \(budget) s")
+    }
+
+    // MARK: - Output that is not deterministic
     // MARK: - Output that is not deterministic
 
     /// Class: output that is not deterministic — tostring of tables and functions exposes an address.

@@ -33,9 +33,11 @@ typedef struct clua_limits {
     long window_left;       ///< instructions left in the open window
     int hook_count;         ///< the count the hook was last set with (one slice)
     long case_budget;       ///< instructions one host call (one case) may run in all its windows (0 = none)
-    double case_seconds;    ///< wall-clock seconds one host call may run rule code (0 = none)
+    double case_seconds;    ///< CPU seconds one host call may run rule code (0 = none)
     long case_left;         ///< instructions left in the current host call
-    double case_deadline;   ///< CLOCK_MONOTONIC seconds at which the current host call runs out (0 = none)
+    double case_deadline;   ///< CLOCK_MONOTONIC seconds before which the current host call cannot
+                            ///< have run out (0 = none); moved on by the time the thread waited
+    double case_cpu_start;  ///< the thread's CPU seconds when the current host call began
     int case_exceeded;      ///< the current host call ran out; every later window stops at once
 } clua_limits;
 
@@ -61,7 +63,7 @@ typedef struct clua_limits {
 #define CLUA_TRUSTED_CHUNK_PREFIX "=sacral-runtime/"
 
 /// Sets the budget of each host call (`clua_pcall`): instructions over all budget windows, and
-/// wall-clock seconds of rule code. Zero means no such budget. When the budget runs out the rule
+/// CPU seconds of the calling thread. Zero means no such budget. When the budget runs out the rule
 /// running stops with "case budget exceeded" and every later window stops at its first instruction
 /// until the host call returns; the trusted runtime can ask `host.case_tripped()`.
 void clua_set_case_budget(lua_State *L, long instructions, double seconds);

@@ -67,8 +67,9 @@ public struct EngineLimits: Sendable, Equatable {
     /// many rules each close to their own budget, or one per-lesion rule over many lesions, add up
     /// to minutes.
     public var instructionsPerCase: Int
-    /// Wall-clock seconds of rule code one case may take; 0 for none. The backstop for work no
-    /// instruction count sees; a rule stopped by it fails closed and the output says so.
+    /// CPU seconds the rules of one case may take (the evaluating thread's, so a loaded machine
+    /// decides as an idle one); 0 for none. The backstop for work no instruction count sees; a
+    /// rule stopped by it fails closed and the output says so.
     public var secondsPerCase: Double
 
     public init(
