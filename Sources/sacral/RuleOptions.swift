@@ -27,11 +27,12 @@ struct RuleOptions: ParsableArguments {
             instructionsPerCase: max(0, maxCaseInstructions), secondsPerCase: max(0, maxCaseSeconds))
     }
 
-    /// Loads the rules, or exits with status 3 and the message (file and line).
-    func engine() throws -> Engine {
+    /// Loads the rules, or exits with status 3 and the message (file and line). With
+    /// `recordLines`, the engine records the lines of the rule files that run (coverage).
+    func engine(recordLines: Bool = false) throws -> Engine {
         do {
             let ruleSet = try RuleSet.resolve(explicit: rules)
-            return try Engine(ruleSet: ruleSet, limits: limits)
+            return try Engine(ruleSet: ruleSet, limits: limits, recordLines: recordLines)
         } catch {
             Terminal.error("rules failed to load:\n\(error.message)")
             throw ExitCode(3)

@@ -42,7 +42,7 @@ struct TestCommand: ParsableCommand {
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() throws {
-        let engine = try ruleOptions.engine()
+        let engine = try ruleOptions.engine(recordLines: coverage || threshold != nil)
         let (found, missing) = CaseFiles.collect(paths)
         for path in missing { Terminal.error("\(path): no such file or directory") }
         var files = found
@@ -55,10 +55,7 @@ struct TestCommand: ParsableCommand {
         }
         let run: CaseTestRun
         do {
-            run = try CaseTestRunner.run(
-                files: files, ruleSet: engine.ruleSet, limits: ruleOptions.limits,
-                workers: jobs, coverage: coverage || threshold != nil,
-                stopOnFailure: stopOnFailure)
+            run = try CaseTestRunner.run(files: files, engine: engine, workers: jobs, stopOnFailure: stopOnFailure)
         } catch {
             Terminal.error("rules failed to load:\n\(error.message)")
             throw ExitCode(3)

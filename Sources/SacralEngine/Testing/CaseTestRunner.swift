@@ -44,11 +44,13 @@ public struct CaseTestRunner {
     public var engine: Engine
     public var coverage: Bool
     public var stopOnFailure: Bool
+    private let checker: ExpectationChecker
 
     public init(engine: Engine, coverage: Bool = false, stopOnFailure: Bool = false) {
         self.engine = engine
         self.coverage = coverage
         self.stopOnFailure = stopOnFailure
+        checker = ExpectationChecker(engine: engine)
     }
 
     /// Runs `files` on `workers` threads, each with its own engine built from `ruleSet`. With
@@ -59,33 +61,46 @@ public struct CaseTestRunner {
         stopOnFailure: Bool
     ) throws(RuleSetError) -> CaseTestRun {
         let first = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
+        return try run(files: files, engine: first, workers: workers, stopOnFailure: stopOnFailure)
+    }
+
+    /// Runs `files` with `engine` as the first worker and `workers - 1` more engines of the same
+    /// rules, limits and line recording; coverage when the engine records lines. Files are handed
+    /// out one at a time (cases differ in cost) and the results come back in file order.
+    public static func run(
+        files: [String], engine first: Engine, workers: Int, stopOnFailure: Bool
+    ) throws(RuleSetError) -> CaseTestRun {
+        let coverage = first.recordsLines
         let workers = stopOnFailure ? 1 : max(1, min(workers, files.count / 50 + 1))
         if workers == 1 {
             let (results, table) = CaseTestRunner(engine: first, coverage: coverage, stopOnFailure: stopOnFailure).run(files: files)
             return CaseTestRun(results: results, coverage: table, lines: coverage ? try first.lineCoverage() : [])
         }
-        let collector = ResultCollector(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let mine = stride(from: worker, to: files.count, by: workers).map { $0 }
-            do throws(RuleSetError) {
-                let engine = try Engine(ruleSet: ruleSet, limits: limits, recordLines: coverage)
-                let runner = CaseTestRunner(engine: engine, coverage: coverage)
-                let (results, _) = runner.run(files: mine.map { files[$0] })
-                collector.store(zip(mine, results).map { ($0, $1) }, lines: coverage ? try engine.lineCoverage() : [])
-            } catch {
-                collector.fail(error)
-            }
+        var engines = [first]
+        let pool = try WorkerPool(first: CaseTestRunner(engine: first, coverage: coverage), count: workers) { () throws(RuleSetError) in
+            let engine = try Engine(ruleSet: first.ruleSet, limits: first.limits, recordLines: coverage)
+            engines.append(engine)
+            return CaseTestRunner(engine: engine, coverage: coverage)
         }
-        // A worker's engine loaded the same rules as the first, so this does not happen; if it
-        // ever does, the run stops with the reason rather than report the files as failed.
-        if let error = collector.error { throw error }
-        let results = collector.results.enumerated().map { i, r in
-            r ?? CaseTestResult(file: files[i], status: .failed, messages: ["the worker evaluating this file failed"])
+        let results = pool.map(files.count) { runner, i in runner.test(file: files[i]) }
+        var lines: [String: LineCoverage] = [:]
+        if coverage {
+            for engine in engines {
+                for l in try engine.lineCoverage() {
+                    if var merged = lines[l.file] {
+                        merged.executable.formUnion(l.executable)
+                        merged.covered.formUnion(l.covered)
+                        lines[l.file] = merged
+                    } else {
+                        lines[l.file] = l
+                    }
+                }
+            }
         }
         return CaseTestRun(
             results: results,
             coverage: coverage ? CaseTestRunner.coverage(of: results, catalog: first.catalog) : [],
-            lines: collector.lines)
+            lines: lines.keys.sorted().map { lines[$0]! })
     }
 
     /// Rule coverage from the traces of the decisions.
@@ -105,80 +120,46 @@ public struct CaseTestRunner {
     }
 
     public func run(files: [String]) -> (results: [CaseTestResult], coverage: [RuleCoverage]) {
-        let checker = ExpectationChecker(engine: engine)
         var results: [CaseTestResult] = []
         for file in files {
-            let start = DispatchTime.now().uptimeNanoseconds
-            var result = CaseTestResult(file: file, status: .skipped)
-            defer {
-                result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                results.append(result)
-            }
-            let validated: ValidatedCase
-            do {
-                validated = try engine.load(path: file)
-            } catch {
-                result.status = .badInput
-                result.messages = error.issues.map { $0.path.isEmpty ? $0.message : "\($0.path): \($0.message)" }
-                if stopOnFailure { break }
-                continue
-            }
-            result.caseID = validated.id
-            let decision = engine.evaluate(validated, trace: coverage)
-            result.decision = decision
-            guard let expect = validated.expect else {
-                result.status = decision.failures.isEmpty ? .skipped : .failed
-                result.messages = decision.failures.map(\.description)
-                continue
-            }
-            do {
-                result.checks = try checker.check(expect, decision: decision, file: file)
-            } catch {
-                result.status = .badInput
-                result.messages = [error.description]
-                if stopOnFailure { break }
-                continue
-            }
-            result.messages = decision.failures.map(\.description)
-            result.status = result.failedChecks.isEmpty && decision.failures.isEmpty ? .passed : .failed
-            if result.status == .failed && stopOnFailure { break }
+            let result = test(file: file)
+            results.append(result)
+            if stopOnFailure && (result.status == .failed || result.status == .badInput) { break }
         }
         return (results, coverage ? CaseTestRunner.coverage(of: results, catalog: engine.catalog) : [])
     }
-}
 
-/// Collects results from worker threads, each storing the indices it owns.
-private final class ResultCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [CaseTestResult?]
-
-    init(count: Int) {
-        results = Array(repeating: nil, count: count)
-    }
-
-    private var lineSets: [String: LineCoverage] = [:]
-    private(set) var error: RuleSetError?
-
-    func fail(_ error: RuleSetError) {
-        lock.lock()
-        defer { lock.unlock() }
-        if self.error == nil { self.error = error }
-    }
-
-    var lines: [LineCoverage] { lineSets.keys.sorted().map { lineSets[$0]! } }
-
-    func store(_ items: [(Int, CaseTestResult)], lines: [LineCoverage]) {
-        lock.lock()
-        defer { lock.unlock() }
-        for (i, r) in items { results[i] = r }
-        for l in lines {
-            if var merged = lineSets[l.file] {
-                merged.executable.formUnion(l.executable)
-                merged.covered.formUnion(l.covered)
-                lineSets[l.file] = merged
-            } else {
-                lineSets[l.file] = l
-            }
+    /// Evaluates one case file and checks its `expect:` block.
+    public func test(file: String) -> CaseTestResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var result = CaseTestResult(file: file, status: .skipped)
+        defer { result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let validated: ValidatedCase
+        do {
+            validated = try engine.load(path: file)
+        } catch {
+            result.status = .badInput
+            result.messages = error.issues.map { $0.path.isEmpty ? $0.message : "\($0.path): \($0.message)" }
+            return result
         }
+        result.caseID = validated.id
+        let decision = engine.evaluate(validated, trace: coverage)
+        result.decision = decision
+        guard let expect = validated.expect else {
+            result.status = decision.failures.isEmpty ? .skipped : .failed
+            result.messages = decision.failures.map(\.description)
+            return result
+        }
+        do {
+            result.checks = try checker.check(expect, decision: decision, file: file)
+        } catch {
+            result.status = .badInput
+            result.messages = [error.description]
+            return result
+        }
+        result.messages = decision.failures.map(\.description)
+        result.status = result.failedChecks.isEmpty && decision.failures.isEmpty ? .passed : .failed
+        return result
     }
 }
+
