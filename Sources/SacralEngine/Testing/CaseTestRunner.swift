@@ -162,4 +162,3 @@ public struct CaseTestRunner {
         return result
     }
 }
-
