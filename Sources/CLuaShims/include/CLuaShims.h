@@ -39,6 +39,7 @@ typedef struct clua_limits {
                             ///< have run out (0 = none); moved on by the time the thread waited
     double case_cpu_start;  ///< the thread's CPU seconds when the current host call began
     int case_exceeded;      ///< the current host call ran out; every later window stops at once
+    void *pool;             ///< the state's free lists of small blocks (shims.c)
 } clua_limits;
 
 /// Instructions between two checks of the budgets and the clock. Every VM instruction touches at
