@@ -263,10 +263,12 @@ public final class LuaState {
         var length = 0
         let chars = clua_tolstring(L, index, &length)!
         try conversion.spend(length)
+        // Short strings are cheaper to copy than to look up: only long ones are kept, and looked for.
+        guard length > 64 else { return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self) }
         let key = UnsafeRawPointer(chars)
         if let known = conversion.strings[key] { return known }
         let text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
-        if length > 64 { conversion.strings[key] = text }  // short strings are cheaper to copy than to look up
+        conversion.strings[key] = text
         return text
     }
 
@@ -295,7 +297,9 @@ public final class LuaState {
             }
             clua_pop(L, 1)
             let sequence = Int64(array.count)
-            var fields: [String: LuaValue] = [:]
+            // Keys and values first, then a dictionary of the right size: grown one key at a time
+            // it would hash every key again at each doubling.
+            var pairs: [(String, LuaValue)] = []
             lua_pushnil(L)
             while lua_next(L, index) != 0 {
                 let key = lua_type(L, -2)
@@ -309,19 +313,22 @@ public final class LuaState {
                 let item = try value(at: lua_gettop(L), depth: depth + 1, conversion: &conversion)
                 switch key {
                 case LUA_TSTRING:
-                    fields[try string(at: lua_gettop(L) - 1, conversion: &conversion)] = item
+                    pairs.append((try string(at: lua_gettop(L) - 1, conversion: &conversion), item))
                 case LUA_TNUMBER where clua_isinteger(L, -2) != 0:
                     // Keys past the sequence 1…n are kept as fields, by their decimal text.
-                    fields[String(lua_tointegerx(L, -2, nil))] = item
+                    pairs.append((String(lua_tointegerx(L, -2, nil)), item))
                 case LUA_TNUMBER:
-                    fields[String(lua_tonumberx(L, -2, nil))] = item
+                    pairs.append((String(lua_tonumberx(L, -2, nil)), item))
                 case LUA_TBOOLEAN:
-                    fields[lua_toboolean(L, -2) != 0 ? "true" : "false"] = item
+                    pairs.append((lua_toboolean(L, -2) != 0 ? "true" : "false", item))
                 default:
                     break  // keys that are tables or functions carry no data
                 }
                 clua_pop(L, 1)
             }
+            guard !pairs.isEmpty else { return .table(LuaTable(array: array, fields: [:])) }
+            var fields = [String: LuaValue](minimumCapacity: pairs.count)
+            for (key, item) in pairs { fields[key] = item }  // as before: a later key of the same text wins
             return .table(LuaTable(array: array, fields: fields))
         default:
             let typeName = String(cString: lua_typename(L, lua_type(L, index)))
