@@ -277,17 +277,18 @@ public struct CaseDecoder: Sendable {
                     i += 1
                 }
                 if expectKey, let last = objects.indices.last, objects[last] != nil {
-                    let raw = Data(bytes[start...min(i, bytes.count - 1)])
-                    var key = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    let key: String
                     if escaped {
                         do {
-                            key = try JSONDecoder().decode(String.self, from: raw)
+                            key = try JSONDecoder().decode(String.self, from: Data(bytes[start...min(i, bytes.count - 1)]))
                         } catch {
                             throw CaseReadError(file: file, message: "is not valid JSON: a key with a bad escape at line \(line)")
                         }
+                    } else {
+                        key = String(decoding: bytes[(start + 1)..<min(i, bytes.count)], as: UTF8.self)
                     }
-                    if objects[last]!.contains(key) { return (key, line) }
-                    objects[last]!.insert(key)  // in place: no copy of the set per key
+                    // In place (no copy of the set per key), and one lookup: a key already there is not inserted.
+                    if !objects[last]!.insert(key).inserted { return (key, line) }
                     expectKey = false
                 }
             default: break

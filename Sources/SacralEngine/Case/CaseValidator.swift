@@ -208,8 +208,9 @@ public struct CaseValidator: Sendable {
         minimum: Double?, maximum: Double?, multipleOf: Double?, shown: String,
         issues: inout [ValidationIssue]
     ) -> LuaValue? {
-        let expected = describe(kind, enumeration, minimum: minimum, maximum: maximum, multipleOf: multipleOf)
         func fail() -> LuaValue? {
+            // Described only for a value that fails: most values pass.
+            let expected = describe(kind, enumeration, minimum: minimum, maximum: maximum, multipleOf: multipleOf)
             var hint = ""
             if case .string(let s) = value, kind == .number || kind == .integer, Double(s) != nil {
                 hint = " (a number written as a string: remove the quotes)"
