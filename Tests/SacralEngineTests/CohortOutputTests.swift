@@ -145,6 +145,28 @@ struct CohortOutputTests {
         #expect(pretty.hasSuffix("\"e\": []\n}"))
     }
 
+    /// The word-at-a-time scan that lets most texts be written whole finds exactly the bytes a
+    /// byte-by-byte scan finds, at every position and length (both the words and the tail).
+    @Test func escapeScanAgreesWithAByteByByteScan() {
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x80, 0xC3, 0xA9, 0xFF, 0x41]
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            var bytes = (0..<length).map { _ in UInt8(ascii: "a") }
+            // Mostly plain text with a few bytes of interest, anywhere.
+            for _ in 0..<Int.random(in: 0...3, using: &generator) where length > 0 {
+                let byte =
+                    Bool.random(using: &generator)
+                    ? interesting.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+                bytes[Int.random(in: 0..<length, using: &generator)] = byte
+            }
+            let expected = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+            let found = bytes.withUnsafeBufferPointer { JSONValue.needsEscape($0) }
+            #expect(found == expected, "\(bytes)")
+            if found != expected { return }
+        }
+    }
+
     @Test func badInputRowNamesTheSourceAndTheProblem() {
         let row = CohortCSV.badInput(source: "cases.jsonl:7", issues: [ValidationIssue(path: "labs.inr", message: "expected a number")])
         #expect(row == ",cases.jsonl:7,,bad_input,,,,,,,labs.inr: expected a number,\r\n")
