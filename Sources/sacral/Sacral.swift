@@ -1,8 +1,7 @@
 import ArgumentParser
 
 /// The `sacral` command: decision support for painful sacral metastases.
-@main
-struct Sacral: AsyncParsableCommand {
+struct Sacral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sacral",
         abstract: "Evaluate sacral-metastasis case files with clinical rules written in Lua.",
@@ -19,8 +18,23 @@ struct Sacral: AsyncParsableCommand {
         defaultSubcommand: EvaluateCommand.self)
 }
 
-/// The commands of the full build only (SACRAL_CORE_ONLY=1 leaves the server out).
+/// The entry point. The server's commands run in Swift concurrency; without them (SACRAL_CORE_ONLY=1,
+/// the build README's first command makes) `sacral` starts no concurrency runtime: a cold
+/// `sacral evaluate` is a command of a few milliseconds, and starting the executors and the main
+/// queue was a measurable part of it.
+@main
+enum Main {
+    #if canImport(SacralServer)
+        static func main() async { await Sacral.main() }
+    #else
+        static func main() { Sacral.main() }
+    #endif
+}
+
 #if canImport(SacralServer)
+    extension Sacral: AsyncParsableCommand {}
+
+    /// The commands of the full build only (SACRAL_CORE_ONLY=1 leaves the server out).
     let serverCommands: [any ParsableCommand.Type] = [ServeCommand.self, ReplayCommand.self, LogCommand.self]
 #else
     let serverCommands: [any ParsableCommand.Type] = []
