@@ -53,7 +53,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
-        .testTarget(name: "SacralEngineTests", dependencies: ["SacralEngine"]),
+        // Yams: the case decoder's reading of plain scalars is checked against Yams' own resolver.
+        .testTarget(name: "SacralEngineTests", dependencies: ["SacralEngine", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

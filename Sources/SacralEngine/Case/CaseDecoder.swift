@@ -71,9 +71,14 @@ public struct CaseDecoder: Sendable {
     // MARK: - YAML
 
     private func decodeYAML(_ text: String, file: String) throws(CaseReadError) -> JSONValue {
+        // Without a tag in the text (every tag starts with "!"), plain scalars are read by
+        // PlainScalar, exactly as Yams' default resolver reads them but without starting ICU's
+        // regular expressions. A file with a tag keeps Yams' resolver, which tells an explicit
+        // `!!str 5` (text) from an untagged 5 (a number).
+        let tagged = text.utf8.contains(UInt8(ascii: "!"))
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try Yams.compose(yaml: text, tagged ? .default : .basic)
         } catch let error as YamlError {
             throw CaseReadError(file: file, message: "is not valid YAML: \(Self.describe(error))")
         } catch {
@@ -81,7 +86,7 @@ public struct CaseDecoder: Sendable {
         }
         guard let node else { throw CaseReadError(file: file, message: "is empty") }
         var budget = maxNodes
-        return try convert(node, depth: 0, budget: &budget, file: file, path: "")
+        return try convert(node, depth: 0, budget: &budget, file: file, path: "", resolved: tagged)
     }
 
     private static func describe(_ error: YamlError) -> String {
@@ -95,7 +100,10 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func convert(_ node: Node, depth: Int, budget: inout Int, file: String, path: String) throws(CaseReadError) -> JSONValue {
+    /// `resolved`: Yams' resolver tagged the plain scalars; else PlainScalar reads them.
+    private func convert(
+        _ node: Node, depth: Int, budget: inout Int, file: String, path: String, resolved: Bool
+    ) throws(CaseReadError) -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
             throw CaseReadError(file: file, message: "holds more than \(maxNodes) values (YAML aliases count each time they are used)")
@@ -105,13 +113,13 @@ public struct CaseDecoder: Sendable {
         }
         switch node {
         case .scalar(let scalar):
-            let value = try scalarValue(scalar, node: node, file: file, path: path)
+            let value = try scalarValue(scalar, node: node, file: file, path: path, resolved: resolved)
             if case .string(let s) = value { try Self.checkText(s, key: false, file: file, path: path) }
             return value
         case .sequence(let sequence):
             var items: [JSONValue] = []
             for (i, item) in sequence.enumerated() {
-                items.append(try convert(item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
+                items.append(try convert(item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]", resolved: resolved))
             }
             return .array(items)
         case .mapping(let mapping):
@@ -122,7 +130,8 @@ public struct CaseDecoder: Sendable {
                 }
                 try Self.checkText(keyScalar.string, key: true, file: file, path: path)
                 let child = path.isEmpty ? keyScalar.string : path + "." + keyScalar.string
-                pairs.append((keyScalar.string, try convert(value, depth: depth + 1, budget: &budget, file: file, path: child)))
+                pairs.append(
+                    (keyScalar.string, try convert(value, depth: depth + 1, budget: &budget, file: file, path: child, resolved: resolved)))
             }
             return .object(pairs)
         case .alias:
@@ -130,13 +139,19 @@ public struct CaseDecoder: Sendable {
         }
     }
 
-    private func scalarValue(_ scalar: Node.Scalar, node: Node, file: String, path: String) throws(CaseReadError) -> JSONValue {
+    private func scalarValue(
+        _ scalar: Node.Scalar, node: Node, file: String, path: String, resolved: Bool
+    ) throws(CaseReadError) -> JSONValue {
         // Quoted scalars are strings whatever they look like: "0" stays the string "0".
         if scalar.style != .plain { return .string(scalar.string) }
-        switch node.tag.rawValue {
-        case Tag.Name.null.rawValue: return .null
-        case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-        case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+        let kind = resolved ? Self.kind(of: node.tag) : PlainScalar.kind(of: scalar.string)
+        switch kind {
+        case .null: return .null
+        case .bool:
+            // Yams' Bool.construct refuses a scalar tagged str, as a scalar read without the resolver is.
+            let tagged = resolved ? scalar : Node.Scalar(scalar.string, Tag(.bool, .basic, .default), scalar.style, scalar.mark)
+            return Bool.construct(from: tagged).map(JSONValue.bool) ?? .string(scalar.string)
+        case .int, .float:
             // YAML 1.1's base-60 numbers (190:20:30): no case field is one, a clinician who
             // writes 1:30 means a time or a ratio, and Yams' reading of a long one overflows and
             // traps (found by the case fuzzer).
@@ -151,9 +166,20 @@ public struct CaseDecoder: Sendable {
             if let problem = NumberText.problem(scalar.string) {
                 throw CaseReadError(file: file, message: "\(path.isEmpty ? "" : path + ": ")\(problem)\(Self.at(node))")
             }
-            if node.tag.rawValue == Tag.Name.int.rawValue, let i = node.int { return .int(Int64(i)) }
+            if kind == .int, let i = node.int { return .int(Int64(i)) }
             return node.float.map(JSONValue.double) ?? .string(scalar.string)
-        default: return .string(scalar.string)
+        case .string: return .string(scalar.string)
+        }
+    }
+
+    /// The kind of value a tag Yams resolved (or a file wrote) stands for.
+    private static func kind(of tag: Tag) -> PlainScalar.Kind {
+        switch tag.rawValue {
+        case Tag.Name.null.rawValue: return .null
+        case Tag.Name.bool.rawValue: return .bool
+        case Tag.Name.int.rawValue: return .int
+        case Tag.Name.float.rawValue: return .float
+        default: return .string
         }
     }
 
