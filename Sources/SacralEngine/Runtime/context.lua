@@ -90,8 +90,7 @@ function X.prepare(R)
 end
 
 -- The field path as the output names it: lesion-relative paths become lesions[i]....
-local function concrete_path(ev, path, lesion_index)
-    local parsed = parsed_of(ev, path)
+local function concrete_path(parsed, path, lesion_index)
     if parsed.lesion then
         local names = parsed.concrete
         local name = names and names[lesion_index]
@@ -152,7 +151,7 @@ local function lookup(ev, path, lesion_index, level)
     end
     local parsed = parsed_of(ev, path)
     if parsed.hidden then error("the case's '" .. path .. "' is not visible to rules", level) end
-    if v ~= nil then return v end
+    if v ~= nil then return v, parsed end
     if not parsed.declared then
         if not ev.R.field_by_path[parsed.normal] then
             error("field '" .. path .. "' is not in the field dictionary", level)
@@ -160,7 +159,7 @@ local function lookup(ev, path, lesion_index, level)
         if not parsed.static then parsed.declared = true end
     end
     if parsed.lesion and not lesion_index then error("'" .. path .. "' needs a per-lesion rule", level) end
-    return nil
+    return nil, parsed
 end
 
 -- MARK: - Contexts
@@ -204,8 +203,8 @@ local function note_missing(p, path, optional)
 end
 
 local function read(p, path, optional)
-    local v = lookup(p.ev, path, p.lesion_index, 4)
-    local name = concrete_path(p.ev, path, p.lesion_index)
+    local v, parsed = lookup(p.ev, path, p.lesion_index, 4)
+    local name = concrete_path(parsed, path, p.lesion_index)
     if v == nil then
         note_missing(p, name, optional)
         if optional then return nil end

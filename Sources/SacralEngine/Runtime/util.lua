@@ -35,14 +35,19 @@ local function any_order(t)
 end
 U.any_order = any_order
 
-function U.copy(v, depth)
+local function copy(v, depth)
     if type(v) ~= "table" then return v end
     depth = (depth or 0) + 1
     if depth > 32 then error("table nested too deeply", 0) end
     local out = {}
-    for k, x in any_order(v), v do out[k] = U.copy(x, depth) end
+    -- A value that is no table is its own copy: no call for it (most of what is copied).
+    for k, x in any_order(v), v do
+        if type(x) == "table" then x = copy(x, depth) end
+        out[k] = x
+    end
     return out
 end
+U.copy = copy
 
 --- A total order over keys of any type: by type name, then by value (numbers numerically).
 function U.key_less(a, b)
