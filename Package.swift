@@ -53,8 +53,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
-        // Yams: the case decoder's reading of plain scalars is checked against Yams' own resolver.
-        .testTarget(name: "SacralEngineTests", dependencies: ["SacralEngine", .product(name: "Yams", package: "Yams")]),
+        // Yams: the case decoder's reading of plain scalars is checked against Yams' own resolver;
+        // Crypto: the ruleset hash against a SHA-256 computed apart.
+        .testTarget(
+            name: "SacralEngineTests",
+            dependencies: [
+                "SacralEngine", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

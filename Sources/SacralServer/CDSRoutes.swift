@@ -235,7 +235,7 @@ struct CDSRoutes {
             hasher.update(data: accepted ?? Data())
             hasher.update(data: Data([0]))
             hasher.update(data: override ?? Data())
-            let id = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let id = hasher.finalize().lowercaseHex
             let decisionID: String?
             do {
                 decisionID = try await state.log.decisionID(card: card, service: service)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SacralEngine
 
 /// Turns a patient identifier into the only form the decision log keeps: HMAC-SHA256 under a
 /// secret key. The same patient gets the same hash on every replica that shares the key, so a
@@ -14,7 +15,7 @@ public struct PatientHasher: Sendable {
 
     public func hash(_ patientID: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(patientID.utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return mac.lowercaseHex
     }
 
     /// The key from `patient_hash_key_file`; without one, a key kept beside an SQLite log (made on

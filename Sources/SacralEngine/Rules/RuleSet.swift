@@ -78,7 +78,7 @@ public struct RuleSet: Sendable {
             hasher.update(data: Data(file.text.utf8))
             hasher.update(data: Data([0]))
         }
-        sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        sha256 = hasher.finalize().lowercaseHex
     }
 
     /// The largest file the rules directory may hold (the shipped files are a few tens of kB): a
