@@ -6,7 +6,7 @@
 #   2. the commands users run: evaluate --jsonl (full JSON and summary, --jobs 1 and 2), sacral
 #      test and sacral diff over 1,000 case files, cold single case (median of 30);
 #   2b. the engine's start repeated in one process and the cold case, in CPU time;
-#   3. the cold start of one case, split by callgrind into process start, rule loading and the rest.
+#   3. a cold evaluation split by phase (CPU time since the process began, sacral-bench cold).
 #   scripts/bench-stages.sh [N_CASES] [N_CALLGRIND_CASES]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -90,26 +90,28 @@ echo "== 2b. cold start in CPU time (a second figure that a busy machine disturb
 if perf stat -e task-clock true >/dev/null 2>&1; then
     cpu=$(perf stat -e task-clock -x, -r 30 "$bin/sacral" evaluate "$case_file" --format json 2>&1 >/dev/null | grep task-clock | cut -d, -f1)
     echo "  cold single case: $cpu ms CPU (perf task-clock, mean of 30)"
+    # The binary the README's first command builds: the core alone, Swift runtime and Foundation linked statically.
+    scripts/sacral --version >/dev/null 2>&1
+    cpu=$(perf stat -e task-clock -x, -r 30 .build-core/release/sacral evaluate "$case_file" --format json 2>&1 >/dev/null | grep task-clock | cut -d, -f1)
+    echo "  cold single case, the README's static binary (scripts/sacral): $cpu ms CPU (perf task-clock, mean of 30)"
 fi
 
 echo
-echo "== 3. cold start of one case in instructions (callgrind, whole process)"
-if ! valgrind --tool=callgrind --callgrind-out-file="$work/cold.cg" "$work/sacral" evaluate "$case_file" --format json >/dev/null 2>&1; then
-    # Valgrind 3.19 has been seen to die (internal SIGSEGV) on some release builds of sacral.
-    echo "  valgrind failed on this binary: no instruction counts (see the CPU figures of 2b)"
-    exit 0
-fi
-valgrind --tool=callgrind --callgrind-out-file="$work/version.cg" "$work/sacral" --version >/dev/null 2>&1
-callgrind_annotate --inclusive=yes --threshold=100 "$work/cold.cg" 2>/dev/null | demangle > "$work/cold.txt"
-callgrind_annotate --inclusive=yes --threshold=100 "$work/version.cg" 2>/dev/null | demangle > "$work/version.txt"
-row() { printf '  %-52s %12s\n' "$1" "$2"; }
-row "whole process" "$(grep -m1 'PROGRAM TOTALS' "$work/cold.txt" | awk '{ gsub(",", "", $1); print $1 }')"
-row "process start and exit only (sacral --version)" "$(grep -m1 'PROGRAM TOTALS' "$work/version.txt" | awk '{ gsub(",", "", $1); print $1 }')"
-row "rules read and hashed (RuleSet.load)" "$(ir "$work/cold.txt" "RuleSet.load(")"
-row "engine start (Engine.init)" "$(ir "$work/cold.txt" "Engine.init(")"
-row "  rule text compiled (luaL_loadbufferx)" "$(ir "$work/cold.txt" "luaL_loadbufferx")"
-row "  Lua run during start (clua_pcall)" "$(ir "$work/cold.txt" "clua_pcall")"
-row "  catalogue and dictionary (Engine.catalog, FieldDictionary)" "$(( $(ir "$work/cold.txt" "Engine.catalog(") + $(ir "$work/cold.txt" "FieldDictionary.init(") ))"
-row "case read (CaseDecoder.read)" "$(ir "$work/cold.txt" "CaseDecoder.read(")"
-row "evaluate (Engine.evaluate)" "$(ir "$work/cold.txt" "Engine.evaluate(")"
-row "render (JSONValue.serialized)" "$(ir "$work/cold.txt" "JSONValue.serialized(")"
+echo "== 3. a cold evaluation by phase (sacral-bench cold: CPU ms since the process began, median of 30 fresh processes)"
+# callgrind cannot split it: valgrind 3.19 dies (internal SIGSEGV) on release builds of sacral.
+for _ in $(seq 30); do "$bin/sacral-bench" cold "$case_file" 2>&1 >/dev/null; done | awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = v[kv[1]] " " kv[2]; if (!(kv[1] in seen)) { seen[kv[1]] = 1; order[++n] = kv[1] } } }
+    END {
+        label["start"] = "process start to the command (exec, linking, runtime, arguments)"
+        label["rules"] = "rules resolved (embedded copy, SHA-256)"
+        label["engine"] = "engine start (Lua state, runtime, rule files, index, catalogue)"
+        label["read"] = "case read and decoded"
+        label["validate"] = "case validated"
+        label["evaluate"] = "case evaluated"
+        label["render"] = "decision rendered and written (full JSON)"
+        for (k = 1; k <= n; k++) {
+            m = split(substr(v[order[k]], 2), a, " ")
+            for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+            printf "  %-68s %7.2f ms\n", label[order[k]], a[int((m + 1) / 2)]
+        }
+    }'

@@ -9,7 +9,7 @@ struct SacralBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sacral-bench",
         abstract: "Generate case corpora and time the warm engine.",
-        subcommands: [Generate.self, Warm.self, Stages.self, Start.self])
+        subcommands: [Generate.self, Warm.self, Stages.self, Start.self, Cold.self])
 }
 
 struct Generate: ParsableCommand {
@@ -91,6 +91,47 @@ struct Warm: ParsableCommand {
             String(
                 format: "warm engine: %d cases, best of %d passes %.3f s, %.2f us per case (rule failures: %d, state rebuilds: %d)",
                 cases.count, passes, best, best / Double(cases.count) * 1e6, failures, engine.rebuilds))
+    }
+}
+
+/// One cold evaluation, phase by phase, in CPU time since the process began: what a cold
+/// `sacral evaluate FILE --format json` spends before its command runs (exec, dynamic linking, the
+/// Swift runtime, argument parsing), on the rules (embedded or read, and hashed), on the engine's
+/// start, and on the case. scripts/bench-stages.sh runs it in 30 fresh processes and prints each
+/// phase's median. (This binary links the same engine as `sacral`, dynamically: its process start
+/// is not the static `sacral`'s; section 2b gives that binary's total.)
+struct Cold: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time one cold evaluation by phase (CPU ms, one line).")
+
+    @Argument(help: "A case file.") var file: String
+    @Option(help: "The rules directory (default: the embedded rules).") var rules: String?
+
+    func run() throws {
+        var marks: [(String, Double)] = []
+        func mark(_ name: String) {
+            var now = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+            marks.append((name, Double(now.tv_sec) * 1e3 + Double(now.tv_nsec) / 1e6))
+        }
+        mark("start")
+        let ruleSet = try rules.map { try RuleSet.load(directory: $0) } ?? RuleSet.embedded
+        mark("rules")
+        let engine = try Engine(ruleSet: ruleSet)
+        mark("engine")
+        let value = try CaseDecoder().read(path: file)
+        mark("read")
+        let validated = try engine.validator.validate(value, file: file)
+        mark("validate")
+        let decision = engine.evaluate(validated)
+        mark("evaluate")
+        FileHandle.standardOutput.write(Data((decision.document.serialized() + "\n").utf8))
+        mark("render")
+        var previous = 0.0
+        let phases = marks.map { name, at in
+            defer { previous = at }
+            return "\(name)=" + String(format: "%.3f", at - previous)
+        }
+        FileHandle.standardError.write(Data((phases.joined(separator: " ") + "\n").utf8))
     }
 }
 
