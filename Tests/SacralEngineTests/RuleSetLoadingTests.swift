@@ -79,6 +79,24 @@ struct RuleSetLoadingTests {
         }
     }
 
+    @Test func directoriesNestedTooDeepAreRefused() throws {
+        let copy = try copyOfRules()
+        let deep = copy + "/data" + String(repeating: "/d", count: RuleSet.maxDepth + 1)
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        try "return {}\n".write(toFile: deep + "/x.lua", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try RuleSet.load(directory: copy)
+        } throws: { error in
+            ((error as? RuleSetError)?.message ?? "").contains("is nested more than \(RuleSet.maxDepth) directories deep")
+        }
+        // At the limit, the file is read.
+        let atLimit = try copyOfRules()
+        let path = atLimit + String(repeating: "/d", count: RuleSet.maxDepth)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try "return {}\n".write(toFile: path + "/x.lua", atomically: true, encoding: .utf8)
+        #expect(try RuleSet.load(directory: atLimit).files.contains { $0.relativePath.hasSuffix("/d/x.lua") })
+    }
+
     @Test func aMissingDirectoryAFileAndAnEmptyDirectoryAreRefused() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-empty-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
