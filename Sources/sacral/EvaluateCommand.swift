@@ -50,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
     var color: ColorChoice = .auto
 
     @Option(name: .shortAndLong, help: "Worker threads, each with its own Lua state (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Flag(
         name: .long,
@@ -66,7 +66,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty && jsonl == nil { throw ValidationError("give case files, or --jsonl FILE") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if fhir && jsonl != nil { throw ValidationError("--fhir reads Bundle files, not --jsonl") }
         if date != nil && !fhir { throw ValidationError("--date goes with --fhir (case files give the age themselves)") }
         if let date, FHIRDate(date) == nil { throw ValidationError("--date: expected YYYY-MM-DD, got '\(date)'") }
@@ -91,7 +91,9 @@ struct EvaluateCommand: ParsableCommand {
         let engine = try ruleOptions.engine()
         if fhir { return try runFHIR(engine: engine) }
         let inputs = jsonl == nil ? files.count : Int.max
-        let pool = try Self.pool(engine, jobs: min(jobs, max(1, inputs)))
+        // One input needs one worker: the number of cores is asked only when there is more to do
+        // (ProcessInfo's first use costs a cold single case a few tenths of a millisecond).
+        let pool = try Self.pool(engine, jobs: inputs <= 1 ? 1 : min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, inputs))
         if format == .csv { Terminal.write(CohortCSV.header) }
         var badInput = false
         var ruleFailed = false
