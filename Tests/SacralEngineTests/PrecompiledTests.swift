@@ -48,5 +48,23 @@ import Testing
 
     @Test func literalBytesRoundTrip() {
         #expect(Precompiled.bytes("a\u{0}\u{7F}\u{80}\u{FF}\"") == [0x61, 0, 0x7F, 0x80, 0xFF, 0x22])
+        #expect(Precompiled.bytes("") == [])
+    }
+
+    /// Literals as embed-files writes them (one scalar per byte), with runs of low bytes of every
+    /// length around the eight a word holds, at every offset: the bytes come back.
+    @Test func literalsOfAnyMixOfLowAndHighBytesRoundTrip() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<scaled(5_000, minimum: 1_000) {
+            let length = Int.random(in: 0...40, using: &generator)
+            let highShare = Double.random(in: 0...1, using: &generator)
+            let bytes: [UInt8] = (0..<length).map { _ in
+                Double.random(in: 0..<1, using: &generator) < highShare
+                    ? UInt8.random(in: 0x80...0xFF, using: &generator) : UInt8.random(in: 0...0x7F, using: &generator)
+            }
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+            #expect(Precompiled.bytes(String(scalars)) == bytes, "\(bytes)")
+        }
     }
 }

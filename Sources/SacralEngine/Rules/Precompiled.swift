@@ -41,10 +41,25 @@ enum Precompiled {
     static func bytes(_ literal: String) -> [UInt8] {
         var literal = literal
         return literal.withUTF8 { utf8 in
-            [UInt8](unsafeUninitializedCapacity: utf8.count) { out, count in
+            guard let source = utf8.baseAddress, !utf8.isEmpty else { return [] }
+            return [UInt8](unsafeUninitializedCapacity: utf8.count) { out, count in
+                let from = UnsafeRawPointer(source)
+                let to = UnsafeMutableRawPointer(out.baseAddress!)
                 var i = 0
                 var n = 0
                 while i < utf8.count {
+                    // Eight bytes below 0x80 stand for themselves: copied as one word (four bytes in
+                    // ten of a chunk are; byte by byte, this loop was a twentieth of an engine start).
+                    // n <= i, so the word fits where i + 8 does.
+                    if i + 8 <= utf8.count {
+                        let word = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if word & 0x8080_8080_8080_8080 == 0 {
+                            to.storeBytes(of: word, toByteOffset: n, as: UInt64.self)
+                            i += 8
+                            n += 8
+                            continue
+                        }
+                    }
                     let b = utf8[i]
                     if b < 0x80 {
                         out[n] = b
