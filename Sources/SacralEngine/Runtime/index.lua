@@ -84,7 +84,7 @@ local function check_rule(R, spec, problem)
             part = string_gsub(string_gsub(part, "^%s+", ""), "%s+$", "")
             local known_source = false
             for _, name in ipairs(R.source_names) do
-                if string_sub(part, 1, #name) == name then known_source = true end
+                if string_sub(part, 1, #name) == name then known_source = true; break end
             end
             if not known_source then bad("cites '" .. part .. "', which ruleset.sources does not list") end
         end
