@@ -251,7 +251,6 @@ private func expectFailedClosed(
     }
 
     // MARK: - Output that is not deterministic
-    // MARK: - Output that is not deterministic
 
     /// Class: output that is not deterministic — tostring of tables and functions exposes an address.
     @Test func tostringOfObjectsHasNoAddress() throws {
