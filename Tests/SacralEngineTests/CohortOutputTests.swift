@@ -167,6 +167,58 @@ struct CohortOutputTests {
         }
     }
 
+    /// The summary is read from the typed decision; what the rendered document says of every
+    /// corpus case (statuses, deciding rules, lesions, approaches, alerts, missing fields) is the
+    /// oracle it must equal.
+    @Test func summaryOfEveryCorpusCaseSaysWhatItsDocumentSays() throws {
+        let engine = try makeEngine()
+        var files: [String] = []
+        let walker = FileManager.default.enumerator(atPath: repositoryRoot + "/Cases")
+        while let path = walker?.nextObject() as? String {
+            if path.hasSuffix(".yaml") || path.hasSuffix(".json") { files.append(repositoryRoot + "/Cases/" + path) }
+        }
+        #expect(files.count > 100)
+        var lesionPathways = 0
+        for file in files.sorted() {
+            guard let validated = try? engine.load(path: file) else { continue }
+            let d = engine.evaluate(validated)
+            let doc = d.document
+            let s = CohortSummary(d)
+            #expect(s.rulesetSHA256 == doc["ruleset"]?["sha256"]?.stringValue, "\(file)")
+            #expect(s.alerts == (doc["alerts"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }, "\(file)")
+            #expect(s.missing == (doc["missing"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue }, "\(file)")
+            let fromDocument = (doc["pathways"]?.objectValue ?? []).map { id, p in Self.pathwayReadFromDocument(id, p) }
+            #expect(s.pathways == fromDocument, "\(file)")
+            lesionPathways += s.pathways.filter { $0.lesions != nil }.count
+        }
+        #expect(lesionPathways > 100)
+    }
+
+    /// A pathway as the document shows it, read the way a consumer of the JSON would.
+    private static func pathwayReadFromDocument(_ id: String, _ p: JSONValue) -> CohortSummary.Pathway {
+        let status = p["status"]?.stringValue ?? "undetermined"
+        let strength = p["strength"]?.stringValue
+        var rules: [String] = []
+        for r in p["reasons"]?.arrayValue ?? [] {
+            let outcome = r["outcome"]?.stringValue
+            let deciding =
+                (status == "undetermined" && (outcome == "unknown" || outcome == "error")) || outcome == "default"
+                || (outcome == "fired" && r["status"]?.stringValue == status
+                    && (strength == nil || r["strength"]?.stringValue == nil || r["strength"]?.stringValue == strength))
+            if deciding, let rule = r["rule"]?.stringValue, !rules.contains(rule) { rules.append(rule) }
+        }
+        let lesions = p["lesions"]?.objectValue.map { pairs in
+            pairs.map { lid, l in
+                CohortSummary.Lesion(
+                    id: lid, status: l["status"]?.stringValue ?? "undetermined", strength: l["strength"]?.stringValue,
+                    approach: (l["approach"]?.arrayValue ?? l["modality"].map { [$0] } ?? []).compactMap(\.stringValue))
+            }
+        }
+        return CohortSummary.Pathway(
+            id: id, status: status, strength: strength, rules: rules,
+            missing: (p["missing"]?.arrayValue ?? []).compactMap(\.stringValue), lesions: lesions)
+    }
+
     @Test func badInputRowNamesTheSourceAndTheProblem() {
         let row = CohortCSV.badInput(source: "cases.jsonl:7", issues: [ValidationIssue(path: "labs.inr", message: "expected a number")])
         #expect(row == ",cases.jsonl:7,,bad_input,,,,,,,labs.inr: expected a number,\r\n")

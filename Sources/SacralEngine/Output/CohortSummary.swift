@@ -5,7 +5,10 @@ import Foundation
 /// fields and failed rules, and the ruleset's SHA-256. `--format summary` prints it as one JSON line
 /// per case; `--format csv` as one row per case and pathway (``CohortCSV``).
 ///
-/// It reads the full decision document, so it says nothing the document does not say.
+/// It reads the typed ``Decision`` the full document is rendered from (the same members, not a
+/// second derivation), so it says nothing the document does not say; `CohortOutputTests` hold it
+/// to the document of every corpus case. Reading the model rather than the rendered document saves
+/// building and searching the whole document once per case.
 public struct CohortSummary: Sendable {
     /// One lesion of a per-lesion pathway.
     public struct Lesion: Sendable, Equatable {
@@ -39,38 +42,31 @@ public struct CohortSummary: Sendable {
     public var errors: [String]
 
     public init(_ decision: Decision) {
-        let d = decision.document
         caseID = decision.caseID
         source = decision.file
-        rulesetSHA256 = d["ruleset"]?["sha256"]?.stringValue ?? ""
-        pathways = (d["pathways"]?.objectValue ?? []).map { id, p in Self.pathway(id, p) }
-        alerts = (d["alerts"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
-        missing = (d["missing"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue }
+        rulesetSHA256 = decision.ruleset.sha256
+        pathways = decision.pathways.map(Self.pathway)
+        alerts = decision.alerts.map(\.id)
+        missing = decision.missing.map(\.field)
         errors = Self.unique(decision.failures.map(\.rule))
     }
 
-    private static func pathway(_ id: String, _ p: JSONValue) -> Pathway {
-        let status = p["status"]?.stringValue ?? "undetermined"
-        let strength = p["strength"]?.stringValue
-        let reasons = p["reasons"]?.arrayValue ?? []
-        let deciding = reasons.filter { r in
-            let outcome = r["outcome"]?.stringValue
-            if status == "undetermined" && (outcome == "unknown" || outcome == "error") { return true }
-            if outcome == "default" { return true }
-            guard outcome == "fired", r["status"]?.stringValue == status else { return false }
-            return strength == nil || r["strength"]?.stringValue == nil || r["strength"]?.stringValue == strength
+    private static func pathway(_ p: Decision.Pathway) -> Pathway {
+        let deciding = p.reasons.filter { r in
+            if p.status == .undetermined && (r.outcome == .unknown || r.outcome == .error) { return true }
+            if r.outcome == .byDefault { return true }
+            guard r.outcome == .fired, r.status == p.status else { return false }
+            return p.strength == nil || r.strength == nil || r.strength == p.strength
         }
-        let lesions = p["lesions"]?.objectValue.map { pairs in
-            pairs.map { lid, l in
-                Lesion(
-                    id: lid, status: l["status"]?.stringValue ?? "undetermined", strength: l["strength"]?.stringValue,
-                    approach: (l["approach"]?.arrayValue ?? l["modality"].map { [$0] } ?? []).compactMap(\.stringValue))
+        // The document shows a radiation lesion's modality in place of an approach.
+        let lesions = p.lesions.map { list in
+            list.map { l in
+                Lesion(id: l.id, status: l.status.rawValue, strength: l.strength, approach: l.modality.map { [$0] } ?? l.approach)
             }
         }
         return Pathway(
-            id: id, status: status, strength: strength,
-            rules: unique(deciding.compactMap { $0["rule"]?.stringValue }),
-            missing: (p["missing"]?.arrayValue ?? []).compactMap(\.stringValue), lesions: lesions)
+            id: p.id, status: p.status.rawValue, strength: p.strength, rules: unique(deciding.map(\.rule)),
+            missing: p.missing, lesions: lesions)
     }
 
     private static func unique(_ items: [String]) -> [String] {
