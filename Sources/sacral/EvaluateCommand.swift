@@ -174,6 +174,13 @@ struct EvaluateCommand: ParsableCommand {
             }
             return outcome
         }
+        if format == .summary || format == .csv, !whatIf {
+            let (summary, failures) = worker.engine.summarize(validated)
+            outcome.ruleFailed = !failures.isEmpty
+            outcome.messages = failures.map { "\(file): \($0)" }
+            outcome.output = format == .csv ? CohortCSV.rows(summary) : summary.line + "\n"
+            return outcome
+        }
         let decision = worker.engine.evaluate(validated)
         outcome.ruleFailed = !decision.failures.isEmpty
         outcome.messages = decision.failures.map { "\(file): \($0)" }
@@ -206,14 +213,17 @@ struct EvaluateCommand: ParsableCommand {
         do {
             let value = try worker.decoder.decode(line.bytes, format: .json, file: line.place)
             let validated = try worker.engine.validator.validate(value, file: line.place)
+            if format == .summary || format == .csv {
+                let (summary, failures) = worker.engine.summarize(validated)
+                outcome.ruleFailed = !failures.isEmpty
+                outcome.messages = failures.map { "\(line.place): \($0)" }
+                outcome.output = format == .csv ? CohortCSV.rows(summary) : summary.line + "\n"
+                return outcome
+            }
             let decision = worker.engine.evaluate(validated)
             outcome.ruleFailed = !decision.failures.isEmpty
             outcome.messages = decision.failures.map { "\(line.place): \($0)" }
-            switch format {
-            case .text, .json: outcome.output = decision.document.serialized(pretty: false) + "\n"
-            case .summary: outcome.output = CohortSummary(decision).line + "\n"
-            case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
-            }
+            outcome.output = decision.document.serialized(pretty: false) + "\n"
             return outcome
         } catch let error as CaseReadError {
             outcome.messages = [error.description]

@@ -190,8 +190,51 @@ struct CohortOutputTests {
             let fromDocument = (doc["pathways"]?.objectValue ?? []).map { id, p in Self.pathwayReadFromDocument(id, p) }
             #expect(s.pathways == fromDocument, "\(file)")
             lesionPathways += s.pathways.filter { $0.lesions != nil }.count
+            // The cohort outputs' own evaluation, whose texts and inputs never cross into Swift.
+            let (summarized, failures) = engine.summarize(validated)
+            #expect(summarized.line == s.line, "\(file)")
+            #expect(failures == d.failures, "\(file)")
         }
         #expect(lesionPathways > 100)
+    }
+
+    /// Rules that fail — an error, the instruction budget, a budget spent asking another pathway's
+    /// status — are failures of the summary's evaluation exactly as of the full one: the summary's
+    /// evaluation runs the same rules in the same windows, and is reduced only once they closed.
+    @Test func summarizedEvaluationFailsTheSameRulesAsTheFullOne() throws {
+        let failing = """
+            rule {
+                id = "zz.fails", pathways = { "sacroplasty" }, implements = {}, source = "knowledge-base",
+                when = function(c) return c:get("labs.inr") + nil end,
+                effect = { status = "recommended", text = "never" },
+            }
+            rule {
+                id = "zz.spins", pathways = { "rfa" }, implements = {}, source = "knowledge-base",
+                when = function(c) local n = 0 while true do n = n + 1 end end,
+                effect = { status = "recommended", text = "never" },
+            }
+            rule {
+                id = "zz.asks", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+                when = function(c)
+                    -- Runs (and charges) the sacroplasty rules, which fail or are unknown, then spins.
+                    local asked = pcall(function() return c:status("sacroplasty") end)
+                    local n = 0 while n < 1e9 do n = n + 1 end
+                    return asked
+                end,
+                effect = { status = "option", text = "never" },
+            }
+
+            """
+        let rules = try copyOfRules()
+        try failing.write(toFile: rules + "/rules/zz_failing.lua", atomically: true, encoding: .utf8)
+        let engine = try makeEngine(rules: rules)
+        let validated = try engine.load(path: try temporaryFile(caseYAML(id: "failing")))
+        let full = engine.evaluate(validated)
+        let (summary, failures) = engine.summarize(validated)
+        #expect(Set(full.failures.map(\.rule)).isSuperset(of: ["zz.fails", "zz.spins", "zz.asks"]), "\(full.failures)")
+        #expect(failures == full.failures)
+        #expect(summary.line == CohortSummary(full).line)
+        #expect(CohortCSV.rows(summary) == CohortCSV.rows(CohortSummary(full)))
     }
 
     /// A pathway as the document shows it, read the way a consumer of the JSON would.

@@ -129,13 +129,28 @@ public final class Engine {
     /// Evaluates a validated case. Never throws: a failure inside the rules is part of the decision
     /// (failed rules are listed, their pathways are never recommended).
     public func evaluate(_ validated: ValidatedCase, trace: Bool = false) -> Decision {
+        run(validated, options: trace ? ["trace": .boolean(true)] : [:])
+    }
+
+    /// Evaluates a validated case for the cohort outputs (`--format summary`, `csv`): the same
+    /// evaluation as ``evaluate(_:trace:)`` — every rule runs in its own window with the same
+    /// budgets, on the same fresh heap — of which only what ``CohortSummary`` reads crosses into
+    /// Swift (no texts, inputs, scores or plan). The failures are whole, for the messages a batch
+    /// prints. `CohortOutputTests` hold it to the summary of the full decision.
+    public func summarize(_ validated: ValidatedCase) -> (summary: CohortSummary, failures: [RuleFailure]) {
+        // The reduced decision never leaves this function: only its summary does.
+        let reduced = run(validated, options: ["summary": .boolean(true)])
+        return (CohortSummary(reduced), reduced.failures)
+    }
+
+    private func run(_ validated: ValidatedCase, options: [String: LuaValue]) -> Decision {
         if let broken {
             return builder.failed(case: validated, pathways: catalog.pathways, message: broken.message, kind: .error)
         }
         let decision: Decision
         do {
             var arguments: [LuaArgument] = [.value(validated.data)]
-            if trace { arguments.append(.value(.record(["trace": .boolean(true)]))) }
+            if !options.isEmpty { arguments.append(.value(.record(options))) }
             let result = try state.call(runtime, "evaluate", arguments)
             do {
                 decision = try builder.build(case: validated, result: result)

@@ -85,6 +85,34 @@ local function results_in_order(ev, outcome)
     return list
 end
 
+-- The result reduced to what the cohort outputs read (CohortSummary.swift): each
+-- pathway's status, strength, missing fields, its reasons' rule, outcome, status and strength, and
+-- each lesion's status, strength, approach, modality and missing fields; alerts, missing fields,
+-- failures and warnings whole; no scores, plan, texts, inputs or details. It runs once every rule
+-- has run and every window has closed, on the finished result: what a rule decided, the budget
+-- it was charged and the heap the next case starts from are those of the full evaluation.
+local function for_summary(out)
+    local pathways = {}
+    for i, d in ipairs(out.pathways) do
+        local reasons = {}
+        for j, r in ipairs(d.reasons) do
+            reasons[j] = { rule = r.rule, outcome = r.outcome, status = r.status, strength = r.strength }
+        end
+        local lesions
+        if d.lesions then
+            lesions = {}
+            for j, l in ipairs(d.lesions) do
+                lesions[j] = { id = l.id, status = l.status, strength = l.strength, approach = l.approach,
+                    modality = l.modality, missing = l.missing }
+            end
+        end
+        pathways[i] = { id = d.id, status = d.status, strength = d.strength, missing = d.missing, reasons = reasons,
+            lesions = lesions }
+    end
+    return { pathways = pathways, alerts = out.alerts, missing = out.missing, errors = out.errors,
+        warnings = out.warnings, trace = out.trace }
+end
+
 --- The heap every case starts from: the runtime's per-case lists new, a full collection.
 function O.fresh_heap()
     E.new_case()
@@ -136,6 +164,7 @@ function O.evaluate(R, c, opts)
         end
         out.trace = trace
     end
+    if opts and opts.summary then return for_summary(out) end
     return out
 end
 
