@@ -21,17 +21,16 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [(String, JSONValue)] = [
             ("time", .string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))),
-            ("level", .string(level.rawValue)), ("logger", .string(label)), ("message", .string(message.description)),
+            ("level", .string(event.level.rawValue)), ("logger", .string(label)), ("message", .string(event.message.description)),
         ]
+        // An attached error (`event.error`) is not written: its description is text the server
+        // did not choose, and may quote a request; what an error means goes in the message.
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
-        if let explicit { all.merge(explicit) { $1 } }
+        if let explicit = event.metadata { all.merge(explicit) { $1 } }
         for key in all.keys.sorted() { fields.append((key, .string("\(all[key]!)"))) }
         let text = JSONValue.object(fields).serialized(pretty: false) + "\n"
         Self.lock.lock()
