@@ -1,4 +1,5 @@
 import Foundation
+import SacralEngine
 
 /// Replaces a patient's identifiers in FHIR input before it is read, so that neither the case, its
 /// provenance, its warnings nor the decision (all of which the log keeps) ever hold them: the
@@ -39,9 +40,15 @@ struct PatientPseudonyms {
         let alias = pseudonym(for: patientID)
         return documents.compactMap { doc in
             let rewritten = rewrite(doc.object, id: patientID, alias: alias)
-            guard let data = try? JSONSerialization.data(withJSONObject: rewritten, options: [.fragmentsAllowed]) else { return nil }
-            return (doc.source, data)
+            return Self.data(rewritten).map { (doc.source, $0) }
         }
+    }
+
+    /// JSON text for the FHIR reader: the engine's writer, or Foundation's for what it leaves
+    /// (JSONValue(jsonObject:) says why).
+    static func data(_ object: Any) -> Data? {
+        if let value = JSONValue(jsonObject: object) { return Data(value.serialized(pretty: false).utf8) }
+        return try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed])
     }
 
     private func rewrite(_ value: Any, id: String, alias: String) -> Any {

@@ -98,6 +98,43 @@ import Testing
 
     // MARK: - Round trip over the corpus
 
+    /// The server writes a hook's prefetch back out with JSONValue(jsonObject:) rather than
+    /// Foundation's writer; the FHIR reader must read the same case from either text, for the
+    /// Bundle of every corpus case.
+    @Test func everyCorpusBundleReadsTheSameFromEitherJSONWriter() throws {
+        let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
+        #expect(files.count > 100)
+        let reader = engine.fhirReader(mapping)
+        for file in files {
+            let original = try engine.load(path: file)
+            let (bundle, _) = FHIRExport.bundle(original, mapping: mapping, dictionary: engine.dictionary, date: Self.day)
+            let object = try JSONSerialization.jsonObject(with: Data(bundle.serialized().utf8))
+            let ours = try #require(JSONValue(jsonObject: object), "\(file)")
+            let foundation = try JSONSerialization.data(withJSONObject: object)
+            let viaOurs = FHIRReader.resources(ofDocuments: [("bundle", Data(ours.serialized(pretty: false).utf8))])
+            let viaFoundation = FHIRReader.resources(ofDocuments: [("bundle", foundation)])
+            #expect(viaOurs.count == viaFoundation.count && viaOurs.count > 3, "\(file)")
+            #expect(String(describing: viaOurs) == String(describing: viaFoundation), "\(file)")
+            let a = try reader.read(viaOurs, evaluationDate: Self.day, fallbackID: "?", file: file)
+            let b = try reader.read(viaFoundation, evaluationDate: Self.day, fallbackID: "?", file: file)
+            #expect(a.validated.data == b.validated.data, "\(file)")
+            #expect(a.warnings == b.warnings, "\(file)")
+        }
+    }
+
+    /// Numbers as Foundation's writer means them; what it would not write the same is left to it.
+    @Test func jsonObjectNumbersAreWrittenAsFoundationMeansThem() throws {
+        let text = #"{"i": 70, "f": 70.0, "d": 1.1, "t": true, "n": null, "s": "x/\u00e9", "l": [1, -2.5, false]}"#
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        let value = try #require(JSONValue(jsonObject: object))
+        #expect(value.serialized(pretty: false) == #"{"d":1.1,"f":70,"i":70,"l":[1,-2.5,false],"n":null,"s":"x/é","t":true}"#)
+        for edge in ["1e20", "-0.0", "12345678901234567890"] {
+            let o = try JSONSerialization.jsonObject(with: Data("[\(edge)]".utf8))
+            #expect(JSONValue(jsonObject: o) == nil, "\(edge)")
+        }
+        #expect(JSONValue(jsonObject: ["k": Date()]) == nil)
+    }
+
     @Test func everyShippedCaseSurvivesTheRoundTripThroughABundle() throws {
         let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
         #expect(files.count > 100)

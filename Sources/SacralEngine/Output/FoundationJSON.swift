@@ -1,0 +1,75 @@
+import Foundation
+
+extension JSONValue {
+    /// The tree Foundation's `JSONSerialization.jsonObject` reads (dictionaries, arrays, strings,
+    /// `NSNumber`, `NSNull`), or nil for anything this does not write exactly as
+    /// `JSONSerialization.data` would mean it (then use that). Keys are sorted, so the same tree
+    /// always gives the same text.
+    ///
+    /// Why not `JSONSerialization.data`: on Linux it bridges every dictionary and array to
+    /// Foundation's classes and casts every value, and writing a CDS hook's prefetch back out for
+    /// the FHIR reader took a quarter of a patient-view call's CPU (perf, 64 connections).
+    public init?(jsonObject object: Any) {
+        guard let value = Self.converted(object, depth: 0) else { return nil }
+        self = value
+    }
+
+    /// Deeper than any FHIR resource nests; `JSONSerialization` itself reads at most 512 levels.
+    private static let maxDepth = 512
+
+    private static func converted(_ object: Any, depth: Int) -> JSONValue? {
+        guard depth <= maxDepth else { return nil }
+        // Containers first and NSNull last: a cast of a Swift dictionary or array to a class
+        // bridges the whole container to Foundation first.
+        switch object {
+        case let dict as [String: Any]:
+            var members: [(key: String, value: JSONValue)] = []
+            members.reserveCapacity(dict.count)
+            for key in dict.keys.sorted() {
+                guard let value = converted(dict[key]!, depth: depth + 1) else { return nil }
+                members.append((key, value))
+            }
+            return .object(members)
+        case let list as [Any]:
+            var items: [JSONValue] = []
+            items.reserveCapacity(list.count)
+            for item in list {
+                guard let value = converted(item, depth: depth + 1) else { return nil }
+                items.append(value)
+            }
+            return .array(items)
+        case let text as String:
+            return .string(text)
+        case let number as NSNumber:
+            return Self.number(number)
+        case is NSNull:
+            return .null
+        default:
+            return nil
+        }
+    }
+
+    /// A number as `JSONSerialization.data` writes it: booleans as booleans, integers as
+    /// integers, and a float with no fraction without one (70.0 is written 70, which an integer
+    /// field of a FHIR resource reads). Integers beyond 64 bits, and floats whose digits this
+    /// writer would not give the same, are left to Foundation.
+    private static func number(_ number: NSNumber) -> JSONValue? {
+        switch UInt8(bitPattern: number.objCType.pointee) {
+        case UInt8(ascii: "c"), UInt8(ascii: "B"):
+            return .bool(number.boolValue)
+        case UInt8(ascii: "d"), UInt8(ascii: "f"):
+            let d = number.doubleValue
+            guard d.isFinite else { return nil }
+            if d.rounded() == d {
+                // Exactly representable integers only; a larger one (or -0) is Foundation's to write.
+                guard abs(d) < 1e15, d != 0 || d.sign == .plus else { return nil }
+                return .int(Int64(d))
+            }
+            return .double(d)
+        case UInt8(ascii: "q"), UInt8(ascii: "l"), UInt8(ascii: "i"), UInt8(ascii: "s"):
+            return .int(number.int64Value)
+        default:
+            return nil
+        }
+    }
+}
