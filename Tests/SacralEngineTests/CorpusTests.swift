@@ -72,6 +72,23 @@ import Testing
     }
 }
 
+/// The last line of `sacral diff`: changed cases overall and per area, areas in the order of their
+/// first change, a case counted once per area however many of its aspects changed.
+@Suite struct ImpactSummaryTests {
+    @Test func summaryCountsEachChangedCaseOncePerAreaInFirstChangeOrder() {
+        func change(_ file: String, _ area: String, _ aspect: String) -> ImpactChange {
+            ImpactChange(file: file, caseID: file, area: area, aspect: aspect, old: "a", new: "b")
+        }
+        let changes = [
+            change("a.yaml", "sacroplasty", "status"), change("a.yaml", "sacroplasty", "reasons"),
+            change("a.yaml", "alerts", "alerts"), change("b.yaml", "rfa", "status"),
+            change("b.yaml", "sacroplasty", "lesion S1"), change("c.yaml", "rfa", "reasons"),
+        ]
+        #expect(ImpactDiff.summary(changes, cases: 5) == "3 of 5 cases changed (sacroplasty 2, alerts 1, rfa 2)")
+        #expect(ImpactDiff.summary([], cases: 5) == "0 of 5 cases changed")
+    }
+}
+
 /// `sacral test` runs one engine per worker thread; the report must not depend on how many.
 @Suite struct ParallelRunnerTests {
     @Test func workersGiveTheSameResultsAndCoverageAsOneThread() throws {

@@ -148,14 +148,18 @@ public struct ImpactDiff {
     }
 
     public static func summary(_ changes: [ImpactChange], cases: Int) -> String {
-        let changedCases = Set(changes.map(\.file)).count
-        var counts: [(String, Int)] = []
+        // One pass: a cohort's diff has tens of thousands of changes (a pass per change, as
+        // before, took longer than evaluating the cases twice).
+        var changedCases = Set<String>()
+        var areas: [String] = []  // in order of first change
+        var casesByArea: [String: Set<String>] = [:]
         for c in changes {
-            let n = Set(changes.filter { $0.area == c.area }.map(\.file)).count
-            if !counts.contains(where: { $0.0 == c.area }) { counts.append((c.area, n)) }
+            changedCases.insert(c.file)
+            if casesByArea[c.area] == nil { areas.append(c.area) }
+            casesByArea[c.area, default: []].insert(c.file)
         }
-        let detail = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        return "\(changedCases) of \(cases) cases changed" + (detail.isEmpty ? "" : " (\(detail))")
+        let detail = areas.map { "\($0) \(casesByArea[$0]!.count)" }.joined(separator: ", ")
+        return "\(changedCases.count) of \(cases) cases changed" + (detail.isEmpty ? "" : " (\(detail))")
     }
 
     public static func json(_ changes: [ImpactChange], cases: Int, old: Engine, new: Engine) -> JSONValue {
