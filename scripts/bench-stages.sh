@@ -53,6 +53,12 @@ printf '  %-46s %s\n' "  result into Swift (LuaState.value(at:))" "$(per "$(ir "
 printf '  %-46s %s\n' "  decision document (DecisionBuilder.build)" "$(per "$(ir "$work/stages.txt" "DecisionBuilder.build(")" "$ncg")"
 printf '  %-46s %s\n' "render full JSON (JSONValue.serialized)" "$(per "$(ir "$work/stages.txt" "JSONValue.serialized(")" "$ncg")"
 printf '  %-46s %s\n' "render summary (CohortSummary)" "$(per "$(( $(ir "$work/stages.txt" "CohortSummary.init(") + $(ir "$work/stages.txt" "CohortSummary.line") ))" "$ncg")"
+# --format summary evaluates for the summary alone (Engine.summarize): its own pass.
+valgrind --tool=callgrind --callgrind-out-file="$work/summary.cg" --toggle-collect='*measuredSummaryLoop*' \
+    "$work/sacral-bench" stages "$work/cg.jsonl" >/dev/null 2>&1
+callgrind_annotate --inclusive=yes --threshold=100 "$work/summary.cg" 2>/dev/null | demangle > "$work/summary.txt"
+printf '  %-46s %s\n' "--format summary, all stages" "$(per "$(ir "$work/summary.txt" "measuredSummaryLoop")" "$ncg")"
+printf '  %-46s %s\n' "  of which Engine.summarize" "$(per "$(ir "$work/summary.txt" "Engine.summarize(")" "$ncg")"
 
 echo
 echo "== 2. commands (release build, wall)"
