@@ -89,8 +89,9 @@ end
 -- pathway's status, strength, missing fields, its reasons' rule, outcome, status and strength, and
 -- each lesion's status, strength, approach, modality and missing fields; alerts, missing fields,
 -- failures and warnings whole; no scores, plan, texts, inputs or details. It runs once every rule
--- has run and every window has closed, on the finished result: what a rule decided, the budget
--- it was charged and the heap the next case starts from are those of the full evaluation.
+-- has run and every window has closed, on the finished result: what a rule decided and the budget
+-- it was charged are those of the full evaluation (the scores, computed after every rule, are
+-- not computed at all), and the next case starts from a fresh heap either way.
 local function for_summary(out)
     local pathways = {}
     for i, d in ipairs(out.pathways) do
@@ -148,7 +149,10 @@ function O.evaluate(R, c, opts)
         end
     end
     for _, p in ipairs(R.meta.pathways) do out.pathways[#out.pathways + 1] = decisions[p.id] end
-    out.scores = score_entries(ev)
+    -- The scores the output lists are computed here, after every rule (rules compute what they
+    -- need through the helper library, and a score failing is not a rule failing): the summary,
+    -- which lists none, skips them, and what the rules decided is the same.
+    out.scores = not (opts and opts.summary) and score_entries(ev) or {}
     out.alerts, out.plan = Ex.collect(ev, decisions)
     out.missing = missing_fields(ev, decisions)
     for _, r in ipairs(results_in_order(ev, "error")) do
