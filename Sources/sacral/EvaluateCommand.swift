@@ -174,13 +174,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             return outcome
         }
-        if format == .summary || format == .csv, !whatIf {
-            let (summary, failures) = worker.engine.summarize(validated)
-            outcome.ruleFailed = !failures.isEmpty
-            outcome.messages = failures.map { "\(file): \($0)" }
-            outcome.output = format == .csv ? CohortCSV.rows(summary) : summary.line + "\n"
-            return outcome
-        }
+        if format == .summary || format == .csv, !whatIf { return summaryOutcome(validated, place: file, worker: worker) }
         let decision = worker.engine.evaluate(validated)
         outcome.ruleFailed = !decision.failures.isEmpty
         outcome.messages = decision.failures.map { "\(file): \($0)" }
@@ -192,6 +186,16 @@ struct EvaluateCommand: ParsableCommand {
         case .summary: outcome.output = CohortSummary(decision).line + "\n"
         case .csv: outcome.output = CohortCSV.rows(CohortSummary(decision))
         }
+        return outcome
+    }
+
+    /// `--format summary` / `csv`: the case evaluated for its summary alone (``Engine/summarize(_:)``).
+    private func summaryOutcome(_ validated: ValidatedCase, place: String, worker: Worker) -> Outcome {
+        var outcome = Outcome()
+        let (summary, failures) = worker.engine.summarize(validated)
+        outcome.ruleFailed = !failures.isEmpty
+        outcome.messages = failures.map { "\(place): \($0)" }
+        outcome.output = format == .csv ? CohortCSV.rows(summary) : summary.line + "\n"
         return outcome
     }
 
@@ -213,13 +217,7 @@ struct EvaluateCommand: ParsableCommand {
         do {
             let value = try worker.decoder.decode(line.bytes, format: .json, file: line.place)
             let validated = try worker.engine.validator.validate(value, file: line.place)
-            if format == .summary || format == .csv {
-                let (summary, failures) = worker.engine.summarize(validated)
-                outcome.ruleFailed = !failures.isEmpty
-                outcome.messages = failures.map { "\(line.place): \($0)" }
-                outcome.output = format == .csv ? CohortCSV.rows(summary) : summary.line + "\n"
-                return outcome
-            }
+            if format == .summary || format == .csv { return summaryOutcome(validated, place: line.place, worker: worker) }
             let decision = worker.engine.evaluate(validated)
             outcome.ruleFailed = !decision.failures.isEmpty
             outcome.messages = decision.failures.map { "\(line.place): \($0)" }

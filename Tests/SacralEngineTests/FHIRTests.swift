@@ -98,16 +98,23 @@ import Testing
 
     // MARK: - Round trip over the corpus
 
+    /// Every corpus case file, the case, and its Bundle as exported.
+    func corpusBundles() throws -> [(file: String, original: ValidatedCase, bundle: JSONValue, unwritten: [String])] {
+        let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
+        #expect(files.count > 100)
+        return try files.map { file in
+            let original = try engine.load(path: file)
+            let (bundle, unwritten) = FHIRExport.bundle(original, mapping: mapping, dictionary: engine.dictionary, date: Self.day)
+            return (file, original, bundle, unwritten)
+        }
+    }
+
     /// The server writes a hook's prefetch back out with JSONValue(jsonObject:) rather than
     /// Foundation's writer; the FHIR reader must read the same case from either text, for the
     /// Bundle of every corpus case.
     @Test func everyCorpusBundleReadsTheSameFromEitherJSONWriter() throws {
-        let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
-        #expect(files.count > 100)
         let reader = engine.fhirReader(mapping)
-        for file in files {
-            let original = try engine.load(path: file)
-            let (bundle, _) = FHIRExport.bundle(original, mapping: mapping, dictionary: engine.dictionary, date: Self.day)
+        for (file, _, bundle, _) in try corpusBundles() {
             let object = try JSONSerialization.jsonObject(with: Data(bundle.serialized().utf8))
             let ours = try #require(JSONValue(jsonObject: object), "\(file)")
             let foundation = try JSONSerialization.data(withJSONObject: object)
@@ -136,12 +143,8 @@ import Testing
     }
 
     @Test func everyShippedCaseSurvivesTheRoundTripThroughABundle() throws {
-        let files = CaseFiles.collect([repositoryRoot + "/Cases"]).files
-        #expect(files.count > 100)
         let reader = engine.fhirReader(mapping)
-        for file in files {
-            let original = try engine.load(path: file)
-            let (bundle, unwritten) = FHIRExport.bundle(original, mapping: mapping, dictionary: engine.dictionary, date: Self.day)
+        for (file, original, bundle, unwritten) in try corpusBundles() {
             #expect(unwritten.isEmpty, "\(file): \(unwritten)")
             let (resources, timestamp) = try FHIRReader.resources(ofBundle: Data(bundle.serialized().utf8), file: file)
             #expect(timestamp == "2026-12-01T00:00:00Z")

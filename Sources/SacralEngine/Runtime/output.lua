@@ -149,8 +149,8 @@ function O.evaluate(R, c, opts)
         end
     end
     for _, p in ipairs(R.meta.pathways) do out.pathways[#out.pathways + 1] = decisions[p.id] end
-    -- The scores the output lists are computed here, after every rule (rules compute what they
-    -- need through the helper library, and a score failing is not a rule failing): the summary,
+    -- The scores the output lists are computed here, after every rule (a rule that asks for one,
+    -- c:score, has had it computed already; a score failing is not a rule failing): the summary,
     -- which lists none, skips them, and what the rules decided is the same.
     out.scores = not (opts and opts.summary) and score_entries(ev) or {}
     out.alerts, out.plan = Ex.collect(ev, decisions)
