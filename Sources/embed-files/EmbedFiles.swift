@@ -51,6 +51,10 @@ struct EmbedFilesTool {
             swift += "        (\"\(name)\", \"\(literal(bytes))\"),\n"
         }
         swift += "    ]\n}\n"
+        // Unchanged text is not written again: SwiftPM runs this command again whenever the tool is
+        // relinked (the second build of a fresh clone relinks it), and a rewritten file, even the
+        // same bytes, recompiled the whole engine (~40 s on the README's second command).
+        if let existing = try? String(contentsOfFile: output, encoding: .utf8), existing == swift { return }
         do {
             try swift.write(toFile: output, atomically: true, encoding: .utf8)
         } catch {
