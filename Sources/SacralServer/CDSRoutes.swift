@@ -158,7 +158,7 @@ struct CDSRoutes {
         var cards: [JSONValue] = []
         for case let entry as [String: Any] in bundle["entry"] as? [Any] ?? [] {
             guard let resource = entry["resource"] as? [String: Any], resource["resourceType"] as? String == "ServiceRequest",
-                let data = PatientPseudonyms.data(resource)
+                let data = JSONValue.data(jsonObject: resource)
             else { continue }
             let reference = "ServiceRequest/" + (resource["id"] as? String ?? "?")
             if hook == "order-select" && !selections.contains(reference) { continue }

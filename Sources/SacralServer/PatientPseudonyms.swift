@@ -40,15 +40,8 @@ struct PatientPseudonyms {
         let alias = pseudonym(for: patientID)
         return documents.compactMap { doc in
             let rewritten = rewrite(doc.object, id: patientID, alias: alias)
-            return Self.data(rewritten).map { (doc.source, $0) }
+            return JSONValue.data(jsonObject: rewritten).map { (doc.source, $0) }
         }
-    }
-
-    /// JSON text for the FHIR reader: the engine's writer, or Foundation's for what it leaves
-    /// (JSONValue(jsonObject:) says why).
-    static func data(_ object: Any) -> Data? {
-        if let value = JSONValue(jsonObject: object) { return Data(value.serialized(pretty: false).utf8) }
-        return try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed])
     }
 
     private func rewrite(_ value: Any, id: String, alias: String) -> Any {

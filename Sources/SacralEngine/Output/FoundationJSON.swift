@@ -14,6 +14,12 @@ extension JSONValue {
         self = value
     }
 
+    /// JSON text for such a tree: this writer's, or `JSONSerialization`'s for what it leaves.
+    public static func data(jsonObject object: Any) -> Data? {
+        if let value = JSONValue(jsonObject: object) { return Data(value.serialized(pretty: false).utf8) }
+        return try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed])
+    }
+
     /// Deeper than any FHIR resource nests; `JSONSerialization` itself reads at most 512 levels.
     private static let maxDepth = 512
 
