@@ -101,11 +101,14 @@ public final class DecisionLog: Sendable {
 
     public let kind: Kind
     public let db: any SQLDatabase
+    /// Every write goes through it (group commit; see DecisionLogWriter).
+    let writer: DecisionLogWriter
     private let closer: @Sendable () async throws -> Void
 
     private init(kind: Kind, db: any SQLDatabase, closer: @escaping @Sendable () async throws -> Void) {
         self.kind = kind
         self.db = db
+        self.writer = DecisionLogWriter(db: db)
         self.closer = closer
     }
 
@@ -190,14 +193,10 @@ public final class DecisionLog: Sendable {
         try await db.raw("CREATE INDEX IF NOT EXISTS decisions_patient_hash ON decisions (patient_hash)").run()
     }
 
+    /// Stores a decision and the cards that show it, together; returns once they are durable.
     public func record(_ decision: LoggedDecision, cards: [String] = []) async throws {
-        try await db.insert(into: "decisions").model(decision).run()
-        if let service = decision.service, !cards.isEmpty {
-            try await db.insert(into: "cards")
-                .models(cards.map { LoggedCard(cardUUID: $0, decisionID: decision.id, service: service) })
-                .ignoringConflicts(with: "card_uuid")
-                .run()
-        }
+        let rows = decision.service.map { service in cards.map { LoggedCard(cardUUID: $0, decisionID: decision.id, service: service) } }
+        _ = try await writer.submit(.decision(decision, cards: rows ?? []))
     }
 
     /// The decision behind a card this service returned, if it did.
@@ -210,11 +209,7 @@ public final class DecisionLog: Sendable {
     /// Stores feedback once; true when it was new.
     @discardableResult
     public func record(_ feedback: LoggedFeedback) async throws -> Bool {
-        let before =
-            try await db.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("feedback")
-            .where("id", .equal, feedback.id).first(decodingColumn: "n", as: Int.self) ?? 0
-        try await db.insert(into: "feedback").model(feedback).ignoringConflicts(with: "id").run()
-        return before == 0
+        try await writer.submit(.feedback(feedback))
     }
 
     /// Every decision, oldest first (ties by id, so the order is stable across replicas).

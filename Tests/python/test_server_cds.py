@@ -6,6 +6,7 @@ resource in a suggestion with fhir.resources."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import json
 import subprocess
@@ -351,6 +352,36 @@ def test_feedback_needs_a_token_and_a_valid_body(server):
     assert_operation_outcome(call(server, path, {"feedback": []}), 400)
     assert_operation_outcome(call(server, path, {"feedback": [{"card": str(uuid.uuid4()), "outcome": "accepted",
                                                                "outcomeTimestamp": "2026-01-01T00:00:00Z"}]}), 400)
+
+
+def test_concurrent_hook_calls_are_all_logged_each_with_its_cards(server, fhir):
+    """Decisions that arrive together are committed together (one transaction per batch): every one
+    of 48 concurrent calls is in the log once, each card leads back to its own decision, and the
+    feedback sent on all of them at once is stored once each."""
+    pids = [patient(fhir, case) for case in (REFERENCE, PMMA, CAUDA)]
+    bodies = [hook_request("patient-view", pid, fhir.prefetch(pid)) for pid in pids for _ in range(16)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=48) as pool:
+        responses = list(pool.map(lambda body: call(server, PATHWAYS, body), bodies))
+    cards = [valid_cards(r)[0] for r in responses]
+    rows = export_log(server.config["database"], cwd=server.tmp)
+    by_request = {}
+    for row in rows:
+        by_request.setdefault(row["request_id"], []).append(row)
+    for body, response in zip(bodies, responses):
+        logged = by_request[body["hookInstance"]]
+        assert len(logged) == 1
+        assert logged[0]["origin"] == "patient-view"
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    feedback = [{"feedback": [{"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": now,
+                               "overrideReason": {"reason": card["overrideReasons"][0]}}]} for card in cards]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=48) as pool:
+        stored = list(pool.map(lambda body: call(server, PATHWAYS + "/feedback", body), feedback))
+    assert all(r.status_code == 200 and r.json() == {"stored": 1, "duplicates": 0} for r in stored)
+    out = subprocess.run([str(BINARY), "log", "export", "--feedback", "--database", server.config["database"]],
+                         check=True, capture_output=True, text=True, cwd=server.tmp)
+    linked = {row["card_uuid"]: row["decision_id"] for row in map(json.loads, out.stdout.splitlines())}
+    for body, card in zip(bodies, cards):
+        assert linked[card["uuid"]] == by_request[body["hookInstance"]][0]["id"]
 
 
 def test_hook_decisions_are_logged_pseudonymously_and_replay_identically(server, fhir):
