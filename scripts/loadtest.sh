@@ -6,6 +6,8 @@
 # fresh jti, the endpoint's URL as aud), minted before each run by scripts/loadtest-tokens.py and
 # verified by the server against the issuer's JWKS file. SACRAL_LOADTEST_INSECURE=1 runs the
 # server with --insecure-local and no tokens instead (the cost of verification is the difference).
+# SACRAL_LOADTEST_FSYNC_DELAY_US=5000 makes every fsync of the server 5 ms slower (strace fault
+# injection): the decision log on slow storage, where its group commit is what keeps throughput.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -30,10 +32,19 @@ limits: { queue_depth: 1024 }
 CONFIG
 mode=()
 [ "$insecure" = 1 ] && mode=(--insecure-local)
+delay="${SACRAL_LOADTEST_FSYNC_DELAY_US:-0}"
+wrapper=()
+if [ "$delay" != 0 ]; then
+    scripts/bootstrap.sh strace
+    wrapper=(strace -f --seccomp-bpf -o /dev/null -e trace=fsync,fdatasync
+        -e "inject=fsync:delay_exit=$delay" -e "inject=fdatasync:delay_exit=$delay")
+    echo "storage: every fsync ${delay} us slower (strace fault injection)"
+fi
 echo "server: release build, $( [ "$insecure" = 1 ] && echo "--insecure-local, no tokens" || echo "every request with its own ES384 token, verified" )"
-"$bin" serve "${mode[@]}" --config "$work/config.yaml" --port "$port" --rules Rules 2>"$work/server.log" &
+"${wrapper[@]}" "$bin" serve "${mode[@]}" --config "$work/config.yaml" --port "$port" --rules Rules 2>"$work/server.log" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+# Under strace the server is strace's child: stop it by its port, then strace ends with it.
+trap 'pkill -f -- "--port $port" 2>/dev/null; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 cat > "$work/post.lua" <<'LUA'
