@@ -224,49 +224,114 @@ public struct CaseDecoder: Sendable {
             throw CaseReadError(file: file, message: problem)
         }
         var budget = maxNodes
-        let value = try convert(json: object, depth: 0, budget: &budget, file: file, path: "")
+        var trail: [PathStep] = []
+        let value = try convert(json: object, depth: 0, budget: &budget, file: file, trail: &trail)
         if let (key, line) = try Self.duplicateKey(in: data, file: file) {
             throw CaseReadError(file: file, message: "is not valid JSON: duplicate key '\(key)' at line \(line)")
         }
         return value
     }
 
-    private func convert(json: Any, depth: Int, budget: inout Int, file: String, path: String) throws(CaseReadError) -> JSONValue {
+    /// A step of the path to a value, kept as the walk goes down and written out only for a
+    /// message: building "lesions[0].size" for every value of every case was most of the cost of
+    /// turning a parsed JSON case into a JSONValue.
+    private enum PathStep {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The path as messages write it: `labs.inr`, `lesions[0].size`.
+    private static func render(_ trail: [PathStep]) -> String {
+        var out = ""
+        for step in trail {
+            switch step {
+            case .key(let key): out = out.isEmpty ? key : out + "." + key
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
+    }
+
+    /// Whether `text` may hold a control character (checkText then looks): its UTF-8 has a byte
+    /// below 0x20, DEL, or 0xC2, the lead byte of U+0080–U+00BF, which holds the C1 controls.
+    private static func mayHoldControl(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
+    }
+
+    private func convert(json: Any, depth: Int, budget: inout Int, file: String, trail: inout [PathStep]) throws(CaseReadError)
+        -> JSONValue
+    {
         budget -= 1
         guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
         guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
+        // JSONSerialization gives Swift strings, dictionaries and arrays: their exact type is
+        // tested first (a failed `as?` costs hundreds of instructions, and a leaf tried against
+        // both containers paid two). Anything else goes through the casts below.
+        let type = Swift.type(of: json)
+        if type == String.self {
+            let s = json as! String
+            if Self.mayHoldControl(s) { try Self.checkText(s, key: false, file: file, path: Self.render(trail)) }
+            return .string(s)
+        }
+        if type == [String: Any].self {
+            return try convert(object: json as! [String: Any], depth: depth, budget: &budget, file: file, trail: &trail)
+        }
+        if type == [Any].self { return try convert(list: json as! [Any], depth: depth, budget: &budget, file: file, trail: &trail) }
+        // No Swift container is left to bridge: a class cast is a quick test now.
+        if let n = json as? NSNumber { return Self.number(n) }
         switch json {
         // Containers first and NSNull last: a cast of a Swift dictionary or array to a class
         // (`is NSNull`) bridges the whole container to Foundation first, at every level.
         case let dict as [String: Any]:
-            var pairs: [(key: String, value: JSONValue)] = []
-            pairs.reserveCapacity(dict.count)
-            for key in dict.keys.sorted() {
-                try Self.checkText(key, key: true, file: file, path: path)
-                let child = path.isEmpty ? key : path + "." + key
-                pairs.append((key, try convert(json: dict[key]!, depth: depth + 1, budget: &budget, file: file, path: child)))
-            }
-            return .object(pairs)
+            return try convert(object: dict, depth: depth, budget: &budget, file: file, trail: &trail)
         case let list as [Any]:
-            var items: [JSONValue] = []
-            items.reserveCapacity(list.count)
-            for (i, item) in list.enumerated() {
-                items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file, path: "\(path)[\(i)]"))
-            }
-            return .array(items)
+            return try convert(list: list, depth: depth, budget: &budget, file: file, trail: &trail)
         case let s as String:
-            try Self.checkText(s, key: false, file: file, path: path)
+            if Self.mayHoldControl(s) { try Self.checkText(s, key: false, file: file, path: Self.render(trail)) }
             return .string(s)
-        case let n as NSNumber:
-            let type = n.objCType.pointee
-            if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
-            if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
-            if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
-            return .double(n.doubleValue)
+        case let n as NSNumber: return Self.number(n)
         case is NSNull: return .null
         default:
             throw CaseReadError(file: file, message: "holds a JSON value of an unexpected kind")
         }
+    }
+
+    private func convert(list: [Any], depth: Int, budget: inout Int, file: String, trail: inout [PathStep]) throws(CaseReadError)
+        -> JSONValue
+    {
+        var items: [JSONValue] = []
+        items.reserveCapacity(list.count)
+        for (i, item) in list.enumerated() {
+            trail.append(.index(i))
+            items.append(try convert(json: item, depth: depth + 1, budget: &budget, file: file, trail: &trail))
+            trail.removeLast()
+        }
+        return .array(items)
+    }
+
+    /// A JSON number or Boolean: Booleans are NSNumbers of C type `char`, which no JSON number
+    /// produces, so they stay apart from 0 and 1.
+    private static func number(_ n: NSNumber) -> JSONValue {
+        let type = n.objCType.pointee
+        if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
+        if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
+        if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
+        return .double(n.doubleValue)
+    }
+
+    private func convert(object dict: [String: Any], depth: Int, budget: inout Int, file: String, trail: inout [PathStep])
+        throws(CaseReadError)
+        -> JSONValue
+    {
+        var pairs: [(key: String, value: JSONValue)] = []
+        pairs.reserveCapacity(dict.count)
+        for (key, value) in dict.sorted(by: { $0.key < $1.key }) {
+            if Self.mayHoldControl(key) { try Self.checkText(key, key: true, file: file, path: Self.render(trail)) }
+            trail.append(.key(key))
+            pairs.append((key, try convert(json: value, depth: depth + 1, budget: &budget, file: file, trail: &trail)))
+            trail.removeLast()
+        }
+        return .object(pairs)
     }
 
     /// The first key that an object of (valid) JSON repeats, and its line. JSONDecoder keeps one of

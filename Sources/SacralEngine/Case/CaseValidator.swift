@@ -81,7 +81,12 @@ public struct CaseValidator: Sendable {
             let shownPath = join(shown, key)
             // "labs.inr" beside labs: { inr: … } would name the same field twice, and which value
             // the rules saw would depend on an order nobody wrote down.
-            if key.contains(where: { $0 == "." || $0 == "[" || $0 == "]" }) || key.isEmpty {
+            // (Bytes first: walking every key's Characters was a third of validating a case, and a key
+            // without those bytes cannot hold those characters.)
+            if key.isEmpty
+                || (key.utf8.contains { $0 == 0x2E || $0 == 0x5B || $0 == 0x5D }
+                    && key.contains(where: { $0 == "." || $0 == "[" || $0 == "]" }))
+            {
                 issues.append(
                     ValidationIssue(
                         path: shownPath,
