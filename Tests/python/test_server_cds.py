@@ -367,7 +367,7 @@ def test_concurrent_hook_calls_are_all_logged_each_with_its_cards(server, fhir):
     by_request = {}
     for row in rows:
         by_request.setdefault(row["request_id"], []).append(row)
-    for body, response in zip(bodies, responses):
+    for body in bodies:
         logged = by_request[body["hookInstance"]]
         assert len(logged) == 1
         assert logged[0]["origin"] == "patient-view"

@@ -264,35 +264,15 @@ public struct CaseDecoder: Sendable {
         budget -= 1
         guard budget >= 0 else { throw CaseReadError(file: file, message: "holds more than \(maxNodes) values") }
         guard depth <= maxDepth else { throw CaseReadError(file: file, message: "is nested deeper than \(maxDepth) levels") }
-        // JSONSerialization gives Swift strings, dictionaries and arrays: their exact type is
-        // tested first (a failed `as?` costs hundreds of instructions, and a leaf tried against
-        // both containers paid two). Anything else goes through the casts below.
-        let type = Swift.type(of: json)
-        if type == String.self {
-            let s = json as! String
+        switch FoundationJSONNode(json) {
+        case .object(let dict): return try convert(object: dict, depth: depth, budget: &budget, file: file, trail: &trail)
+        case .array(let list): return try convert(list: list, depth: depth, budget: &budget, file: file, trail: &trail)
+        case .string(let s):
             if Self.mayHoldControl(s) { try Self.checkText(s, key: false, file: file, path: Self.render(trail)) }
             return .string(s)
-        }
-        if type == [String: Any].self {
-            return try convert(object: json as! [String: Any], depth: depth, budget: &budget, file: file, trail: &trail)
-        }
-        if type == [Any].self { return try convert(list: json as! [Any], depth: depth, budget: &budget, file: file, trail: &trail) }
-        // No Swift container is left to bridge: a class cast is a quick test now.
-        if let n = json as? NSNumber { return Self.number(n) }
-        switch json {
-        // Containers first and NSNull last: a cast of a Swift dictionary or array to a class
-        // (`is NSNull`) bridges the whole container to Foundation first, at every level.
-        case let dict as [String: Any]:
-            return try convert(object: dict, depth: depth, budget: &budget, file: file, trail: &trail)
-        case let list as [Any]:
-            return try convert(list: list, depth: depth, budget: &budget, file: file, trail: &trail)
-        case let s as String:
-            if Self.mayHoldControl(s) { try Self.checkText(s, key: false, file: file, path: Self.render(trail)) }
-            return .string(s)
-        case let n as NSNumber: return Self.number(n)
-        case is NSNull: return .null
-        default:
-            throw CaseReadError(file: file, message: "holds a JSON value of an unexpected kind")
+        case .number(let n): return Self.number(n)
+        case .null: return .null
+        case .other: throw CaseReadError(file: file, message: "holds a JSON value of an unexpected kind")
         }
     }
 

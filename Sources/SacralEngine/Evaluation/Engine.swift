@@ -136,8 +136,9 @@ public final class Engine {
     /// evaluation as ``evaluate(_:trace:)`` — every rule runs in its own window with the same
     /// budgets, on the same fresh heap — of which only what ``CohortSummary`` reads crosses into
     /// Swift (no texts, inputs or plan); the scores the output lists are not computed for it (a
-    /// rule that asks for one, `c:score`, still has it computed, as always). The failures are whole, for the messages a batch prints. `CohortOutputTests`
-    /// hold it to the summary of the full decision.
+    /// rule that asks for one, `c:score`, still has it computed, as always). The failures are
+    /// whole, for the messages a batch prints. `CohortOutputTests` hold it to the summary of the
+    /// full decision.
     public func summarize(_ validated: ValidatedCase) -> (summary: CohortSummary, failures: [RuleFailure]) {
         // The reduced decision never leaves this function: only its summary does.
         let reduced = run(validated, options: ["summary": .boolean(true)])

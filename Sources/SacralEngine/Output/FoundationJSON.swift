@@ -25,18 +25,16 @@ extension JSONValue {
 
     private static func converted(_ object: Any, depth: Int) -> JSONValue? {
         guard depth <= maxDepth else { return nil }
-        // Containers first and NSNull last: a cast of a Swift dictionary or array to a class
-        // bridges the whole container to Foundation first.
-        switch object {
-        case let dict as [String: Any]:
+        switch FoundationJSONNode(object) {
+        case .object(let dict):
             var members: [(key: String, value: JSONValue)] = []
             members.reserveCapacity(dict.count)
-            for key in dict.keys.sorted() {
-                guard let value = converted(dict[key]!, depth: depth + 1) else { return nil }
+            for (key, value) in dict.sorted(by: { $0.key < $1.key }) {
+                guard let value = converted(value, depth: depth + 1) else { return nil }
                 members.append((key, value))
             }
             return .object(members)
-        case let list as [Any]:
+        case .array(let list):
             var items: [JSONValue] = []
             items.reserveCapacity(list.count)
             for item in list {
@@ -44,14 +42,10 @@ extension JSONValue {
                 items.append(value)
             }
             return .array(items)
-        case let text as String:
-            return .string(text)
-        case let number as NSNumber:
-            return Self.number(number)
-        case is NSNull:
-            return .null
-        default:
-            return nil
+        case .string(let text): return .string(text)
+        case .number(let number): return Self.number(number)
+        case .null: return .null
+        case .other: return nil
         }
     }
 
@@ -76,6 +70,46 @@ extension JSONValue {
             return .int(number.int64Value)
         default:
             return nil
+        }
+    }
+}
+
+/// One value of a tree `JSONSerialization.jsonObject` reads, told apart for the two readers of such
+/// trees (``CaseDecoder`` and ``JSONValue/init(jsonObject:)``).
+///
+/// JSONSerialization gives Swift strings, dictionaries and arrays: their exact type is tested
+/// first, because a failed `as?` costs hundreds of instructions and a leaf tried against both
+/// containers paid two; then NSNumber, its numbers and Booleans. Anything else goes through casts,
+/// containers before NSNull: a tree built in Swift may hold other container types
+/// (`[[String: Any]]`), and casting one to a class bridges all of it to Foundation first (the
+/// NSNumber test does so too, for such a container, only to fail: rare, and still right).
+enum FoundationJSONNode {
+    case object([String: Any])
+    case array([Any])
+    case string(String)
+    /// A number or a Boolean (an NSNumber of C type `char`, which no JSON number produces).
+    case number(NSNumber)
+    case null
+    case other
+
+    init(_ value: Any) {
+        let type = Swift.type(of: value)
+        if type == String.self {
+            self = .string(value as! String)
+        } else if type == [String: Any].self {
+            self = .object(value as! [String: Any])
+        } else if type == [Any].self {
+            self = .array(value as! [Any])
+        } else if let n = value as? NSNumber {
+            self = .number(n)
+        } else {
+            switch value {
+            case let dict as [String: Any]: self = .object(dict)
+            case let list as [Any]: self = .array(list)
+            case let text as String: self = .string(text)
+            case is NSNull: self = .null
+            default: self = .other
+            }
         }
     }
 }
