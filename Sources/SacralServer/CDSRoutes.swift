@@ -157,16 +157,16 @@ struct CDSRoutes {
         let selections = Set(context["selections"] as? [String] ?? [])
         var cards: [JSONValue] = []
         for case let entry as [String: Any] in bundle["entry"] as? [Any] ?? [] {
-            guard let resource = entry["resource"] as? [String: Any], resource["resourceType"] as? String == "ServiceRequest",
-                let data = JSONValue.data(jsonObject: resource)
-            else { continue }
+            guard let resource = entry["resource"] as? [String: Any], resource["resourceType"] as? String == "ServiceRequest" else {
+                continue
+            }
             let reference = "ServiceRequest/" + (resource["id"] as? String ?? "?")
             if hook == "order-select" && !selections.contains(reference) { continue }
             let code = resource["code"] as? [String: Any]
             let display =
                 code?["text"] as? String
                 ?? ((code?["coding"] as? [[String: Any]])?.first?["display"] as? String) ?? "Draft order"
-            for pathway in mapping.pathways(forOrderJSON: data) {
+            for pathway in mapping.pathways(forOrderJSON: resource) {
                 let status = builder.decision["pathways"]?[pathway]?["status"]?.stringValue
                 let suggestions = status == "contraindicated" ? [CDSCards.deleteOrder(reference: reference, pathway: pathway)] : []
                 cards.append(

@@ -70,7 +70,7 @@ public enum CaseEvaluator {
     /// mapping and evaluates it. The document carries the provenance (for cards); `text`, the plain
     /// decision, is what the log keeps, so that replay reproduces it from the case and warnings.
     public static func evaluateFHIR(
-        _ documents: [(source: String, data: Data)], mapping: FHIRMapping, evaluationDate: FHIRDate,
+        _ documents: [FHIRJSONDocument], mapping: FHIRMapping, evaluationDate: FHIRDate,
         fallbackID: String, engine: Engine
     ) -> Result<CaseEvaluation, CaseRejection> {
         var reader = engine.fhirReader(mapping)

@@ -35,17 +35,16 @@ struct PatientPseudonyms {
         return nil
     }
 
-    /// The documents with `patientID` replaced by its pseudonym throughout.
-    func apply(_ documents: [(source: String, object: Any)], patientID: String) -> [(source: String, data: Data)] {
+    /// The documents with `patientID` replaced by its pseudonym throughout, as trees the FHIR
+    /// reader takes (no JSON text is written and read again).
+    func apply(_ documents: [(source: String, object: Any)], patientID: String) -> [FHIRJSONDocument] {
         let alias = pseudonym(for: patientID)
-        return documents.compactMap { doc in
-            let rewritten = rewrite(doc.object, id: patientID, alias: alias)
-            return JSONValue.data(jsonObject: rewritten).map { (doc.source, $0) }
-        }
+        return documents.map { FHIRJSONDocument(source: $0.source, object: rewrite($0.object, id: patientID, alias: alias)) }
     }
 
     private func rewrite(_ value: Any, id: String, alias: String) -> Any {
-        if var dict = value as? [String: Any] {
+        switch FoundationJSONNode(value) {
+        case .object(var dict):
             if dict["resourceType"] as? String == "Patient" {
                 if dict["id"] as? String == id || dict["id"] == nil { dict["id"] = alias }
                 for key in Self.personalElements { dict[key] = nil }
@@ -55,16 +54,21 @@ struct PatientPseudonyms {
                 dict["identifier"] = kept.isEmpty ? nil : kept
             }
             for (key, v) in dict {
-                if let text = v as? String, key == "reference" || key == "fullUrl" {
+                switch FoundationJSONNode(v) {
+                case .string(let text) where key == "reference" || key == "fullUrl":
                     dict[key] = Self.rewriteReference(text, id: id, alias: alias)
-                } else if v is [String: Any] || v is [Any] {
+                case .object, .array:
                     dict[key] = rewrite(v, id: id, alias: alias)
+                default:
+                    break
                 }
             }
             return dict
+        case .array(let list):
+            return list.map { rewrite($0, id: id, alias: alias) }
+        default:
+            return value
         }
-        if let list = value as? [Any] { return list.map { rewrite($0, id: id, alias: alias) } }
-        return value
     }
 
     static func rewriteReference(_ text: String, id: String, alias: String) -> String {

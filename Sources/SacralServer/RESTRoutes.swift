@@ -111,7 +111,7 @@ struct RESTRoutes {
 
     /// A Bundle made ready for reading: checked, its date chosen, its patient pseudonymised.
     struct PreparedBundle: Sendable {
-        var inputs: [(source: String, data: Data)]
+        var inputs: [FHIRJSONDocument]
         var mapping: FHIRMapping
         var date: FHIRDate
         var fallbackID: String
@@ -120,9 +120,10 @@ struct RESTRoutes {
 
     func prepare(bundle data: Data, request: Request) throws(APIError) -> PreparedBundle {
         let label = "request body"
+        let object: Any
         let timestamp: String?
         do {
-            timestamp = try FHIRReader.resources(ofBundle: data, file: label).timestamp
+            (object, timestamp) = try FHIRReader.parseBundle(data, file: label)
         } catch {
             throw APIError.badRequest(error.message)
         }
@@ -138,7 +139,6 @@ struct RESTRoutes {
         guard let mapping = state.rules.pool.fhirMapping else {
             throw APIError(.unsupportedMediaType, code: "not-supported", "the rules have no FHIR mapping (Rules/fhir.lua)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) else { throw APIError.badRequest("the body is not JSON") }
         if let stamp = (object as? [String: Any])?["timestamp"], !(stamp is String) {
             throw APIError.badRequest("timestamp: expected an instant (a string)")
         }
@@ -151,7 +151,8 @@ struct RESTRoutes {
         }
         let patientID = PatientPseudonyms.patientID(in: [object])
         let pseudonyms = PatientPseudonyms(hasher: state.hasher, caseIDSystem: mapping.caseIDSystem)
-        let inputs = patientID.map { pseudonyms.apply([("bundle", object)], patientID: $0) } ?? [("bundle", data)]
+        let inputs =
+            patientID.map { pseudonyms.apply([("bundle", object)], patientID: $0) } ?? [FHIRJSONDocument(source: "bundle", object: object)]
         let fallbackID = patientID.map(pseudonyms.pseudonym) ?? "fhir-bundle"
         return PreparedBundle(inputs: inputs, mapping: mapping, date: date, fallbackID: fallbackID, patientID: patientID)
     }

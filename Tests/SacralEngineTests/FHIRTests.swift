@@ -109,37 +109,55 @@ import Testing
         }
     }
 
-    /// The server writes a hook's prefetch back out with JSONValue(jsonObject:) rather than
-    /// Foundation's writer; the FHIR reader must read the same case from either text, for the
-    /// Bundle of every corpus case.
-    @Test func everyCorpusBundleReadsTheSameFromEitherJSONWriter() throws {
+    /// The server hands the reader the trees it parsed (a hook's prefetch, pseudonymised) instead
+    /// of JSON text: for the Bundle of every corpus case, the tree reads as the file does.
+    @Test func everyCorpusBundleReadsTheSameFromItsTreeAsFromItsText() throws {
         let reader = engine.fhirReader(mapping)
         for (file, _, bundle, _) in try corpusBundles() {
-            let object = try JSONSerialization.jsonObject(with: Data(bundle.serialized().utf8))
-            let ours = try #require(JSONValue(jsonObject: object), "\(file)")
-            let foundation = try JSONSerialization.data(withJSONObject: object)
-            let viaOurs = FHIRReader.resources(ofDocuments: [("bundle", Data(ours.serialized(pretty: false).utf8))])
-            let viaFoundation = FHIRReader.resources(ofDocuments: [("bundle", foundation)])
-            #expect(viaOurs.count == viaFoundation.count && viaOurs.count > 3, "\(file)")
-            #expect(String(describing: viaOurs) == String(describing: viaFoundation), "\(file)")
-            let a = try reader.read(viaOurs, evaluationDate: Self.day, fallbackID: "?", file: file)
-            let b = try reader.read(viaFoundation, evaluationDate: Self.day, fallbackID: "?", file: file)
+            let text = Data(bundle.serialized().utf8)
+            let fromText = try FHIRReader.resources(ofBundle: text, file: "bundle").resources
+            let fromTree = FHIRReader.resources(ofDocuments: [
+                FHIRJSONDocument(source: "bundle", object: try JSONSerialization.jsonObject(with: text))
+            ])
+            #expect(fromText.count == fromTree.count && fromText.count > 3, "\(file)")
+            #expect(String(describing: fromText) == String(describing: fromTree), "\(file)")
+            let a = try reader.read(fromText, evaluationDate: Self.day, fallbackID: "?", file: file)
+            let b = try reader.read(fromTree, evaluationDate: Self.day, fallbackID: "?", file: file)
             #expect(a.validated.data == b.validated.data, "\(file)")
             #expect(a.warnings == b.warnings, "\(file)")
         }
     }
 
-    /// Numbers as Foundation's writer means them; what it would not write the same is left to it.
-    @Test func jsonObjectNumbersAreWrittenAsFoundationMeansThem() throws {
-        let text = #"{"i": 70, "f": 70.0, "d": 1.1, "t": true, "n": null, "s": "x/\u00e9", "l": [1, -2.5, false]}"#
-        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-        let value = try #require(JSONValue(jsonObject: object))
-        #expect(value.serialized(pretty: false) == #"{"d":1.1,"f":70,"i":70,"l":[1,-2.5,false],"n":null,"s":"x/é","t":true}"#)
-        for edge in ["1e20", "-0.0", "12345678901234567890"] {
-            let o = try JSONSerialization.jsonObject(with: Data("[\(edge)]".utf8))
-            #expect(JSONValue(jsonObject: o) == nil, "\(edge)")
+    /// Elements are read by JSONDecoder's rules (which read these models before): an integer from a
+    /// number with no fraction, never from a Boolean or a string; a decimal from any number; an
+    /// element of the wrong type is noted by name, in reading order, and the rest of the resource
+    /// is kept; a Reference with a non-text reference is unreadable whole.
+    @Test func elementsOfTheWrongTypeAreNotedAndTheRestIsRead() throws {
+        func observation(_ members: String) throws -> FHIRObservation {
+            let object = try JSONSerialization.jsonObject(with: Data(#"{"resourceType":"Observation",\#(members)}"#.utf8))
+            return try #require(FHIRObservation(fhirJSON: object))
         }
-        #expect(JSONValue(jsonObject: ["k": Date()]) == nil)
+        #expect(try observation(#""valueInteger":5"#).valueInteger == 5)
+        #expect(try observation(#""valueInteger":5.0"#).valueInteger == 5)
+        #expect(try observation(#""valueInteger":1e2"#).valueInteger == 100)
+        for bad in ["5.5", "true", #""5""#, "1e30", "12345678901234567890", "{}", "[5]"] {
+            let o = try observation(#""valueInteger":\#(bad)"#)
+            #expect(o.valueInteger == nil && o.unreadable == ["valueInteger"], "\(bad)")
+            #expect(o.valueElement == "valueInteger", "\(bad)")
+        }
+        #expect(try observation(#""valueInteger":null"#).unreadable.isEmpty)
+        #expect(try observation(#""valueQuantity":{"value":7}"#).valueQuantity?.value == 7)
+        let quantity = try observation(#""valueQuantity":{"value":true,"unit":"mg"}"#).valueQuantity
+        #expect(quantity?.value == nil && quantity?.unit == "mg")
+        let o = try observation(
+            #""id":7,"status":"final","code":{"coding":[{"code":"a"},3,{"code":"b"}]},"subject":{"reference":5},"issued":"2026-01-02""#)
+        #expect(o.id == nil && o.status == "final" && o.subject == nil && o.issued == "2026-01-02")
+        #expect(o.code?.coding.compactMap(\.code) == ["a", "b"])
+        #expect(o.unreadable == ["id", "subject"])
+        let condition = try #require(
+            FHIRCondition(fhirJSON: try JSONSerialization.jsonObject(with: Data(#"{"bodySite":{"text":"sacrum"},"code":[]}"#.utf8))))
+        #expect(condition.bodySite.isEmpty && condition.code == nil && condition.unreadable == ["code", "bodySite"])
+        #expect(FHIRObservation(fhirJSON: "Observation") == nil)
     }
 
     @Test func everyShippedCaseSurvivesTheRoundTripThroughABundle() throws {
@@ -415,8 +433,10 @@ import Testing
         let patient = #"{"resourceType":"Patient","id":"pt-42","gender":"female","birthDate":"1958-04-11"}"#
         let inr =
             #"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation","id":"o-inr","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"6301-6"}]},"effectiveDateTime":"2026-11-20T08:00:00Z","valueQuantity":{"value":1.1,"system":"http://unitsofmeasure.org","code":"{INR}"}}}]}"#
+        func tree(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) }
         let resources = FHIRReader.resources(ofDocuments: [
-            ("patient", Data(patient.utf8)), ("inr", Data(inr.utf8)), ("allergies", Data("null".utf8)),
+            FHIRJSONDocument(source: "patient", object: try tree(patient)), FHIRJSONDocument(source: "inr", object: try tree(inr)),
+            FHIRJSONDocument(source: "allergies", object: NSNull()),
         ])
         #expect(resources.map(\.reference) == ["Patient/pt-42", "Observation/o-inr"])
         var reader = engine.fhirReader(mapping)
@@ -491,12 +511,12 @@ import Testing
 
     @Test func draftOrdersAreMatchedToPathwaysByCodeOrWords() {
         let cpt = FHIRCodeableConcept(coding: [
-            try! JSONDecoder().decode(FHIRCoding.self, from: Data(#"{"system":"http://www.ama-assn.org/go/cpt","code":"0200T"}"#.utf8))
+            FHIRCoding(system: "http://www.ama-assn.org/go/cpt", code: "0200T")
         ])
         #expect(mapping.pathways(forOrder: cpt) == ["sacroplasty"])
         #expect(mapping.pathways(forOrder: FHIRCodeableConcept(text: "CT-guided radiofrequency ablation, sacrum")) == ["rfa"])
         let json = #"{"resourceType":"ServiceRequest","status":"draft","intent":"proposal","code":{"text":"Lumbopelvic fixation"}}"#
-        #expect(mapping.pathways(forOrderJSON: Data(json.utf8)) == ["fixation"])
+        #expect(mapping.pathways(forOrderJSON: try! JSONSerialization.jsonObject(with: Data(json.utf8))) == ["fixation"])
         #expect(Set(mapping.orderCodes.keys) == ["sacroplasty", "rfa", "radiation", "decompression", "fixation"])
         let keys = mapping.queries.map(\.key)
         #expect(keys.contains("patient") && keys.contains("labs_inr") && keys.contains("conditions"))
@@ -566,7 +586,9 @@ import Testing
                "valueQuantity": {"value": 85, "system": "http://unitsofmeasure.org", "code": "10*3/uL"}}}]},
              "allergies": null}
             """#
-        let resources = FHIRReader.resources(ofPrefetch: Data(prefetch.utf8))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(prefetch.utf8)) as? [String: Any])
+        let resources = FHIRReader.resources(
+            ofDocuments: object.keys.sorted().map { FHIRJSONDocument(source: $0, object: object[$0]!) })
         #expect(resources.map(\.source) == ["labs_platelets", "patient"])
         let t = try FHIRTests()
         var reader = t.engine.fhirReader(t.mapping)

@@ -157,12 +157,10 @@ public struct FHIRMapping: Sendable {
         return orders.filter { FHIRMapping.textMatches(concept, $0.text) }.map(\.pathway)
     }
 
-    /// The pathways a ServiceRequest resource given as JSON names (empty when it names none or is
-    /// not a ServiceRequest).
-    public func pathways(forOrderJSON data: Data) -> [String] {
-        guard let request = try? JSONDecoder().decode(FHIRServiceRequest.self, from: data),
-            request.resourceType == "ServiceRequest"
-        else { return [] }
+    /// The pathways a ServiceRequest resource names, given as `JSONSerialization` reads it (empty
+    /// when it names none or is not a ServiceRequest).
+    public func pathways(forOrderJSON object: Any) -> [String] {
+        guard let request = FHIRServiceRequest(fhirJSON: object), request.resourceType == "ServiceRequest" else { return [] }
         return pathways(forOrder: request.code)
     }
 

@@ -91,20 +91,18 @@ public struct FHIRReader: Sendable {
     /// The largest Bundle file read (a patient's record, not a server dump).
     public static let maxBundleBytes = 32 << 20
 
-    /// The resources of a CDS Hooks `prefetch` object (key → resource, searchset Bundle or null);
-    /// each resource's source is its key. Not an object: no resources.
-    public static func resources(ofPrefetch data: Data) -> [FHIRInputResource] {
-        guard let documents = try? JSONDecoder().decode([String: FHIRDocument].self, from: data) else { return [] }
-        var out: [FHIRInputResource] = []
-        for key in documents.keys.sorted() { out += documents[key]!.resources(source: key) }
-        return out
-    }
-
     /// The resources of a Bundle file's bytes (`collection`, `searchset`, `transaction`, …) and its
     /// timestamp. Malformed JSON or anything but a Bundle throws, naming the file.
     public static func resources(ofBundle data: Data, file: String) throws(FHIRInputError) -> (
         resources: [FHIRInputResource], timestamp: String?
     ) {
+        let (object, timestamp) = try parseBundle(data, file: file)
+        return (FHIRDocument(json: object).resources(source: file), timestamp)
+    }
+
+    /// A Bundle file's bytes checked as `resources(ofBundle:file:)` checks them, and parsed: the
+    /// tree (for `resources(ofDocuments:)`) and the timestamp.
+    public static func parseBundle(_ data: Data, file: String) throws(FHIRInputError) -> (object: Any, timestamp: String?) {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
@@ -133,20 +131,15 @@ public struct FHIRReader: Sendable {
         if let entries = dict["entry"], !(entries is [Any]) {
             throw FHIRInputError(file: file, message: "entry: expected a list of entries")
         }
-        let resources = (try? JSONDecoder().decode(FHIRDocument.self, from: data))?.resources(source: file) ?? []
-        return (resources, dict["timestamp"] as? String)
+        return (object, dict["timestamp"] as? String)
     }
 
     /// The resources of several JSON documents, each a resource or a Bundle (as a CDS Hooks
     /// prefetch holds them; `null` and non-objects are skipped). `source` names each document
     /// in warnings and provenance (e.g. the prefetch key).
-    public static func resources(ofDocuments documents: [(source: String, data: Data)]) -> [FHIRInputResource] {
+    public static func resources(ofDocuments documents: [FHIRJSONDocument]) -> [FHIRInputResource] {
         var out: [FHIRInputResource] = []
-        let decoder = JSONDecoder()
-        for (source, data) in documents {
-            guard let document = try? decoder.decode(FHIRDocument.self, from: data) else { continue }
-            out += document.resources(source: source)
-        }
+        for document in documents { out += FHIRDocument(json: document.object).resources(source: document.source) }
         return out
     }
 
@@ -711,34 +704,29 @@ public struct FHIRReader: Sendable {
 /// One JSON document as FHIR input, decoded in one pass: a resource, or the resources of a Bundle
 /// (nested Bundles included; an entry that is not an object, or has no object `resource`, is
 /// skipped). Anything but an object (`null`, a number) holds no resource.
-struct FHIRDocument: Decodable {
+struct FHIRDocument {
     private var items: [FHIRInputResource] = []
 
-    private enum K: String, CodingKey { case resourceType, entry }
-    private enum EntryK: String, CodingKey { case fullUrl, resource }
-    /// Decodes any JSON value and keeps nothing: steps over an entry that cannot be read.
-    private struct Skip: Decodable { init(from decoder: Decoder) throws {} }
-
-    init(from decoder: Decoder) throws {
-        guard let c = try? decoder.container(keyedBy: K.self) else { return }
-        if (try? c.decode(String.self, forKey: .resourceType)) == "Bundle" {
-            guard var entries = try? c.nestedUnkeyedContainer(forKey: .entry) else { return }
-            while !entries.isAtEnd {
-                guard let entry = try? entries.nestedContainer(keyedBy: EntryK.self) else {
-                    _ = try? entries.decode(Skip.self)
-                    continue
-                }
-                guard var inner = (try? entry.decode(FHIRDocument.self, forKey: .resource))?.items else { continue }
-                if inner.count == 1, let fullUrl = try? entry.decode(String.self, forKey: .fullUrl) { inner[0].fullUrl = fullUrl }
+    /// Steps over what cannot be read: a value that is not an object, a Bundle without a list of
+    /// entries, an entry that is not an object or has no resource.
+    init(json: Any) {
+        guard let object = FHIRObject(json) else { return }
+        let type = String(fhirJSON: object.members["resourceType"] as Any)
+        if type == "Bundle" {
+            guard let entryList = object.members["entry"], case .array(let entries) = FoundationJSONNode(entryList) else { return }
+            for entry in entries {
+                guard case .object(let members) = FoundationJSONNode(entry), let resource = members["resource"] else { continue }
+                var inner = FHIRDocument(json: resource).items
+                if inner.count == 1, let fullUrl = members["fullUrl"].flatMap({ String(fhirJSON: $0) }) { inner[0].fullUrl = fullUrl }
                 items += inner
             }
             return
         }
-        guard let decoded = try? AnyFHIRResource(from: decoder) else { return }
-        let type = (try? c.decode(String.self, forKey: .resourceType)) ?? "?"
+        let decoded = AnyFHIRResource(object: object)
         items = [
             FHIRInputResource(
-                resource: decoded.resource, reference: "\(type)/\(decoded.id ?? "?")", source: "", unreadable: decoded.unreadable)
+                resource: decoded.resource, reference: "\(type ?? "?")/\(decoded.id ?? "?")", source: "",
+                unreadable: decoded.unreadable)
         ]
     }
 

@@ -4,26 +4,32 @@ import Foundation
 // model package is available here. Every element is optional; unknown elements (extensions,
 // narrative, meta …) are ignored; an element of the wrong JSON type is skipped and noted in
 // `unreadable`, so that a warning can name the resource and the element instead of losing the
-// whole resource.
+// whole resource. They are read from the tree JSONSerialization gives (FHIRJSON.swift), which the
+// callers have already parsed: reading the same bytes again through JSONDecoder and Codable took
+// more of a CDS hook call than the parse itself.
 
 /// A coding: system, code, display.
-public struct FHIRCoding: Decodable, Sendable, Equatable {
+public struct FHIRCoding: FHIRJSONReadable, Sendable, Equatable {
     public var system: String?
     public var code: String?
     public var display: String?
 
-    enum K: String, CodingKey { case system, code, display }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        var ignored: [String] = []
-        system = c.lenient(.system, &ignored)
-        code = c.lenient(.code, &ignored)
-        display = c.lenient(.display, &ignored)
+    public init(system: String? = nil, code: String? = nil, display: String? = nil) {
+        self.system = system
+        self.code = code
+        self.display = display
+    }
+
+    public init?(fhirJSON value: Any) {
+        guard var c = FHIRObject(value) else { return nil }
+        system = c.lenient("system")
+        code = c.lenient("code")
+        display = c.lenient("display")
     }
 }
 
 /// A CodeableConcept: codings and a text.
-public struct FHIRCodeableConcept: Decodable, Sendable, Equatable {
+public struct FHIRCodeableConcept: FHIRJSONReadable, Sendable, Equatable {
     public var coding: [FHIRCoding]
     public var text: String?
 
@@ -32,12 +38,10 @@ public struct FHIRCodeableConcept: Decodable, Sendable, Equatable {
         self.text = text
     }
 
-    enum K: String, CodingKey { case coding, text }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        var ignored: [String] = []
-        coding = c.lenientList(.coding, &ignored)
-        text = c.lenient(.text, &ignored)
+    public init?(fhirJSON value: Any) {
+        guard var c = FHIRObject(value) else { return nil }
+        coding = c.lenientList("coding")
+        text = c.lenient("text")
     }
 
     /// The first code of a given system.
@@ -47,38 +51,58 @@ public struct FHIRCodeableConcept: Decodable, Sendable, Equatable {
 }
 
 /// A Quantity: value, unit text, UCUM system and code.
-public struct FHIRQuantity: Decodable, Sendable, Equatable {
+public struct FHIRQuantity: FHIRJSONReadable, Sendable, Equatable {
     public var value: Double?
     public var unit: String?
     public var system: String?
     public var code: String?
 
-    enum K: String, CodingKey { case value, unit, system, code }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        var ignored: [String] = []
-        value = c.lenient(.value, &ignored)
-        unit = c.lenient(.unit, &ignored)
-        system = c.lenient(.system, &ignored)
-        code = c.lenient(.code, &ignored)
+    public init?(fhirJSON json: Any) {
+        guard var c = FHIRObject(json) else { return nil }
+        value = c.lenient("value")
+        unit = c.lenient("unit")
+        system = c.lenient("system")
+        code = c.lenient("code")
     }
 }
 
-/// A Reference (only the literal reference is read).
-public struct FHIRReference: Decodable, Sendable, Equatable {
+/// A Reference (only the literal reference is read). Strict: a reference that is not text makes
+/// the whole element unreadable.
+public struct FHIRReference: FHIRJSONReadable, Sendable, Equatable {
     public var reference: String?
+
+    public init?(fhirJSON value: Any) {
+        guard let c = FHIRObject(value), let reference: String? = c.strict("reference") else { return nil }
+        self.reference = reference
+    }
 }
 
-/// A Period (only its start is read, as the date of the fact).
-public struct FHIRPeriod: Decodable, Sendable, Equatable {
+/// A Period (only its start is read, as the date of the fact). Strict, as a Reference.
+public struct FHIRPeriod: FHIRJSONReadable, Sendable, Equatable {
     public var start: String?
     public var end: String?
+
+    public init?(fhirJSON value: Any) {
+        guard let c = FHIRObject(value), let start: String? = c.strict("start"), let end: String? = c.strict("end") else {
+            return nil
+        }
+        self.start = start
+        self.end = end
+    }
 }
 
-/// An identifier: system and value.
-public struct FHIRIdentifier: Decodable, Sendable, Equatable {
+/// An identifier: system and value. Strict, as a Reference.
+public struct FHIRIdentifier: FHIRJSONReadable, Sendable, Equatable {
     public var system: String?
     public var value: String?
+
+    public init?(fhirJSON json: Any) {
+        guard let c = FHIRObject(json), let system: String? = c.strict("system"), let value: String? = c.strict("value") else {
+            return nil
+        }
+        self.system = system
+        self.value = value
+    }
 }
 
 /// One resource of a Bundle or a prefetch, of the types sacral reads.
@@ -121,9 +145,19 @@ public enum FHIRResource: Sendable {
 }
 
 /// Common shape: an id, and elements that were present but unreadable.
-public protocol FHIRResourceModel: Decodable, Sendable {
+public protocol FHIRResourceModel: FHIRJSONReadable, Sendable {
     var id: String? { get }
     var unreadable: [String] { get }
+    /// Reads a resource from its JSON object.
+    init(object: FHIRObject)
+}
+
+extension FHIRResourceModel {
+    /// The resource, or nil when the value is not a JSON object.
+    public init?(fhirJSON value: Any) {
+        guard let object = FHIRObject(value) else { return nil }
+        self.init(object: object)
+    }
 }
 
 /// Patient: the case id (identifier, id), gender and birth date.
@@ -134,13 +168,13 @@ public struct FHIRPatient: FHIRResourceModel {
     public var birthDate: String?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, identifier, gender, birthDate }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        identifier = c.lenientList(.identifier, &unreadable)
-        gender = c.lenient(.gender, &unreadable)
-        birthDate = c.lenient(.birthDate, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        identifier = c.lenientList("identifier")
+        gender = c.lenient("gender")
+        birthDate = c.lenient("birthDate")
+        unreadable = c.problems
     }
 }
 
@@ -161,31 +195,27 @@ public struct FHIRObservation: FHIRResourceModel {
     public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey {
-        case subject
-        case id, status, code, effectiveDateTime, effectiveInstant, effectivePeriod, issued, valueQuantity, valueInteger
-        case valueString, valueCodeableConcept, valueBoolean, valueRange, valueRatio, valueSampledData, valueTime
-        case valueDateTime, valuePeriod
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        status = c.lenient(.status, &unreadable)
-        code = c.lenient(.code, &unreadable)
-        effectiveDateTime = c.lenient(.effectiveDateTime, &unreadable)
-        effectiveInstant = c.lenient(.effectiveInstant, &unreadable)
-        effectivePeriod = c.lenient(.effectivePeriod, &unreadable)
-        issued = c.lenient(.issued, &unreadable)
-        valueQuantity = c.lenient(.valueQuantity, &unreadable)
-        valueInteger = c.lenient(.valueInteger, &unreadable)
-        subject = c.lenient(.subject, &unreadable)
-        valueCodeableConcept = c.lenient(.valueCodeableConcept, &unreadable)
-        valueElement =
-            [
-                K.valueQuantity, .valueInteger, .valueString, .valueCodeableConcept, .valueBoolean, .valueRange,
-                .valueRatio, .valueSampledData, .valueTime, .valueDateTime, .valuePeriod,
-            ]
-            .first { c.contains($0) }?.stringValue
+    /// The value[x] elements, in the order the first one present is taken.
+    static let valueElements = [
+        "valueQuantity", "valueInteger", "valueString", "valueCodeableConcept", "valueBoolean", "valueRange",
+        "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod",
+    ]
+
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        status = c.lenient("status")
+        code = c.lenient("code")
+        effectiveDateTime = c.lenient("effectiveDateTime")
+        effectiveInstant = c.lenient("effectiveInstant")
+        effectivePeriod = c.lenient("effectivePeriod")
+        issued = c.lenient("issued")
+        valueQuantity = c.lenient("valueQuantity")
+        valueInteger = c.lenient("valueInteger")
+        subject = c.lenient("subject")
+        valueCodeableConcept = c.lenient("valueCodeableConcept")
+        valueElement = Self.valueElements.first { c.contains($0) }
+        unreadable = c.problems
     }
 
     /// When the fact was true: effective[x], else issued.
@@ -204,24 +234,31 @@ public struct FHIRCondition: FHIRResourceModel {
     public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, bodySite, onsetDateTime, recordedDate, subject }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        clinicalStatus = c.lenient(.clinicalStatus, &unreadable)
-        verificationStatus = c.lenient(.verificationStatus, &unreadable)
-        code = c.lenient(.code, &unreadable)
-        bodySite = c.lenientList(.bodySite, &unreadable)
-        onsetDateTime = c.lenient(.onsetDateTime, &unreadable)
-        recordedDate = c.lenient(.recordedDate, &unreadable)
-        subject = c.lenient(.subject, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        clinicalStatus = c.lenient("clinicalStatus")
+        verificationStatus = c.lenient("verificationStatus")
+        code = c.lenient("code")
+        bodySite = c.lenientList("bodySite")
+        onsetDateTime = c.lenient("onsetDateTime")
+        recordedDate = c.lenient("recordedDate")
+        subject = c.lenient("subject")
+        unreadable = c.problems
     }
 }
 
 /// AllergyIntolerance: code or reaction substance, clinical and verification status.
 public struct FHIRAllergyIntolerance: FHIRResourceModel {
-    public struct Reaction: Decodable, Sendable {
+    /// A reaction (only its substance is read). Strict: a substance that is not a CodeableConcept
+    /// makes the reaction unreadable.
+    public struct Reaction: FHIRJSONReadable, Sendable {
         public var substance: FHIRCodeableConcept?
+
+        public init?(fhirJSON value: Any) {
+            guard let c = FHIRObject(value), let substance: FHIRCodeableConcept? = c.strict("substance") else { return nil }
+            self.substance = substance
+        }
     }
     public var id: String?
     public var clinicalStatus: FHIRCodeableConcept?
@@ -232,16 +269,16 @@ public struct FHIRAllergyIntolerance: FHIRResourceModel {
     public var patient: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, clinicalStatus, verificationStatus, code, reaction, recordedDate, patient }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        clinicalStatus = c.lenient(.clinicalStatus, &unreadable)
-        verificationStatus = c.lenient(.verificationStatus, &unreadable)
-        code = c.lenient(.code, &unreadable)
-        reaction = c.lenientList(.reaction, &unreadable)
-        recordedDate = c.lenient(.recordedDate, &unreadable)
-        patient = c.lenient(.patient, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        clinicalStatus = c.lenient("clinicalStatus")
+        verificationStatus = c.lenient("verificationStatus")
+        code = c.lenient("code")
+        reaction = c.lenientList("reaction")
+        recordedDate = c.lenient("recordedDate")
+        patient = c.lenient("patient")
+        unreadable = c.problems
     }
 }
 
@@ -256,16 +293,16 @@ public struct FHIRProcedure: FHIRResourceModel {
     public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, status, code, bodySite, performedDateTime, performedPeriod, subject }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        status = c.lenient(.status, &unreadable)
-        code = c.lenient(.code, &unreadable)
-        bodySite = c.lenientList(.bodySite, &unreadable)
-        performedDateTime = c.lenient(.performedDateTime, &unreadable)
-        performedPeriod = c.lenient(.performedPeriod, &unreadable)
-        subject = c.lenient(.subject, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        status = c.lenient("status")
+        code = c.lenient("code")
+        bodySite = c.lenientList("bodySite")
+        performedDateTime = c.lenient("performedDateTime")
+        performedPeriod = c.lenient("performedPeriod")
+        subject = c.lenient("subject")
+        unreadable = c.problems
     }
 
     var date: String? { performedDateTime ?? performedPeriod?.start }
@@ -280,68 +317,62 @@ public struct FHIRServiceRequest: FHIRResourceModel {
     public var code: FHIRCodeableConcept?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case resourceType, id, status, intent, code }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        resourceType = c.lenient(.resourceType, &unreadable)
-        id = c.lenient(.id, &unreadable)
-        status = c.lenient(.status, &unreadable)
-        intent = c.lenient(.intent, &unreadable)
-        code = c.lenient(.code, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        resourceType = c.lenient("resourceType")
+        id = c.lenient("id")
+        status = c.lenient("status")
+        intent = c.lenient("intent")
+        code = c.lenient("code")
+        unreadable = c.problems
     }
 }
 
 /// QuestionnaireResponse: answers to the generated Questionnaire, linkId = case field path.
 public struct FHIRQuestionnaireResponse: FHIRResourceModel {
     /// One item: its linkId, answers and nested items.
-    public struct Item: Decodable, Sendable {
+    public struct Item: FHIRJSONReadable, Sendable {
         public var linkId: String?
         public var answer: [Answer]
         public var item: [Item]
 
-        enum K: String, CodingKey { case linkId, answer, item }
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: K.self)
-            var ignored: [String] = []
-            linkId = c.lenient(.linkId, &ignored)
-            answer = c.lenientList(.answer, &ignored)
-            item = c.lenientList(.item, &ignored)
+        public init?(fhirJSON value: Any) {
+            guard var c = FHIRObject(value) else { return nil }
+            linkId = c.lenient("linkId")
+            answer = c.lenientList("answer")
+            item = c.lenientList("item")
         }
     }
 
     /// An answer: one of the value[x] types a case field can take, plus nested items.
-    public struct Answer: Decodable, Sendable {
+    public struct Answer: FHIRJSONReadable, Sendable {
         public var value: CaseValue?
         /// The value[x] element present, for messages.
         public var element: String?
         public var item: [Item]
 
-        enum K: String, CodingKey {
-            case valueBoolean, valueInteger, valueDecimal, valueString, valueCoding, valueDate, valueDateTime, item
-        }
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: K.self)
-            var ignored: [String] = []
-            item = c.lenientList(.item, &ignored)
-            if let b: Bool = c.lenient(.valueBoolean, &ignored) {
+        public init?(fhirJSON json: Any) {
+            guard var c = FHIRObject(json) else { return nil }
+            item = c.lenientList("item")
+            if let b: Bool = c.lenient("valueBoolean") {
                 value = .bool(b)
                 element = "valueBoolean"
-            } else if let i: Int64 = c.lenient(.valueInteger, &ignored) {
+            } else if let i: Int64 = c.lenient("valueInteger") {
                 value = .int(i)
                 element = "valueInteger"
-            } else if let d: Double = c.lenient(.valueDecimal, &ignored) {
+            } else if let d: Double = c.lenient("valueDecimal") {
                 value = .double(d)
                 element = "valueDecimal"
-            } else if let s: String = c.lenient(.valueString, &ignored) {
+            } else if let s: String = c.lenient("valueString") {
                 value = .string(s)
                 element = "valueString"
-            } else if let coding: FHIRCoding = c.lenient(.valueCoding, &ignored), let code = coding.code {
+            } else if let coding: FHIRCoding = c.lenient("valueCoding"), let code = coding.code {
                 value = .string(code)
                 element = "valueCoding"
-            } else if let s: String = c.lenient(.valueDate, &ignored) {
+            } else if let s: String = c.lenient("valueDate") {
                 value = .string(s)
                 element = "valueDate"
-            } else if let s: String = c.lenient(.valueDateTime, &ignored) {
+            } else if let s: String = c.lenient("valueDateTime") {
                 value = .string(s)
                 element = "valueDateTime"
             }
@@ -356,15 +387,15 @@ public struct FHIRQuestionnaireResponse: FHIRResourceModel {
     public var subject: FHIRReference?
     public var unreadable: [String] = []
 
-    enum K: String, CodingKey { case id, status, questionnaire, authored, item, subject }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        id = c.lenient(.id, &unreadable)
-        status = c.lenient(.status, &unreadable)
-        questionnaire = c.lenient(.questionnaire, &unreadable)
-        authored = c.lenient(.authored, &unreadable)
-        item = c.lenientList(.item, &unreadable)
-        subject = c.lenient(.subject, &unreadable)
+    public init(object: FHIRObject) {
+        var c = object
+        id = c.lenient("id")
+        status = c.lenient("status")
+        questionnaire = c.lenient("questionnaire")
+        authored = c.lenient("authored")
+        item = c.lenientList("item")
+        subject = c.lenient("subject")
+        unreadable = c.problems
     }
 }
 
@@ -381,80 +412,32 @@ public struct FHIRInputResource: Sendable {
     public var fullUrl: String? = nil
 }
 
-/// Decodes one resource of any type; never throws (an unreadable resource is `.other`).
-struct AnyFHIRResource: Decodable {
+/// One resource of any type; an unknown type is `.other`.
+struct AnyFHIRResource {
     var resource: FHIRResource
     var id: String?
     var unreadable: [String]
 
-    enum K: String, CodingKey { case resourceType, id }
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: K.self)
-        var problems: [String] = []
-        let type: String = c.lenient(.resourceType, &problems) ?? "?"
-        id = c.lenient(.id, &problems)
-        func model<T: FHIRResourceModel>(_ t: T.Type) throws -> T { try T(from: decoder) }
+    init(object: FHIRObject) {
+        var c = object
+        let type: String = c.lenient("resourceType") ?? "?"
+        id = c.lenient("id")
+        func model<T: FHIRResourceModel>(_ make: (T) -> FHIRResource, _ t: T.Type) -> (FHIRResource, [String]) {
+            let m = T(object: object)
+            return (make(m), m.unreadable)
+        }
         switch type {
-        case "Patient":
-            let m = try model(FHIRPatient.self)
-            resource = .patient(m)
-            unreadable = m.unreadable
-        case "Observation":
-            let m = try model(FHIRObservation.self)
-            resource = .observation(m)
-            unreadable = m.unreadable
-        case "Condition":
-            let m = try model(FHIRCondition.self)
-            resource = .condition(m)
-            unreadable = m.unreadable
-        case "AllergyIntolerance":
-            let m = try model(FHIRAllergyIntolerance.self)
-            resource = .allergy(m)
-            unreadable = m.unreadable
-        case "Procedure":
-            let m = try model(FHIRProcedure.self)
-            resource = .procedure(m)
-            unreadable = m.unreadable
+        case "Patient": (resource, unreadable) = model(FHIRResource.patient, FHIRPatient.self)
+        case "Observation": (resource, unreadable) = model(FHIRResource.observation, FHIRObservation.self)
+        case "Condition": (resource, unreadable) = model(FHIRResource.condition, FHIRCondition.self)
+        case "AllergyIntolerance": (resource, unreadable) = model(FHIRResource.allergy, FHIRAllergyIntolerance.self)
+        case "Procedure": (resource, unreadable) = model(FHIRResource.procedure, FHIRProcedure.self)
         case "QuestionnaireResponse":
-            let m = try model(FHIRQuestionnaireResponse.self)
-            resource = .questionnaireResponse(m)
-            unreadable = m.unreadable
-        case "ServiceRequest":
-            let m = try model(FHIRServiceRequest.self)
-            resource = .serviceRequest(m)
-            unreadable = m.unreadable
+            (resource, unreadable) = model(FHIRResource.questionnaireResponse, FHIRQuestionnaireResponse.self)
+        case "ServiceRequest": (resource, unreadable) = model(FHIRResource.serviceRequest, FHIRServiceRequest.self)
         default:
             resource = .other(type: type, id: id)
-            unreadable = problems
+            unreadable = c.problems
         }
     }
-}
-
-extension KeyedDecodingContainer {
-    /// The element when present and of the right type; nil when absent or null; noted in
-    /// `problems` when present with the wrong type.
-    func lenient<T: Decodable>(_ key: Key, _ problems: inout [String]) -> T? {
-        guard contains(key), (try? decodeNil(forKey: key)) != true else { return nil }
-        do { return try decode(T.self, forKey: key) } catch {
-            problems.append(key.stringValue)
-            return nil
-        }
-    }
-
-    /// A list element: the readable items of a list (a single object is taken as a list of one).
-    func lenientList<T: Decodable>(_ key: Key, _ problems: inout [String]) -> [T] {
-        guard contains(key), (try? decodeNil(forKey: key)) != true else { return [] }
-        if let items = try? decode([Lenient<T>].self, forKey: key) {
-            if items.contains(where: { $0.value == nil }) { problems.append(key.stringValue) }
-            return items.compactMap(\.value)
-        }
-        problems.append(key.stringValue)
-        return []
-    }
-}
-
-/// An item of a list that may fail to decode without failing the list.
-struct Lenient<T: Decodable>: Decodable {
-    var value: T?
-    init(from decoder: Decoder) throws { value = try? T(from: decoder) }
 }
