@@ -90,9 +90,10 @@ public enum CaseEvaluator {
             ("fhir_warnings", .array(fhirCase.warnings.map(JSONValue.string))),
             ("provenance", .object(fhirCase.provenance.map { ($0.field, $0.json) })),
         ])
+        let plain = decision.decision.document
         return .success(
             CaseEvaluation(
-                document: decision.document, text: decision.decision.document.serialized() + "\n",
+                document: decision.document(adding: plain), text: plain.serialized() + "\n",
                 failures: decision.decision.failures.map(\.description), rulesetSHA256: engine.ruleSet.sha256,
                 caseJSON: record.serialized(pretty: false), caseKind: "fhir"))
     }

@@ -105,6 +105,12 @@ struct RESTRoutes {
     /// A FHIR Bundle rather than a case: sent as `application/fhir+json`, or JSON with a `resourceType`.
     static func isFHIR(_ request: Request, body: ByteBuffer) -> Bool {
         if (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/fhir+json") { return true }
+        // A "resourceType" key is written with those letters or with a \u escape: a body holding
+        // neither has no such key, and a case is not parsed here only to be parsed again.
+        let mayName = body.withUnsafeReadableBytes { raw in
+            raw.firstRange(of: Array("resourceType".utf8)) != nil || raw.firstRange(of: Array("\\u".utf8)) != nil
+        }
+        guard mayName else { return false }
         let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         return object?["resourceType"] != nil
     }

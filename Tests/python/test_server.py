@@ -369,6 +369,26 @@ def test_a_fhir_bundle_is_decided_like_sacral_evaluate_fhir(server, tmp_path):
     assert '"Patient/pmma-allergy"' not in row["case_json"]
 
 
+def test_a_bundle_sent_as_plain_json_is_read_as_fhir_even_with_escaped_keys(server):
+    # The server looks for a resourceType key before parsing a body as a case; a key may be written
+    # with \\u escapes, and such a Bundle must still be read as one.
+    from server_harness import export_bundle
+    bundle = export_bundle(CASES / "exclusions" / "pmma-allergy.yaml", "2026-06-01")
+    bundle["timestamp"] = "2026-06-01T09:00:00Z"
+    plain = json.dumps(bundle)
+    escaped = plain.replace('"resourceType"', '"resource\\u0054ype"')
+    assert "resourceType" not in escaped
+    answers = []
+    for body in (plain, escaped):
+        r = server.client.post("/v1/evaluate", content=body.encode(),
+                               headers={"Content-Type": "application/json", **server.auth("/v1/evaluate")})
+        assert r.status_code == 200, r.text
+        answers.append(r.json())
+    assert answers[0]["pathways"]["sacroplasty"]["status"] == "contraindicated"
+    assert answers[0]["provenance"] == answers[1]["provenance"]
+    assert answers[0]["pathways"] == answers[1]["pathways"]
+
+
 def test_a_bundle_without_an_evaluation_date_is_400_and_date_gives_one(server):
     from server_harness import export_bundle
     bundle = export_bundle(CASES / "exclusions" / "pmma-allergy.yaml", "2026-06-01")

@@ -9,8 +9,11 @@ public struct FHIRDecision: Sendable {
     /// The decision document of decision-output.md with one more top-level key, `provenance`:
     /// field path → where its value came from (`resource`, `date`, `element`, `original`, `source`).
     /// A reason's `inputs` name the same paths.
-    public var document: JSONValue {
-        guard case .object(var pairs) = decision.document else { return decision.document }
+    public var document: JSONValue { document(adding: decision.document) }
+
+    /// `document` from the decision's own document, rendered once by a caller that needs both.
+    public func document(adding plain: JSONValue) -> JSONValue {
+        guard case .object(var pairs) = plain else { return plain }
         pairs.append(("provenance", .object(provenance.map { ($0.field, $0.json) })))
         return .object(pairs)
     }
