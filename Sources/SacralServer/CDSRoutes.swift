@@ -102,7 +102,7 @@ struct CDSRoutes {
         let prefetch = call["prefetch"] as? [String: Any] ?? [:]
         var documents: [(source: String, object: Any)] = []
         let fetcher = FHIRFetcher(allowed: state.config.fhirServers, timeout: .milliseconds(state.config.limits.fetchTimeoutMilliseconds))
-        for query in mapping.queries {
+        for query in pool.fhirQueries {
             if let given = prefetch[query.key], !Self.isOperationOutcome(given) {
                 if !Self.isNull(given) { documents.append((query.key, given)) }
                 continue

@@ -22,6 +22,8 @@ public final class EnginePool: @unchecked Sendable {
     public let catalog: Catalog
     /// The FHIR mapping of the rules (Rules/fhir.lua), for CDS Hooks and FHIR Bundles; nil without one.
     public let fhirMapping: FHIRMapping?
+    /// The mapping's prefetch queries (built once: a hook call reads them all).
+    public let fhirQueries: [FHIRMapping.Query]
     public let validator: CaseValidator
     public let workers: Int
     public let queueDepth: Int
@@ -52,6 +54,7 @@ public final class EnginePool: @unchecked Sendable {
         self.ruleSet = ruleSet
         self.catalog = catalog
         self.fhirMapping = fhirMapping
+        self.fhirQueries = fhirMapping?.queries ?? []
         self.validator = validator
         self.workers = workers
         self.queueDepth = queueDepth
