@@ -701,7 +701,7 @@ public struct FHIRReader: Sendable {
     }
 }
 
-/// One JSON document as FHIR input, decoded in one pass: a resource, or the resources of a Bundle
+/// One JSON document as FHIR input, read in one pass: a resource, or the resources of a Bundle
 /// (nested Bundles included; an entry that is not an object, or has no object `resource`, is
 /// skipped). Anything but an object (`null`, a number) holds no resource.
 struct FHIRDocument {
@@ -711,7 +711,7 @@ struct FHIRDocument {
     /// entries, an entry that is not an object or has no resource.
     init(json: Any) {
         guard let object = FHIRObject(json) else { return }
-        let type = String(fhirJSON: object.members["resourceType"] as Any)
+        let type = object.members["resourceType"].flatMap { String(fhirJSON: $0) }
         if type == "Bundle" {
             guard let entryList = object.members["entry"], case .array(let entries) = FoundationJSONNode(entryList) else { return }
             for entry in entries {
