@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of `sacral serve` with wrk (Debian's package): POST /v1/evaluate and the
-# patient-view CDS hook, 64 connections for 30 s each; prints throughput, p50, p99 and errors.
+# patient-view CDS hook, 64 connections for 30 s each; prints throughput, p50, p99, errors and the
+# server's CPU time per request.
 #   scripts/loadtest.sh [SECONDS] [CONNECTIONS]
 # The server runs a release build as deployed: every request carries its own ES384 token (a
 # fresh jti, the endpoint's URL as aud), minted before each run by scripts/loadtest-tokens.py and
@@ -87,6 +88,18 @@ done = function(summary, latency, requests)
 end
 LUA
 
+# The server's CPU time so far in clock ticks (utime + stime of all its threads). Under strace the
+# server is strace's child: it is found by its port and its name.
+cpu_ticks() {
+    local pid
+    for pid in $(pgrep -f -- "--port $port"); do
+        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sacral ]; then
+            awk '{ print $14 + $15 }' "/proc/$pid/stat"
+            return
+        fi
+    done
+    echo 0
+}
 run() {
     local name="$1" path="$2" body="$3" type="$4" tokens=""
     echo "== $name: POST $path, $connections connections, ${seconds}s"
@@ -95,9 +108,19 @@ run() {
         tokens="$work/tokens.txt"
         "$py" scripts/loadtest-tokens.py tokens "$work/ehr.key.pem" "$base$path" $(( seconds * 2000 )) "$tokens"
     fi
-    SACRAL_BODY="$body" SACRAL_CONTENT_TYPE="$type" SACRAL_TOKENS="$tokens" SACRAL_THREADS=2 \
+    local before result
+    before=$(cpu_ticks)
+    result=$(SACRAL_BODY="$body" SACRAL_CONTENT_TYPE="$type" SACRAL_TOKENS="$tokens" SACRAL_THREADS=2 \
         wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
-        -s "$work/post.lua" "$base$path" | grep -E '^RESULT|Requests/sec'
+        -s "$work/post.lua" "$base$path" | grep -E '^RESULT|Requests/sec')
+    echo "$result"
+    # CPU per request: what a replica costs whatever else the machine runs (wrk shares its cores,
+    # and a shared host's speed drifts), the figure to size a deployment by.
+    local requests ticks
+    requests=$(echo "$result" | sed -nE 's/^RESULT requests=([0-9]+).*/\1/p')
+    ticks=$(( $(cpu_ticks) - before ))
+    awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { if (n > 0) printf "server CPU: %.2f ms per request (user + system, all threads)\n", t / hz * 1000 / n }'
 }
 
 run "REST evaluate" /v1/evaluate examples/serve/request.json application/json
