@@ -114,8 +114,8 @@ run() {
         wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
         -s "$work/post.lua" "$base$path" | grep -E '^RESULT|Requests/sec')
     echo "$result"
-    # CPU per request: what a replica costs whatever else the machine runs (wrk shares its cores,
-    # and a shared host's speed drifts), the figure to size a deployment by.
+    # CPU per request: what a replica costs, the figure to size a deployment by; it moves less than
+    # throughput when wrk and other work share the cores (a shared host's speed still drifts).
     local requests ticks
     requests=$(echo "$result" | sed -nE 's/^RESULT requests=([0-9]+).*/\1/p')
     ticks=$(( $(cpu_ticks) - before ))
