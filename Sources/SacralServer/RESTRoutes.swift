@@ -108,11 +108,27 @@ struct RESTRoutes {
         // A "resourceType" key is written with those letters or with a \u escape: a body holding
         // neither has no such key, and a case is not parsed here only to be parsed again.
         let mayName = body.withUnsafeReadableBytes { raw in
-            raw.firstRange(of: Array("resourceType".utf8)) != nil || raw.firstRange(of: Array("\\u".utf8)) != nil
+            Self.bytes(raw, contain: Array("resourceType".utf8)) || Self.bytes(raw, contain: Array("\\u".utf8))
         }
         guard mayName else { return false }
         let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         return object?["resourceType"] != nil
+    }
+
+    /// Whether `needle` occurs in `haystack`. A plain loop: the generic `firstRange(of:)` over raw
+    /// bytes cost more than parsing the body it was to spare (perf: 5.6 % of a REST call).
+    static func bytes(_ haystack: UnsafeRawBufferPointer, contain needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// A Bundle made ready for reading: checked, its date chosen, its patient pseudonymised.
