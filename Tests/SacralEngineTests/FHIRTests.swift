@@ -109,25 +109,6 @@ import Testing
         }
     }
 
-    /// The server hands the reader the trees it parsed (a hook's prefetch, pseudonymised) instead
-    /// of JSON text: for the Bundle of every corpus case, the tree reads as the file does.
-    @Test func everyCorpusBundleReadsTheSameFromItsTreeAsFromItsText() throws {
-        let reader = engine.fhirReader(mapping)
-        for (file, _, bundle, _) in try corpusBundles() {
-            let text = Data(bundle.serialized().utf8)
-            let fromText = try FHIRReader.resources(ofBundle: text, file: "bundle").resources
-            let fromTree = FHIRReader.resources(ofDocuments: [
-                FHIRJSONDocument(source: "bundle", object: try JSONSerialization.jsonObject(with: text))
-            ])
-            #expect(fromText.count == fromTree.count && fromText.count > 3, "\(file)")
-            #expect(String(describing: fromText) == String(describing: fromTree), "\(file)")
-            let a = try reader.read(fromText, evaluationDate: Self.day, fallbackID: "?", file: file)
-            let b = try reader.read(fromTree, evaluationDate: Self.day, fallbackID: "?", file: file)
-            #expect(a.validated.data == b.validated.data, "\(file)")
-            #expect(a.warnings == b.warnings, "\(file)")
-        }
-    }
-
     /// Elements are read by JSONDecoder's rules (which read these models before): an integer from a
     /// number with no fraction, never from a Boolean or a string; a decimal from any number; an
     /// element of the wrong type is noted by name, in reading order, and the rest of the resource

@@ -289,11 +289,10 @@ public struct CaseDecoder: Sendable {
         return .array(items)
     }
 
-    /// A JSON number or Boolean: Booleans are NSNumbers of C type `char`, which no JSON number
-    /// produces, so they stay apart from 0 and 1.
+    /// A JSON number or Boolean.
     private static func number(_ n: NSNumber) -> JSONValue {
+        if FoundationJSONNode.isBoolean(n) { return .bool(n.boolValue) }
         let type = n.objCType.pointee
-        if type == CChar(UInt8(ascii: "c")) { return .bool(n.boolValue) }
         if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) { return .double(n.doubleValue) }
         if let i = Int(exactly: n.int64Value) { return .int(Int64(i)) }
         return .double(n.doubleValue)

@@ -90,22 +90,32 @@ extension String: FHIRJSONReadable {
 
 extension Bool: FHIRJSONReadable {
     public init?(fhirJSON value: Any) {
-        guard case .number(let n) = FoundationJSONNode(value), FHIRNumber.isBoolean(n) else { return nil }
+        guard case .number(let n) = FoundationJSONNode(value), FoundationJSONNode.isBoolean(n) else { return nil }
         self = n.boolValue
     }
 }
 
 extension Double: FHIRJSONReadable {
     public init?(fhirJSON value: Any) {
-        guard case .number(let n) = FoundationJSONNode(value), !FHIRNumber.isBoolean(n) else { return nil }
+        guard case .number(let n) = FoundationJSONNode(value), !FoundationJSONNode.isBoolean(n) else { return nil }
         self = n.doubleValue
     }
 }
 
 extension Int64: FHIRJSONReadable {
+    /// A number with no fraction that fits (5, 5.0 and 1e2 do; 5.5, 1e30 and true do not).
     public init?(fhirJSON value: Any) {
-        guard case .number(let n) = FoundationJSONNode(value), let i = FHIRNumber.integer(n) else { return nil }
-        self = i
+        guard case .number(let n) = FoundationJSONNode(value), !FoundationJSONNode.isBoolean(n) else { return nil }
+        switch UInt8(bitPattern: n.objCType.pointee) {
+        case UInt8(ascii: "d"), UInt8(ascii: "f"):
+            guard let exact = Int64(exactly: n.doubleValue) else { return nil }
+            self = exact
+        case UInt8(ascii: "Q"), UInt8(ascii: "L"), UInt8(ascii: "I"), UInt8(ascii: "S"), UInt8(ascii: "C"):
+            guard let exact = Int64(exactly: n.uint64Value) else { return nil }
+            self = exact
+        default:
+            self = n.int64Value
+        }
     }
 }
 
@@ -113,29 +123,5 @@ extension Int: FHIRJSONReadable {
     public init?(fhirJSON value: Any) {
         guard let i = Int64(fhirJSON: value), let exact = Int(exactly: i) else { return nil }
         self = exact
-    }
-}
-
-/// What kind of number JSONSerialization made of a JSON number.
-enum FHIRNumber {
-    /// true or false (an NSNumber of C type char or bool, which no JSON number gives).
-    static func isBoolean(_ n: NSNumber) -> Bool {
-        let type = UInt8(bitPattern: n.objCType.pointee)
-        return type == UInt8(ascii: "c") || type == UInt8(ascii: "B")
-    }
-
-    /// The number as a 64-bit integer when it has no fraction and fits (5, 5.0 and 1e2 do; 5.5,
-    /// 1e30 and true do not), as JSONDecoder reads an integer.
-    static func integer(_ n: NSNumber) -> Int64? {
-        switch UInt8(bitPattern: n.objCType.pointee) {
-        case UInt8(ascii: "c"), UInt8(ascii: "B"):
-            return nil
-        case UInt8(ascii: "d"), UInt8(ascii: "f"):
-            return Int64(exactly: n.doubleValue)
-        case UInt8(ascii: "Q"), UInt8(ascii: "L"), UInt8(ascii: "I"), UInt8(ascii: "S"), UInt8(ascii: "C"):
-            return Int64(exactly: n.uint64Value)
-        default:
-            return n.int64Value
-        }
     }
 }

@@ -422,19 +422,18 @@ struct AnyFHIRResource {
         var c = object
         let type: String = c.lenient("resourceType") ?? "?"
         id = c.lenient("id")
-        func model<T: FHIRResourceModel>(_ make: (T) -> FHIRResource, _ t: T.Type) -> (FHIRResource, [String]) {
+        func model<T: FHIRResourceModel>(_ make: (T) -> FHIRResource) -> (FHIRResource, [String]) {
             let m = T(object: object)
             return (make(m), m.unreadable)
         }
         switch type {
-        case "Patient": (resource, unreadable) = model(FHIRResource.patient, FHIRPatient.self)
-        case "Observation": (resource, unreadable) = model(FHIRResource.observation, FHIRObservation.self)
-        case "Condition": (resource, unreadable) = model(FHIRResource.condition, FHIRCondition.self)
-        case "AllergyIntolerance": (resource, unreadable) = model(FHIRResource.allergy, FHIRAllergyIntolerance.self)
-        case "Procedure": (resource, unreadable) = model(FHIRResource.procedure, FHIRProcedure.self)
-        case "QuestionnaireResponse":
-            (resource, unreadable) = model(FHIRResource.questionnaireResponse, FHIRQuestionnaireResponse.self)
-        case "ServiceRequest": (resource, unreadable) = model(FHIRResource.serviceRequest, FHIRServiceRequest.self)
+        case "Patient": (resource, unreadable) = model(FHIRResource.patient)
+        case "Observation": (resource, unreadable) = model(FHIRResource.observation)
+        case "Condition": (resource, unreadable) = model(FHIRResource.condition)
+        case "AllergyIntolerance": (resource, unreadable) = model(FHIRResource.allergy)
+        case "Procedure": (resource, unreadable) = model(FHIRResource.procedure)
+        case "QuestionnaireResponse": (resource, unreadable) = model(FHIRResource.questionnaireResponse)
+        case "ServiceRequest": (resource, unreadable) = model(FHIRResource.serviceRequest)
         default:
             resource = .other(type: type, id: id)
             unreadable = c.problems

@@ -18,6 +18,13 @@ public enum FoundationJSONNode {
     case null
     case other
 
+    /// Whether a number of such a tree is true or false: an NSNumber of C type `char` (or `bool`),
+    /// which no JSON number gives, so Booleans stay apart from 0 and 1.
+    public static func isBoolean(_ n: NSNumber) -> Bool {
+        let type = UInt8(bitPattern: n.objCType.pointee)
+        return type == UInt8(ascii: "c") || type == UInt8(ascii: "B")
+    }
+
     public init(_ value: Any) {
         let type = Swift.type(of: value)
         if type == String.self {
