@@ -98,6 +98,7 @@ public final class EnginePool: @unchecked Sendable {
                                 k.resume(throwing: error)
                                 return
                             }
+                            engine.prepareNextCase()
                             k.resume()
                             pool.serve(engine)
                         }
@@ -188,6 +189,9 @@ public final class EnginePool: @unchecked Sendable {
             let now = ContinuousClock.now
             onWait(now - job.enqueued)
             job.run(now > job.deadline ? nil : engine)
+            // The job has answered: the collection every case starts from runs now, off the next
+            // request's path, while this case's heap is still in the cache.
+            engine.prepareNextCase()
 
             condition.lock()
             busy -= 1

@@ -16,6 +16,9 @@ public final class Engine {
 
     private var state: LuaState
     private var runtime: LuaRef
+    /// Whether the state's heap is as a full collection left it, with nothing run since: the next
+    /// case may be pushed as it is (see ``prepareNextCase()``).
+    private var heapFresh = false
     private let builder: DecisionBuilder
     /// How many times the state was rebuilt after a limit was hit.
     public private(set) var rebuilds = 0
@@ -145,10 +148,29 @@ public final class Engine {
         return (CohortSummary(reduced), reduced.failures)
     }
 
+    /// Makes the heap the next case will find: a full collection, before the case is pushed. Every
+    /// evaluation does it first when it was not done since the last; a server calls it once it has
+    /// answered, so that the collection is not on the next request's path and runs while the heap
+    /// is still in the cache. Either way a case meets the same heap (determinism does not depend
+    /// on who called it, or when).
+    public func prepareNextCase() {
+        guard !heapFresh, broken == nil else { return }
+        do {
+            _ = try state.call(runtime, "fresh_heap")
+            heapFresh = true
+        } catch {
+            // The case collects for itself (the runtime's fallback); a state that hit a limit
+            // here is rebuilt like after a case.
+            if state.hitLimit { rebuild() }
+        }
+    }
+
     private func run(_ validated: ValidatedCase, options: [String: LuaValue]) -> Decision {
         if let broken {
             return builder.failed(case: validated, pathways: catalog.pathways, message: broken.message, kind: .error)
         }
+        prepareNextCase()
+        heapFresh = false
         let decision: Decision
         do {
             var arguments: [LuaArgument] = [.value(validated.data)]
@@ -173,6 +195,7 @@ public final class Engine {
     /// each case starts with): the same after any cases as in a fresh engine.
     func heapBetweenCases() throws(LuaError) -> Int {
         _ = try state.call(runtime, "fresh_heap")
+        heapFresh = true
         return state.memoryUse.current
     }
 
@@ -183,6 +206,7 @@ public final class Engine {
         let active: [String: Set<Int>]
         do {
             for (file, lines) in try state.coveredLines() { covered[file, default: []].formUnion(lines) }
+            heapFresh = false
             active = LuaState.lineSets(try state.call(runtime, "active_lines"))
         } catch {
             throw RuleSetError(message: "the lines of the rule files could not be listed: \(error.message)")
@@ -205,6 +229,7 @@ public final class Engine {
             if recordsLines { state.enableLineCoverage() }
             self.state = state
             self.runtime = runtime
+            heapFresh = false
             rebuilds += 1
         } catch {
             broken = error

@@ -114,10 +114,22 @@ local function for_summary(out)
         warnings = out.warnings, trace = out.trace }
 end
 
---- The heap every case starts from: the runtime's per-case lists new, a full collection.
+-- Whether the heap is as the last O.fresh_heap() left it: nothing but the host's pushing of the
+-- next case has run since. Every other entry point clears it (O.heap_touched).
+local heap_fresh = false
+
+--- The heap every case starts from: the runtime's per-case lists new, a full collection. The host
+--- calls it between cases, before it pushes the next case (a server, once it has answered: the
+--- collection is then off the request's path); a case that finds the heap not fresh makes it so.
 function O.fresh_heap()
     E.new_case()
     fresh_heap()
+    heap_fresh = true
+end
+
+--- Something other than a case ran on the heap: the next case collects first.
+function O.heap_touched()
+    heap_fresh = false
 end
 
 --- Evaluates one case (a validated table) and returns the decision as plain data.
@@ -126,8 +138,12 @@ function O.evaluate(R, c, opts)
     -- earlier case. A runaway rule grows the Lua stack, earlier cases leave strings interned and
     -- tables' key orders remembered: without it, the next case's allocations are charged
     -- differently, a rule near its budget stops at another point, and the same case gives other
-    -- bytes after other cases (SandboxAttackTests: "unbounded recursion").
-    O.fresh_heap()
+    -- bytes after other cases (SandboxAttackTests: "unbounded recursion"). The engine collects
+    -- before it pushes the case (Engine.prepareNextCase), so that a case meets the same heap
+    -- whether the collection ran just before it or right after the case before; collecting here,
+    -- with the case already pushed, is for a host that did not (the harness).
+    if not heap_fresh then O.fresh_heap() end
+    heap_fresh = false
     local ev = new_evaluation(R, c)
     X.flatten_case(ev)
     local out = { pathways = {}, errors = {} }

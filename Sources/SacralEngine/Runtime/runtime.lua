@@ -45,9 +45,10 @@ function M.start()
     chunks = nil
 
     --- Runs a compiled rule file in its own environment: { ok, message }.
-    function M.load_file(path, chunk) return D.load_file(R, env_of, path, chunk) end
+    function M.load_file(path, chunk) O.heap_touched() return D.load_file(R, env_of, path, chunk) end
     --- Closes the declaration phase: { ok, problems = { { file, line, message } } }.
     function M.finish_loading()
+        O.heap_touched()
         local finished = I.finish(R, env_of)
         if finished.ok then
             R.upvalues = sandbox.freeze(R.rules, R.scores)
@@ -58,10 +59,10 @@ function M.start()
     end
     --- Evaluates one validated case: the decision as plain data.
     function M.evaluate(c, opts) return O.evaluate(R, c, opts) end
-    function M.describe() return O.describe(R) end
-    function M.active_lines() return O.active_lines(R) end
-    --- The heap as the next case will find it (a full collection; for the test that nothing a
-    --- case does is left for the next).
+    function M.describe() O.heap_touched() return O.describe(R) end
+    function M.active_lines() O.heap_touched() return O.active_lines(R) end
+    --- The heap as the next case will find it (a full collection): the host calls it between
+    --- cases, before pushing the next one.
     function M.fresh_heap() O.fresh_heap() return true end
     return true
 end
