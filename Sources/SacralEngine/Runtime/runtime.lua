@@ -5,7 +5,7 @@
 -- hook never stops code of those chunks), runs this entry point with the host table, which rules
 -- never see, hands it the other modules with provide(name, chunk), and calls start(). What start()
 -- returns in this table is all the host calls: load_file, finish_loading, evaluate, describe,
--- active_lines. Rules/README.md documents the helper library for rule authors.
+-- active_lines, fresh_heap. Rules/README.md documents the helper library for rule authors.
 --
 -- A module chunk is called with (host, need); need(name) returns another module's table.
 
