@@ -56,6 +56,13 @@ public final class LuaState {
         return (Int(lim.mem_used), Int(lim.mem_peak))
     }
 
+    /// The collections between cases so far: young ones (what the last case allocated, alone) and
+    /// full ones (the first, and after a case that left anything else behind).
+    public var collectionsBetweenCases: (young: Int, full: Int) {
+        let lim = clua_get_limits(L)!.pointee
+        return (lim.young_collections, lim.full_collections)
+    }
+
     // MARK: - Line coverage
 
     /// Records every line of a rule file ("@" chunk) that runs from now on.

@@ -519,6 +519,45 @@ private func expectNoStateBetweenCases(
         #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
     }
 
+    /// The collection between cases is a young one (it frees what the case allocated without
+    /// marking the rules again) when the case left nothing else behind, and a full one otherwise.
+    /// After cases of the shipped rules only the engine's first collection is full. A rule that
+    /// keeps a table in a file-level local fails (the local is put back), but the table was kept
+    /// old by the collector: the next collection is full, and the heap is a fresh engine's.
+    @Test func theCollectionBetweenCasesIsYoungUnlessACaseLeftSomethingBehind() throws {
+        let shipped = try makeEngine()
+        let twoLesions = try caseFile(
+            id: "two", ["lesions": #"lesions: [{ id: "A", zones: [1], diameter_cm: 2.0 }, { id: "B", zones: [2], epidural: "1b" }]"#])
+        for path in [try caseFile(), twoLesions, try caseFile(id: "again"), twoLesions] {
+            let d = shipped.evaluate(try shipped.load(path: path))
+            #expect(d.failures.isEmpty, "\(d.failures)")
+        }
+        _ = try shipped.heapBetweenCases()
+        let counted = shipped.collectionsBetweenCases
+        #expect(counted.full == 1 && counted.young == 4, "\(counted)")
+
+        let keeper = """
+            local kept = nil
+            rule {
+                id = "zz.keeper", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c) kept = { c:opt("patient.age") }; return { warning = "kept" } end,
+            }
+
+            """
+        let rulesDir = try rules(adding: ["zz_keeper.lua": keeper])
+        let used = try makeEngine(rules: rulesDir)
+        let fresh = try makeEngine(rules: rulesDir)
+        for id in ["one", "two", "three"] {
+            let d = used.evaluate(try used.load(path: try caseFile(id: id)))
+            let failure = try #require(d.failures.first { $0.rule == "zz.keeper" }, "\(d.failures)")
+            #expect(failure.message.contains("changed the file-level local 'kept'"), "\(failure.message)")
+        }
+        let after = try used.heapBetweenCases()
+        let expected = try fresh.heapBetweenCases()
+        #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
+        #expect(used.collectionsBetweenCases.full == 4, "\(used.collectionsBetweenCases)")
+    }
+
     /// Shipped rules keep working with their tables frozen: a shared table is still read, its
     /// length taken and iterated in order.
     @Test func frozenRuleFileTablesStillReadAndIterate() throws {

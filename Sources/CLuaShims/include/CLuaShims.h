@@ -40,6 +40,11 @@ typedef struct clua_limits {
     double case_cpu_start;  ///< the thread's CPU seconds when the current host call began
     int case_exceeded;      ///< the current host call ran out; every later window stops at once
     void *pool;             ///< the state's free lists of small blocks (shims.c)
+    int collect_after_call; ///< host.fresh_heap asked for the collection between cases: `clua_pcall`
+                            ///< runs it once the call's thread is gone
+    size_t heap_between_cases; ///< bytes the last full collection between cases left (0: none yet)
+    long full_collections;  ///< collections between cases that had to be full ones
+    long young_collections; ///< collections between cases that could be young ones
 } clua_limits;
 
 /// Instructions between two checks of the budgets and the clock. Every VM instruction touches at

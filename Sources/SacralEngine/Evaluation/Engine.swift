@@ -191,8 +191,11 @@ public final class Engine {
         return decision
     }
 
-    /// The bytes the Lua state holds as the next case will find them (after the full collection
-    /// each case starts with): the same after any cases as in a fresh engine.
+    /// The collections between cases this engine's state made so far (young, full).
+    var collectionsBetweenCases: (young: Int, full: Int) { state.collectionsBetweenCases }
+
+    /// The bytes the Lua state holds as the next case will find them (after the collection each
+    /// case starts with): the same after any cases as in a fresh engine.
     func heapBetweenCases() throws(LuaError) -> Int {
         _ = try state.call(runtime, "fresh_heap")
         heapFresh = true

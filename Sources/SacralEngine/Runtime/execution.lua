@@ -28,18 +28,23 @@ end
 -- below the window are not looked at: they belong to the rule that asked (c:status), not to the
 -- one that failed. It does no string work (it runs while the budget is armed, and the string
 -- functions charge by the length of a message a rule may make huge).
-local bases = {}  -- the stack depth at each open window's entry (innermost last)
-local raised_at = nil  -- { src, line } of the last error, for attribute()
+-- Fields of a table, not upvalues: what a case stores in an upvalue of the runtime's is kept old
+-- by the generational collector's barrier and outlives the case (collect_between_cases, shims.c).
+local W = {
+    bases = {},  -- the stack depth at each open window's entry (innermost last)
+    raised_at = nil,  -- { src, line } of the last error, for attribute()
+}
 
 local function locate(msg)
-    raised_at = nil
+    W.raised_at = nil
     if type(msg) ~= "string" then return msg end
-    local top = depth() - (bases[#bases] or 0)
+    local bases = W.bases
+    local top = depth() - (bases and bases[#bases] or 0)
     for level = 2, top do
         local src, line = where(level)
         if src == nil then break end
         if src ~= "[C]" and string_sub(src, 1, 15) ~= "sacral-runtime/" then
-            raised_at = { src, line }
+            W.raised_at = { src, line }
             break
         end
     end
@@ -59,11 +64,12 @@ local function attribute(msg, at)
     return prefix .. " " .. msg
 end
 
---- A new list of window depths for each case: a list grown by one case's nesting would stay grown
---- (a table's array part does not shrink), and the next case would find a heap a fresh engine does
---- not have.
-function E.new_case()
-    bases = {}
+--- Drops the case's list of window depths before the collection between cases; the next window
+--- makes a new one, after the collection. A list grown by one case's nesting would stay grown (a
+--- table's array part does not shrink), and one made before the collection would be kept old
+--- by it: either way the next case would find a heap a fresh engine does not have.
+function E.end_case()
+    W.bases = nil
 end
 
 --- Runs fn(...) under a fresh budget window. `w` counts open windows (an evaluation, or the load
@@ -81,15 +87,21 @@ function E.window(w, owner, fn, ...)
     if w.depth > 0 then outer_left, outer_work = usage() end
     w.depth = w.depth + 1
     arm()
+    local bases = W.bases
+    if bases == nil then
+        bases = {}
+        W.bases = bases
+    end
     bases[#bases + 1] = depth()
-    raised_at = nil
+    W.raised_at = nil
     local ok, a, b = xpcall(fn, locate, ...)
     bases[#bases] = nil
     local tripped = disarm()
     local work = work_tripped()
     w.depth = w.depth - 1
+    local raised_at = W.raised_at
     if not ok and raised_at and type(a) == "string" then a = attribute(a, raised_at) end
-    raised_at = nil
+    W.raised_at = nil
     -- A rule file keeps no state between calls: an upvalue its code changed is put back, and the
     -- call that changed it fails.
     local slots = w.R and w.R.upvalues

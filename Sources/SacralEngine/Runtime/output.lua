@@ -5,7 +5,7 @@
 local host, need = ...
 local U, X, E, Dn, Ex = need("util"), need("context"), need("execution"), need("decision"), need("extras")
 local type, next, ipairs, pcall, tostring, sort = type, next, ipairs, pcall, tostring, table.sort
-local fresh_heap = host.fresh_heap
+local fresh_heap, collect = host.fresh_heap, host.collect
 
 local O = {}
 
@@ -122,7 +122,10 @@ local heap_fresh = false
 --- calls it between cases, before it pushes the next case (a server, once it has answered: the
 --- collection is then off the request's path); a case that finds the heap not fresh makes it so.
 function O.fresh_heap()
-    E.new_case()
+    -- The per-case lists are dropped now and made by the case that needs them, after the
+    -- collection (which runs once this host call has returned): young, like all the case makes
+    -- (collect_between_cases in shims.c says why that matters).
+    E.end_case()
     fresh_heap()
     heap_fresh = true
 end
@@ -140,9 +143,13 @@ function O.evaluate(R, c, opts)
     -- differently, a rule near its budget stops at another point, and the same case gives other
     -- bytes after other cases (SandboxAttackTests: "unbounded recursion"). The engine collects
     -- before it pushes the case (Engine.prepareNextCase), so that a case meets the same heap
-    -- whether the collection ran just before it or right after the case before; collecting here,
-    -- with the case already pushed, is for a host that did not (the harness).
-    if not heap_fresh then O.fresh_heap() end
+    -- whether the collection ran just before it or right after the case before. A host that did
+    -- not (the harness) gets a full collection here, with the case already pushed; the next
+    -- collection between cases is then a full one too (host.collect drops the sentinel).
+    if not heap_fresh then
+        E.end_case()
+        collect()
+    end
     heap_fresh = false
     local ev = new_evaluation(R, c)
     X.flatten_case(ev)
