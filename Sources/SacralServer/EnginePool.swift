@@ -190,7 +190,7 @@ public final class EnginePool: @unchecked Sendable {
             onWait(now - job.enqueued)
             job.run(now > job.deadline ? nil : engine)
             // The job has answered: the collection every case starts from runs now, off the next
-            // request's path, while this case's heap is still in the cache.
+            // request's path.
             engine.prepareNextCase()
 
             condition.lock()

@@ -16,8 +16,8 @@ public final class Engine {
 
     private var state: LuaState
     private var runtime: LuaRef
-    /// Whether the state's heap is as a full collection left it, with nothing run since: the next
-    /// case may be pushed as it is (see ``prepareNextCase()``).
+    /// Whether the state's heap is as the collection between cases left it, with nothing run
+    /// since: the next case may be pushed as it is (see ``prepareNextCase()``).
     private var heapFresh = false
     private let builder: DecisionBuilder
     /// How many times the state was rebuilt after a limit was hit.
@@ -148,11 +148,11 @@ public final class Engine {
         return (CohortSummary(reduced), reduced.failures)
     }
 
-    /// Makes the heap the next case will find: a full collection, before the case is pushed. Every
+    /// Makes the heap the next case will find: the collection between cases (a young one when the
+    /// case before left nothing but garbage, else a full one), before the case is pushed. Every
     /// evaluation does it first when it was not done since the last; a server calls it once it has
-    /// answered, so that the collection is not on the next request's path and runs while the heap
-    /// is still in the cache. Either way a case meets the same heap (determinism does not depend
-    /// on who called it, or when).
+    /// answered, so that the collection is not on the next request's path. Either way a case meets
+    /// the same heap (determinism does not depend on who called it, or when).
     public func prepareNextCase() {
         guard !heapFresh, broken == nil else { return }
         do {

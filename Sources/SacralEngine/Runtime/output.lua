@@ -118,9 +118,10 @@ end
 -- next case has run since. Every other entry point clears it (O.heap_touched).
 local heap_fresh = false
 
---- The heap every case starts from: the runtime's per-case lists new, a full collection. The host
---- calls it between cases, before it pushes the next case (a server, once it has answered: the
---- collection is then off the request's path); a case that finds the heap not fresh makes it so.
+--- The heap every case starts from: the runtime's per-case lists dropped, then (once this host
+--- call has returned) the collection between cases. The host calls it between cases, before it
+--- pushes the next case (a server, once it has answered: the collection is then off the request's
+--- path); a case that finds the heap not fresh collects for itself.
 function O.fresh_heap()
     -- The per-case lists are dropped now and made by the case that needs them, after the
     -- collection (which runs once this host call has returned): young, like all the case makes
