@@ -256,44 +256,6 @@ func rulesWithAttack(_ attackFile: String) throws -> String {
         try expectNextCaseUnaffected(engine: engine, rules: rules)
     }
 
-    /// The attacks that a limit stops, where the heap a case starts from decides the point it
-    /// stops at (and so the bytes).
-    static let limitAttacks = attacks.filter {
-        switch $0.outcome {
-        case .error: false
-        case .instructionLimit, .memory, .anyLimit, .instructionLimitOrMemory: true
-        }
-    }
-
-    /// A case meets the same heap whether the collection before it ran as the case before ended
-    /// (the server does it once it has answered, `prepareNextCase()`), as it began, or again
-    /// because something ran on the state after it (here the line listing of `--coverage`): an
-    /// attacked case, after an ordinary one and after itself, gives the same bytes all three ways
-    /// and in a fresh engine.
-    @Test(arguments: limitAttacks)
-    func theCollectionBeforeACaseGivesTheSameBytesWhenEverItRuns(attack: Attack) throws {
-        let rules = try rulesWithAttack(attack.ruleFile)
-        let attacked = try temporaryFile(caseYAML(id: "attacked"))
-        let ordinary = try temporaryFile(caseYAML(id: "ordinary"))
-        let fresh = try makeEngine(rules: rules, limits: attackLimits)
-        let expected = fresh.evaluate(try fresh.load(path: attacked)).document.serialized()
-        let early = try makeEngine(rules: rules, limits: attackLimits)
-        let late = try makeEngine(rules: rules, limits: attackLimits)
-        let touched = try makeEngine(rules: rules, limits: attackLimits)
-        early.prepareNextCase()
-        for path in [ordinary, attacked, attacked] {
-            let a = early.evaluate(try early.load(path: path)).document.serialized()
-            early.prepareNextCase()
-            let b = late.evaluate(try late.load(path: path)).document.serialized()
-            touched.prepareNextCase()
-            _ = try touched.lineCoverage()
-            let c = touched.evaluate(try touched.load(path: path)).document.serialized()
-            #expect(a == b, "\(attack.name), \(path): \(firstDifference(a, b))")
-            #expect(a == c, "\(attack.name), \(path): \(firstDifference(a, c))")
-            if path == attacked { #expect(a == expected, "\(attack.name): \(firstDifference(a, expected))") }
-        }
-    }
-
     /// Attacks on state shared between rules and between cases: each write is refused with the
     /// rule's file and line, and the next case cannot tell that it happened.
     static let isolationAttacks: [Attack] = [
