@@ -50,7 +50,13 @@ struct EmbedFilesTool {
         for (name, bytes) in chunks.sorted(by: { $0.0 < $1.0 }) {
             swift += "        (\"\(name)\", \"\(literal(bytes))\"),\n"
         }
-        swift += "    ]\n}\n"
+        swift += "    ]\n\n"
+        // The SHA-256 of the shipped rules as RuleSet computes it, so that a start whose rules are
+        // byte for byte these files does not hash them again (a twentieth of a cold evaluate).
+        guard let digest = rulesDigest(files: Array(arguments.dropFirst(3)), root: root) else { exit(1) }
+        swift += "    /// The SHA-256 of the files under Rules/ as ``RuleSet`` computes it (relative path, 0, text,\n"
+        swift += "    /// 0, in path order), made at build time by sha256sum.\n"
+        swift += "    static let rulesSHA256 = \"\(digest)\"\n}\n"
         // Unchanged text is not written again: SwiftPM runs this command again whenever the tool is
         // relinked (the second build of a fresh clone relinks it), and a rewritten file, even the
         // same bytes, recompiled the whole engine (~40 s on the README's second command).
@@ -110,4 +116,44 @@ func literal(_ bytes: [UInt8]) -> String {
         }
     }
     return s
+}
+
+/// The rule set's SHA-256 over the files under Rules/, fed exactly as `RuleSet.init` feeds its hasher
+/// with the texts as the embedded literals hold them (a multi-line literal reads CR LF and CR as LF),
+/// computed by coreutils' sha256sum: the tool links no crypto library, and the engine's test of the
+/// ruleset hash checks the result against swift-crypto.
+func rulesDigest(files: [String], root: String) -> String? {
+    var rules: [(path: String, text: String)] = []
+    for file in files {
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        guard path.hasPrefix(root + "/Rules/"), let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+        let literal = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        rules.append((String(path.dropFirst(root.count + "/Rules/".count)), literal))
+    }
+    var stream = Data()
+    for file in rules.sorted(by: { $0.path < $1.path }) {
+        stream.append(contentsOf: Array(file.path.utf8) + [0] + Array(file.text.utf8) + [0])
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    do {
+        try process.run()
+    } catch {
+        FileHandle.standardError.write(Data("embed-files: cannot run /usr/bin/sha256sum: \(error)\n".utf8))
+        return nil
+    }
+    input.fileHandleForWriting.write(stream)
+    try? input.fileHandleForWriting.close()
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let digest = String(decoding: printed.prefix(64), as: UTF8.self)
+    guard process.terminationStatus == 0, digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+        FileHandle.standardError.write(Data("embed-files: sha256sum failed (status \(process.terminationStatus))\n".utf8))
+        return nil
+    }
+    return digest
 }

@@ -17,21 +17,32 @@ public struct TextReport: Sendable {
     /// indented deeper than any line the report itself starts (8 spaces), so no text can hide
     /// itself, move the cursor or look like a header.
     public static func safe(_ text: String) -> String {
+        // Nearly every text has nothing to change: checked first, it is returned as it is (appending
+        // scalar by scalar was a tenth of a cold evaluate).
+        guard text.unicodeScalars.contains(where: { needsRewriting($0.value) }) else { return text }
         var out = ""
-        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            if v == 0x0A {
-                out += "\n" + continuation
-            } else if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-                || v == 0x200E || v == 0x200F || v == 0x061C
-            {
-                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
+        out.reserveCapacity(text.utf8.count + 16)
+        let scalars = text.unicodeScalars
+        var runStart = scalars.startIndex
+        var i = runStart
+        while i != scalars.endIndex {
+            let v = scalars[i].value
+            if needsRewriting(v) {
+                out.unicodeScalars.append(contentsOf: scalars[runStart..<i])
+                out += v == 0x0A ? "\n" + continuation : "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+                runStart = scalars.index(after: i)
             }
+            i = scalars.index(after: i)
         }
+        out.unicodeScalars.append(contentsOf: scalars[runStart...])
         return out
+    }
+
+    /// A newline (indented after), a control character (C0, DEL, C1) or a bidirectional control.
+    private static func needsRewriting(_ v: UInt32) -> Bool {
+        if v >= 0x20 && v < 0x7F { return false }
+        return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+            || v == 0x200E || v == 0x200F || v == 0x061C
     }
 
     /// The indent of a continuation line of a text (deeper than any line the report starts).

@@ -71,6 +71,10 @@ public struct RuleSet: Sendable {
     init(origin: String, files: [File]) {
         self.origin = origin
         self.files = files.sorted { $0.relativePath < $1.relativePath }
+        if RuleSet.isEmbeddedCopy(self.files) {
+            sha256 = EmbeddedFiles.rulesSHA256
+            return
+        }
         var hasher = SHA256()
         for file in self.files {
             hasher.update(data: Data(file.relativePath.utf8))
@@ -79,6 +83,36 @@ public struct RuleSet: Sendable {
             hasher.update(data: Data([0]))
         }
         sha256 = hasher.finalize().lowercaseHex
+    }
+
+    /// The files under Rules/ compiled into the binary, in path order.
+    private static let embeddedFiles: [File] = EmbeddedFiles.all.compactMap { entry -> File? in
+        guard entry.path.hasPrefix("Rules/") else { return nil }
+        return File(relativePath: String(entry.path.dropFirst("Rules/".count)), displayPath: entry.path, text: entry.text)
+    }.sorted { $0.relativePath < $1.relativePath }
+
+    /// Whether `files` (in path order) are the embedded rules byte for byte, whose SHA-256 was
+    /// computed at build time: comparing is a memcmp, hashing the same bytes again was a twentieth
+    /// of a cold evaluate. Bytes, not `==`: two texts Swift deems equal (canonically equivalent
+    /// Unicode) can differ in bytes, and so in hash.
+    static func isEmbeddedCopy(_ files: [File]) -> Bool {
+        let embedded = embeddedFiles
+        guard files.count == embedded.count else { return false }
+        for (file, copy) in zip(files, embedded) {
+            guard sameBytes(file.relativePath, copy.relativePath), sameBytes(file.text, copy.text) else { return false }
+        }
+        return true
+    }
+
+    /// The same UTF-8 bytes (not merely equal as Swift compares strings).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
     }
 
     /// The largest file the rules directory may hold (the shipped files are a few tens of kB): a
@@ -181,13 +215,7 @@ public struct RuleSet: Sendable {
     }
 
     /// The copy of the shipped `Rules/` compiled into the binary.
-    public static var embedded: RuleSet {
-        let files = EmbeddedFiles.all.compactMap { entry -> File? in
-            guard entry.path.hasPrefix("Rules/") else { return nil }
-            return File(relativePath: String(entry.path.dropFirst("Rules/".count)), displayPath: entry.path, text: entry.text)
-        }
-        return RuleSet(origin: "embedded", files: files)
-    }
+    public static var embedded: RuleSet { RuleSet(origin: "embedded", files: embeddedFiles) }
 
     /// The rules a command uses: `--rules DIR` when given, else `./Rules` when present, else the
     /// embedded copy, so that `sacral` works from any directory.
