@@ -30,7 +30,9 @@ enum Precompiled {
     /// `text` compiled as `chunkName` in `state`: from the bytecode when it was made from this very
     /// text under this name, else from the text.
     static func compile(_ text: String, chunkName: String, in state: LuaState) throws(LuaError) -> LuaRef {
-        if let chunk = chunks[chunkName], RuleSet.sameBytes(chunk.text, text), let loaded = state.loadPrecompiled(bytes(chunk.bytes), chunkName: chunkName) {
+        if let chunk = chunks[chunkName], RuleSet.sameBytes(chunk.text, text),
+            let loaded = state.loadPrecompiled(bytes(chunk.bytes), chunkName: chunkName)
+        {
             return loaded
         }
         return try state.compile(text, chunkName: chunkName)
