@@ -101,6 +101,13 @@ if perf stat -e task-clock true >/dev/null 2>&1; then
     cpu=$(perf stat -e task-clock -x, -r 30 .build-core/release/sacral evaluate "$case_file" --format json 2>&1 >/dev/null | grep task-clock | cut -d, -f1)
     echo "  cold single case, the README's static binary (scripts/sacral): $cpu ms CPU (perf task-clock, mean of 30)"
 fi
+# The same process in instructions (the figure to compare before and after a change): the text
+# report, as the README's first command prints it, from the repository (rules read from Rules/).
+cp .build-core/release/sacral "$work/sacral-core"
+strip --strip-debug "$work/sacral-core"
+cold_ir=$(valgrind --tool=callgrind --callgrind-out-file="$work/cold.cg" "$work/sacral-core" evaluate "$case_file" 2>&1 >/dev/null |
+    sed -nE 's/.*refs: +([0-9,]+).*/\1/p' | tr -d ,)
+echo "  cold single case, the README's static binary: $(awk -v x="$cold_ir" 'BEGIN { printf "%.1f", x / 1e6 }')M instructions (callgrind)"
 
 echo
 echo "== 3. a cold evaluation by phase (sacral-bench cold: CPU ms since the process began, median of 30 fresh processes)"
