@@ -35,7 +35,14 @@ struct CDSCards {
         (decision["alerts"]?.arrayValue ?? []).filter { $0["level"]?.stringValue == "emergency" }
     }
 
-    static func label(_ pathway: String) -> String { pathway.replacingOccurrences(of: "_", with: " ") }
+    static func label(_ pathway: String) -> String { spaced(pathway) }
+
+    /// A pathway id or status in words (`_` as a space), byte by byte: Foundation's
+    /// `replacingOccurrences` was a hundredth of a hook call for these few short words.
+    static func spaced(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "_")) else { return text }
+        return String(decoding: text.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
 
     /// A summary within the spec's 140 characters, cut at a word with an ellipsis when longer.
     static func summary(_ text: String) -> String {
@@ -81,7 +88,7 @@ struct CDSCards {
         let provenance = decision["provenance"]
         for (pathway, body) in decision["pathways"]?.objectValue ?? [] where only?.contains(pathway) ?? true {
             let status = body["status"]?.stringValue ?? "?"
-            var heading = "**\(Self.label(pathway))**: \(status.replacingOccurrences(of: "_", with: " "))"
+            var heading = "**\(Self.label(pathway))**: \(Self.spaced(status))"
             if let strength = body["strength"]?.stringValue { heading += " (\(strength))" }
             out += "### " + heading + "\n"
             for reason in body["reasons"]?.arrayValue ?? [] where reason["status"] != nil || reason["outcome"]?.stringValue == "error" {
@@ -158,7 +165,7 @@ struct CDSCards {
             text = "\(orderDisplay): \(Self.label(pathway)) is undetermined; data missing"
         default:
             indicator = emergencyAlerts.isEmpty ? "info" : "critical"
-            text = "\(orderDisplay): \(Self.label(pathway)) is \(status.replacingOccurrences(of: "_", with: " "))"
+            text = "\(orderDisplay): \(Self.label(pathway)) is \(Self.spaced(status))"
         }
         var card: [(String, JSONValue)] = [
             ("uuid", .string(UUID().uuidString.lowercased())),

@@ -644,8 +644,11 @@ public struct FHIRReader: Sendable {
         var top: [(key: String, value: CaseValue)] = [("id", .string(id))]
         var groups: [String: [(key: String, value: CaseValue)]] = [:]
         var groupOrder: [String] = []
-        for field in validator.dictionary.fields where !field.path.contains("[]") {
-            guard let (value, prov) = values[field.path] else { continue }
+        for field in validator.dictionary.fields {
+            // The lookup first: the dictionary has many more fields than a record gives, and
+            // `contains` on a String is Foundation's substring search here (a hundredth of a hook
+            // call when it ran for every field).
+            guard let (value, prov) = values[field.path], !field.path.contains("[]") else { continue }
             provenance.append(prov)
             let parts = field.path.split(separator: ".").map(String.init)
             if parts.count == 1 {
