@@ -53,7 +53,7 @@ struct EmbedFilesTool {
         swift += "    ]\n\n"
         // The SHA-256 of the shipped rules as RuleSet computes it, so that a start whose rules are
         // byte for byte these files does not hash them again (a twentieth of a cold evaluate).
-        guard let digest = rulesDigest(files: Array(arguments.dropFirst(3)), root: root) else { exit(1) }
+        guard let digest = rulesDigest(files: Array(arguments.dropFirst(3)), root: root, scratch: output) else { exit(1) }
         swift += "    /// The SHA-256 of the files under Rules/ as ``RuleSet`` computes it (relative path, 0, text,\n"
         swift += "    /// 0, in path order), made at build time by sha256sum.\n"
         swift += "    static let rulesSHA256 = \"\(digest)\"\n}\n"
@@ -121,8 +121,14 @@ func literal(_ bytes: [UInt8]) -> String {
 /// The rule set's SHA-256 over the files under Rules/, fed exactly as `RuleSet.init` feeds its hasher
 /// with the texts as the embedded literals hold them (a multi-line literal reads CR LF and CR as LF),
 /// computed by coreutils' sha256sum: the tool links no crypto library, and the engine's test of the
-/// ruleset hash checks the result against swift-crypto.
-func rulesDigest(files: [String], root: String) -> String? {
+/// ruleset hash checks the result against swift-crypto. The bytes go through files beside `scratch`
+/// (posix_spawn, no shell and no Foundation.Process: the AddressSanitizer build of this tool runs
+/// with leak detection, and Process leaks a weak reference).
+func rulesDigest(files: [String], root: String, scratch: String) -> String? {
+    func fail(_ message: String) -> String? {
+        FileHandle.standardError.write(Data("embed-files: \(message)\n".utf8))
+        return nil
+    }
     var rules: [(path: String, text: String)] = []
     for file in files {
         let path = URL(fileURLWithPath: file).standardizedFileURL.path
@@ -130,30 +136,38 @@ func rulesDigest(files: [String], root: String) -> String? {
         let literal = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         rules.append((String(path.dropFirst(root.count + "/Rules/".count)), literal))
     }
-    var stream = Data()
+    var stream: [UInt8] = []
     for file in rules.sorted(by: { $0.path < $1.path }) {
-        stream.append(contentsOf: Array(file.path.utf8) + [0] + Array(file.text.utf8) + [0])
+        stream += Array(file.path.utf8) + [0] + Array(file.text.utf8) + [0]
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
+    let input = scratch + ".sha256-input"
+    let printed = scratch + ".sha256-output"
+    defer {
+        unlink(input)
+        unlink(printed)
+    }
     do {
-        try process.run()
+        try Data(stream).write(to: URL(fileURLWithPath: input))
     } catch {
-        FileHandle.standardError.write(Data("embed-files: cannot run /usr/bin/sha256sum: \(error)\n".utf8))
-        return nil
+        return fail("cannot write \(input): \(error)")
     }
-    input.fileHandleForWriting.write(stream)
-    try? input.fileHandleForWriting.close()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let digest = String(decoding: printed.prefix(64), as: UTF8.self)
-    guard process.terminationStatus == 0, digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
-        FileHandle.standardError.write(Data("embed-files: sha256sum failed (status \(process.terminationStatus))\n".utf8))
-        return nil
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, printed, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let program = "/usr/bin/sha256sum"
+    var argv: [UnsafeMutablePointer<CChar>?] = [strdup(program), nil]
+    defer { free(argv[0]) }
+    var pid = pid_t()
+    let spawned = posix_spawn(&pid, program, &actions, nil, &argv, environ)
+    guard spawned == 0 else { return fail("cannot run \(program): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let digest = String(((try? String(contentsOfFile: printed, encoding: .utf8)) ?? "").prefix(64))
+    // The exit status as WEXITSTATUS reads it (the macro is not imported): zero only for a normal exit 0.
+    guard status == 0, digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+        return fail("\(program) failed (wait status \(status))")
     }
     return digest
 }
