@@ -17,6 +17,14 @@ import Testing
         mapping = try #require(try engine.fhirMapping())
     }
 
+    @Test func aListItemPathIsToldByItsBracketsAsContainsWould() {
+        for field in engine.dictionary.fields {
+            #expect(FHIRReader.isItemPath(field.path) == field.path.contains("[]"), "\(field.path)")
+        }
+        #expect(FHIRReader.isItemPath("lesions[].diameter_cm") && FHIRReader.isItemPath("[]"))
+        for path in ["labs.inr", "a[b]", "a[", "]", ""] { #expect(!FHIRReader.isItemPath(path), "\(path)") }
+    }
+
     // MARK: - Helpers
 
     /// The exported Bundle of a case as a mutable JSON dictionary.

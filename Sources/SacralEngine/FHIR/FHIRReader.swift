@@ -645,10 +645,7 @@ public struct FHIRReader: Sendable {
         var groups: [String: [(key: String, value: CaseValue)]] = [:]
         var groupOrder: [String] = []
         for field in validator.dictionary.fields {
-            // The lookup first: the dictionary has many more fields than a record gives, and
-            // `contains` on a String is Foundation's substring search here (a hundredth of a hook
-            // call when it ran for every field).
-            guard let (value, prov) = values[field.path], !field.path.contains("[]") else { continue }
+            guard let (value, prov) = values[field.path], !Self.isItemPath(field.path) else { continue }
             provenance.append(prov)
             let parts = field.path.split(separator: ".").map(String.init)
             if parts.count == 1 {
@@ -662,6 +659,18 @@ public struct FHIRReader: Sendable {
         top.append(("lesions", .array(lesions.map(\.0))))
         for (_, provs) in lesions { provenance += provs }
         return .object(top)
+    }
+
+    /// Whether a dictionary path names a field of list items (`lesions[].diameter_cm`), byte by
+    /// byte: `contains("[]")` on a String is Foundation's substring search here, and ran for every
+    /// field a record gives, on every hook call (a hundredth of one).
+    static func isItemPath(_ path: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in path.utf8 {
+            if previous == UInt8(ascii: "[") && byte == UInt8(ascii: "]") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// The case without the value at a shown path (`labs.inr`, `lesions[1].diameter_cm`).
