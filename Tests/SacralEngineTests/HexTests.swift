@@ -47,11 +47,16 @@ struct HexTests {
     }
 
     /// Swift's `==` holds canonically equivalent texts equal; their bytes, and so their hashes and
-    /// their bytecode, differ.
+    /// their bytecode, differ. (The shipped rules hold no text with another canonical form, so the
+    /// copy check is shown on files of its own.)
     @Test func textsEqualAsSwiftStringsButNotInBytesAreNotTheEmbeddedCopy() {
         #expect("caf\u{E9}" == "cafe\u{301}")
         #expect(!RuleSet.sameBytes("caf\u{E9}", "cafe\u{301}"))
         #expect(RuleSet.sameBytes("caf\u{E9}", "caf\u{E9}"))
+        let composed = [RuleSet.File(relativePath: "a.lua", displayPath: "a.lua", text: "-- caf\u{E9}")]
+        let decomposed = [RuleSet.File(relativePath: "a.lua", displayPath: "a.lua", text: "-- cafe\u{301}")]
+        #expect(RuleSet.isCopy(composed, of: composed))
+        #expect(!RuleSet.isCopy(decomposed, of: composed))
         var files = RuleSet.embedded.files
         files[0].text += "-- caf\u{E9}"
         var equivalent = RuleSet.embedded.files

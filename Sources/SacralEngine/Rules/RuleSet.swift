@@ -95,10 +95,12 @@ public struct RuleSet: Sendable {
     /// computed at build time: comparing is a memcmp, hashing the same bytes again was a twentieth
     /// of a cold evaluate. Bytes, not `==`: two texts Swift deems equal (canonically equivalent
     /// Unicode) can differ in bytes, and so in hash.
-    static func isEmbeddedCopy(_ files: [File]) -> Bool {
-        let embedded = embeddedFiles
-        guard files.count == embedded.count else { return false }
-        for (file, copy) in zip(files, embedded) {
+    static func isEmbeddedCopy(_ files: [File]) -> Bool { isCopy(files, of: embeddedFiles) }
+
+    /// Whether `files` are `reference`, path by path and text by text, byte for byte.
+    static func isCopy(_ files: [File], of reference: [File]) -> Bool {
+        guard files.count == reference.count else { return false }
+        for (file, copy) in zip(files, reference) {
             guard sameBytes(file.relativePath, copy.relativePath), sameBytes(file.text, copy.text) else { return false }
         }
         return true
