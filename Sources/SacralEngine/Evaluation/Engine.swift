@@ -131,8 +131,14 @@ public final class Engine {
 
     /// Evaluates a validated case. Never throws: a failure inside the rules is part of the decision
     /// (failed rules are listed, their pathways are never recommended).
-    public func evaluate(_ validated: ValidatedCase, trace: Bool = false) -> Decision {
-        run(validated, options: trace ? ["trace": .boolean(true)] : [:])
+    ///
+    /// `extent` says how much of the decision crosses into Swift (``DecisionExtent``): the rules
+    /// run the same either way.
+    public func evaluate(_ validated: ValidatedCase, trace: Bool = false, extent: DecisionExtent = .full) -> Decision {
+        var options: [String: LuaValue] = [:]
+        if trace { options["trace"] = .boolean(true) }
+        if extent == .reduced { options["summary"] = .boolean(true) }
+        return run(validated, options: options)
     }
 
     /// Evaluates a validated case for the cohort outputs (`--format summary`, `csv`): the same
@@ -144,7 +150,7 @@ public final class Engine {
     /// full decision.
     public func summarize(_ validated: ValidatedCase) -> (summary: CohortSummary, failures: [RuleFailure]) {
         // The reduced decision never leaves this function: only its summary does.
-        let reduced = run(validated, options: ["summary": .boolean(true)])
+        let reduced = evaluate(validated, extent: .reduced)
         return (CohortSummary(reduced), reduced.failures)
     }
 
@@ -291,4 +297,19 @@ public struct LineCoverage: Sendable {
         }
         return parts.joined(separator: ", ")
     }
+}
+
+/// How much of a decision an evaluation hands to Swift. The rules run the same either way: every
+/// rule in its own window with the same budgets, on the same fresh heap, so every status,
+/// strength, reason's rule and outcome, lesion, alert, missing field and failure is the same.
+public enum DecisionExtent: Sendable {
+    /// The whole decision: what every output prints.
+    case full
+    /// What the cohort outputs (``CohortSummary``) and most `expect:` checks read: each pathway's
+    /// status, strength and missing fields, its reasons' rule, outcome, status and strength, each
+    /// lesion's status, strength, approach, modality and missing fields; alerts, missing fields,
+    /// failures and the trace. No scores (those no rule asked for are not computed, so the
+    /// warnings are only those of the rules and of the scores they asked for), plan, texts, inputs
+    /// or details.
+    case reduced
 }

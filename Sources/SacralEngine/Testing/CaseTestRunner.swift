@@ -132,8 +132,14 @@ public struct CaseTestRunner {
     /// Evaluates one case file and checks its `expect:` block.
     public func test(file: String) -> CaseTestResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        var result = evaluateAndCheck(file: file)
+        // Set on the value returned, not in a `defer`: a defer runs after the return value is copied.
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return result
+    }
+
+    private func evaluateAndCheck(file: String) -> CaseTestResult {
         var result = CaseTestResult(file: file, status: .skipped)
-        defer { result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let validated: ValidatedCase
         do {
             validated = try engine.load(path: file)
@@ -143,22 +149,30 @@ public struct CaseTestRunner {
             return result
         }
         result.caseID = validated.id
-        let decision = engine.evaluate(validated, trace: coverage)
+        // Only what the checks read crosses into Swift (most expectations are statuses). Line
+        // coverage wants every line that runs in a full evaluation, the scores' included.
+        let extent = engine.recordsLines ? .full : checker.extent(for: validated.expect)
+        let decision = engine.evaluate(validated, trace: coverage, extent: extent)
         result.decision = decision
-        guard let expect = validated.expect else {
+        if let expect = validated.expect {
+            do {
+                result.checks = try checker.check(expect, decision: decision, file: file)
+            } catch {
+                result.status = .badInput
+                result.messages = [error.description]
+                return result
+            }
+            result.status = result.failedChecks.isEmpty && decision.failures.isEmpty ? .passed : .failed
+        } else {
             result.status = decision.failures.isEmpty ? .skipped : .failed
-            result.messages = decision.failures.map(\.description)
-            return result
-        }
-        do {
-            result.checks = try checker.check(expect, decision: decision, file: file)
-        } catch {
-            result.status = .badInput
-            result.messages = [error.description]
-            return result
         }
         result.messages = decision.failures.map(\.description)
-        result.status = result.failedChecks.isEmpty && decision.failures.isEmpty ? .passed : .failed
+        // A failed case's report shows the reasons behind each failed check, with their texts and
+        // inputs: the whole decision, evaluated again (the same case on the same fresh heap
+        // decides the same, so the checks stand).
+        if result.status == .failed, extent == .reduced {
+            result.decision = engine.evaluate(validated, trace: coverage)
+        }
         return result
     }
 }

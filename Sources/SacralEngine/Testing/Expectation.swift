@@ -98,6 +98,43 @@ public struct ExpectationChecker: Sendable {
         return results
     }
 
+    /// The least of a decision the checks of an `expect:` block need: ``DecisionExtent/reduced``
+    /// when every key reads only what the reduced decision holds exactly as the full one does,
+    /// else ``DecisionExtent/full``. Those keys: a pathway's status (`<pathway>`, `not.<pathway>`,
+    /// `<pathway>.status`), strength and missing fields, a lesion's status, strength, approach,
+    /// modality and missing fields (`<pathway>.lesions.<id>.<that>`), `alerts`, `missing`,
+    /// `reasons` and their `_absent` forms. Scores, the plan, details, texts and inputs are not in
+    /// the reduced decision; nor are the warnings of the scores no rule asked for, so `warnings`
+    /// takes the full one too. A block that is not an object is reported against the full one.
+    public func extent(for expect: JSONValue?) -> DecisionExtent {
+        guard let expect else { return .reduced }
+        guard case .object(let entries) = expect else { return .full }
+        for (key, _) in entries where !Self.readsReducedOnly(key) { return .full }
+        return .reduced
+    }
+
+    private static let reducedKinds: Set<String> = ["alerts", "alerts_absent", "missing", "missing_absent", "reasons", "reasons_absent"]
+    private static let reducedLesionValues: Set<String> = ["status", "strength", "approach", "modality", "missing"]
+    /// Kinds of key (the first part) that are not pathways: those not listed above need the full decision.
+    private static let otherKinds: Set<String> = [
+        "warnings", "warnings_absent", "plan_order", "plan", "exact", "excludes", "scores", "absent",
+    ]
+
+    static func readsReducedOnly(_ key: String) -> Bool {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+        let kind = String(parts[0])
+        if reducedKinds.contains(kind) { return true }
+        if kind == "not" { return parts.count == 2 }
+        if otherKinds.contains(kind) { return false }
+        // `<pathway>…`
+        switch parts.count {
+        case 1: return true
+        case 2: return parts[1] == "status" || parts[1] == "strength" || parts[1] == "missing"
+        case 4: return parts[1] == "lesions" && reducedLesionValues.contains(String(parts[3]))
+        default: return false
+        }
+    }
+
     /// Dispatches a key to the handler of its kind.
     private func check(_ e: Expectation) throws(ExpectationError) -> [ExpectationResult] {
         switch e.kind {
