@@ -89,10 +89,10 @@ public struct ExpectationChecker: Sendable {
         guard case .object(let entries) = expect else {
             throw ExpectationError(file: file, key: "", message: "expected an object of expectations, got \(expect.kindName)")
         }
-        let document = decision.document
+        let rendered = RenderedDecision(decision)
         var results: [ExpectationResult] = []
         for (key, value) in entries {
-            let expectation = Expectation(key: key, value: value, file: file, decision: decision, document: document)
+            let expectation = Expectation(key: key, value: value, file: file, decision: decision, rendered: rendered)
             results += try check(expectation)
         }
         return results
@@ -158,14 +158,24 @@ public struct ExpectationChecker: Sendable {
     }
 }
 
+/// A decision's JSON, rendered when a check first reads it and shared by the keys of one block:
+/// most blocks name statuses, alerts and missing fields, which the typed decision answers.
+final class RenderedDecision {
+    private let decision: Decision
+    private(set) lazy var document: JSONValue = decision.document
+
+    init(_ decision: Decision) { self.decision = decision }
+}
+
 /// One key of an `expect:` block with what it is checked against.
 struct Expectation {
     var key: String
     var value: JSONValue
     var file: String
     var decision: Decision
+    let rendered: RenderedDecision
     /// The decision as JSON: dotted paths address the output as printed.
-    var document: JSONValue
+    var document: JSONValue { rendered.document }
 
     /// The key split at dots: `["sacroplasty", "lesions", "A", "status"]`.
     var parts: [String] { key.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
