@@ -13,6 +13,10 @@ local string_sub, string_format = string.sub, string.format
 
 local E = {}
 
+-- What a memo holds for a rule or score while it runs (a cycle finds it there). One table for all:
+-- never changed, and made when the runtime loads, so a case allocates nothing for it.
+local BUSY = {}
+
 local WORK_MESSAGE = "instruction limit exceeded (the rule allocated more memory or made library " ..
     "functions do more work than its instruction budget allows)"
 
@@ -135,12 +139,12 @@ function E.compute_score(ev, id)
     local memo = ev.score_memo
     local s = memo[id]
     if s then
-        if s.busy then return { error = "score '" .. id .. "' depends on itself" } end
+        if s == BUSY then return { error = "score '" .. id .. "' depends on itself" } end
         return s
     end
     local spec = ev.R.score_by_id[id]
     if not spec then error("no score '" .. tostring(id) .. "'", 4) end
-    memo[id] = { busy = true }
+    memo[id] = BUSY
     local c = X.new(ev, spec, nil)
     local ok, v, kind = E.window(ev, spec, spec.compute, c)
     if ok and type(v) ~= "table" then ok, v, kind = false, "compute must return a table", "error" end
@@ -175,14 +179,17 @@ end
 
 -- The rule's condition and effects, in one window: false when it does not fire, else the effect
 -- of each pathway it speaks to (an effect shared by several pathways is computed once).
+local NO_PATHWAY = { false }  -- the targets of a rule that speaks to no pathway (never changed)
+
 local function apply_rule(R, spec, c)
     if spec.when and not spec.when(c) then return false end
-    local effects, done = {}, {}
-    local targets = #spec.pathways > 0 and spec.pathways or { false }
+    local effects = {}
+    local targets = #spec.pathways > 0 and spec.pathways or NO_PATHWAY
+    local done = #targets > 1 and {} or nil  -- one target: nothing to share
     for i = 1, #targets do
         local p = targets[i]
         local declared = E.effect_for(spec, p or nil)
-        local e = done[declared or false]
+        local e = done and done[declared or false]
         if e == nil then
             e = declared
             if type(e) == "function" then
@@ -203,7 +210,7 @@ local function apply_rule(R, spec, c)
                 e = copy(e)
                 e.text = text
             end
-            if declared ~= nil then done[declared] = e or false end
+            if done and declared ~= nil then done[declared] = e or false end
         end
         effects[p or "_"] = e or nil
     end
@@ -217,13 +224,13 @@ function E.run_rule(ev, spec, lesion_index)
     local memo = ev.memo
     local r = memo[key]
     if r then
-        if r.busy then
+        if r == BUSY then
             return { outcome = "error", kind = "error", inputs = {}, missing = {},
                 message = spec.file .. ":" .. spec.line .. ": rule '" .. spec.id .. "' depends on itself (cycle)" }
         end
         return r
     end
-    memo[key] = { busy = true }
+    memo[key] = BUSY
     local c = X.new(ev, spec, lesion_index)
     local rec = X.recorded(c)
     r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = rec.missing }
