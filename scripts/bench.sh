@@ -31,7 +31,7 @@ for _ in $(seq "$runs"); do
     times+=($(( (t1 - t0) / 1000 )))
 done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-echo "cold single case ($case_file): median ${median} us over $runs runs (target <= 50 ms)"
+echo "cold single case ($case_file): median ${median} us over $runs runs (target <= 10 ms, issue 13; it was <= 50 ms)"
 
 # Warm engine vs the lua5.4 floor on the same generated cases.
 "$bin/sacral-bench" generate --count "$n" --jsonl "$work/cases.jsonl" --lua "$work/cases.lua"
@@ -48,4 +48,4 @@ t0=$(date +%s%N); "$bin/sacral" test Cases >/dev/null || true; t1=$(date +%s%N)
 echo "sacral test Cases ($(find Cases -name '*.yaml' -o -name '*.json' | wc -l) files): $(( (t1 - t0) / 1000000 )) ms"
 "$bin/sacral-bench" generate --count 1000 --seed 7 --out "$work/gen"
 t0=$(date +%s%N); "$bin/sacral" test "$work/gen" | tail -n 1; t1=$(date +%s%N)
-echo "sacral test over 1,000 generated cases: $(( (t1 - t0) / 1000000 )) ms (target < 2000 ms)"
+echo "sacral test over 1,000 generated cases: $(( (t1 - t0) / 1000000 )) ms (target <= 1000 ms on 2 cores, issue 13; it was < 2000 ms)"
