@@ -125,8 +125,9 @@ func literal(_ bytes: [UInt8]) -> String {
 }
 
 /// The rule set's SHA-256 over the files under Rules/ (path relative to Rules/, text as the embedded
-/// literal holds it), fed exactly as `RuleSet.init` feeds its hasher, computed by coreutils' sha256sum: the tool links no crypto library, and the engine's test of the
-/// ruleset hash checks the result against swift-crypto. The bytes go through files beside `scratch`
+/// literal holds it), fed exactly as `RuleSet.init` feeds its hasher, computed by coreutils'
+/// sha256sum: the tool links no crypto library, and the engine's test of the ruleset hash checks
+/// the result against swift-crypto. The bytes go through files beside `scratch`
 /// (posix_spawn, no shell and no Foundation.Process: the AddressSanitizer build of this tool runs
 /// with leak detection, and Process leaks a weak reference).
 func rulesDigest(_ rules: [(path: String, text: String)], scratch: String) -> String? {

@@ -109,28 +109,25 @@ public struct ExpectationChecker: Sendable {
     public func extent(for expect: JSONValue?) -> DecisionExtent {
         guard let expect else { return .reduced }
         guard case .object(let entries) = expect else { return .full }
-        for (key, _) in entries where !Self.readsReducedOnly(key) { return .full }
+        for (key, _) in entries where !readsReducedOnly(key) { return .full }
         return .reduced
     }
 
     private static let reducedKinds: Set<String> = ["alerts", "alerts_absent", "missing", "missing_absent", "reasons", "reasons_absent"]
     private static let reducedLesionValues: Set<String> = ["status", "strength", "approach", "modality", "missing"]
-    /// Kinds of key (the first part) that are not pathways: those not listed above need the full decision.
-    private static let otherKinds: Set<String> = [
-        "warnings", "warnings_absent", "plan_order", "plan", "exact", "excludes", "scores", "absent",
-    ]
 
-    static func readsReducedOnly(_ key: String) -> Bool {
+    /// Whether a key reads only what the reduced decision holds. Anything not named here — a kind
+    /// of key added later included — takes the full decision.
+    func readsReducedOnly(_ key: String) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
         let kind = String(parts[0])
-        if reducedKinds.contains(kind) { return true }
+        if Self.reducedKinds.contains(kind) { return true }
         if kind == "not" { return parts.count == 2 }
-        if otherKinds.contains(kind) { return false }
-        // `<pathway>…`
+        guard vocabulary.pathways.contains(kind) else { return false }
         switch parts.count {
         case 1: return true
         case 2: return parts[1] == "status" || parts[1] == "strength" || parts[1] == "missing"
-        case 4: return parts[1] == "lesions" && reducedLesionValues.contains(String(parts[3]))
+        case 4: return parts[1] == "lesions" && Self.reducedLesionValues.contains(String(parts[3]))
         default: return false
         }
     }
