@@ -180,25 +180,42 @@ local function context_of(p)
 end
 
 --- A fresh context for `owner` (a rule or score spec) in evaluation ev, for one lesion or the case.
+--- Its list of missing fields (and the index of that list) is made by the first field it misses:
+--- most contexts miss none.
 function X.new(ev, owner, lesion_index)
     return setmetatable({}, { __index = Context, ev = ev, owner = owner, lesion_index = lesion_index, inputs = {},
-        missing = {}, seen_missing = {} })
+        missing = nil, seen_missing = nil })
 end
 
---- What a context recorded: { inputs = {name -> value}, missing = { {field, optional} } }.
+--- What a context recorded: { inputs = {name -> value}, missing = { {field, optional} } or nil }.
 function X.recorded(c)
     return getmetatable(c)
 end
 
+-- The missing fields of a record that missed none: never written to (note_missing makes a
+-- record's own list).
+local NONE = {}
+
+--- The missing fields a record holds: its list, or an empty one.
+function X.missing_of(rec)
+    return rec.missing or NONE
+end
+
 local function note_missing(p, path, optional)
-    local seen = p.seen_missing[path]
+    p = p.root or p  -- a lesion view records into the context it was made from
+    local seen_missing = p.seen_missing
+    if seen_missing == nil then
+        seen_missing = {}
+        p.seen_missing, p.missing = seen_missing, {}
+    end
+    local seen = seen_missing[path]
     if seen then
         -- Read with c:opt first and c:get later: the field is needed after all.
         if not optional then seen.optional = nil end
         return
     end
     local m = { field = path, optional = optional or nil }
-    p.seen_missing[path] = m
+    seen_missing[path] = m
     p.missing[#p.missing + 1] = m
 end
 
@@ -256,8 +273,7 @@ local function lesion_views(c, fn)
     local fns = {}
     for i = 1, p.ev.nlesions do
         fns[i] = function()
-            return fn(context_of({ ev = p.ev, owner = p.owner, lesion_index = i, inputs = p.inputs, missing = p.missing,
-                seen_missing = p.seen_missing }))
+            return fn(context_of({ ev = p.ev, owner = p.owner, lesion_index = i, inputs = p.inputs, root = p.root or p }))
         end
     end
     return fns
@@ -336,7 +352,7 @@ function Context:derive(name, fn)
         local problem = ok and tv ~= "boolean" and tv ~= "string" and tv ~= "nil" and need("schema").data_problem({ v }, 1)
         if problem then error(string_format("derive '%s': its value %s", tostring(name), problem), 2) end
         local sp = getmetatable(sub)
-        d = { ok = ok, value = v, inputs = sp.inputs, missing = sp.missing, definer = definer, fn = fn }
+        d = { ok = ok, value = v, inputs = sp.inputs, missing = X.missing_of(sp), definer = definer, fn = fn }
         memo[key] = d
     end
     local inputs = p.inputs

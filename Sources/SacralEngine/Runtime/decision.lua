@@ -10,22 +10,23 @@ local error, type, ipairs, tostring, concat = error, type, ipairs, tostring, tab
 local Dn = {}
 
 -- What the combiner needs to know of a rule result for one pathway.
+-- (One constructor with every field: a field added afterwards would grow the table.)
 local function combinable(R, r, pathway)
-    local item = { outcome = r.outcome, lesion = r.lesion, missing = r.missing, on_unknown = r.spec.on_unknown,
-        result = r }
+    local effect, could
     if r.outcome == "fired" then
-        item.effect = r.effects[pathway]
+        effect = r.effects[pathway]
     elseif r.outcome == "unknown" then
         -- What the rule would say if it fired: its effect table's status, or the status it declares
         -- for a computed effect; nil (it could say anything) when neither is known.
         local e = E.effect_for(r.spec, pathway)
         if type(e) == "table" and e.status then
-            item.could = R.precedence:key(e.status, e.strength)
+            could = R.precedence:key(e.status, e.strength)
         elseif R.declared[r.spec] then
-            item.could = R.declared[r.spec]
+            could = R.declared[r.spec]
         end
     end
-    return item
+    return { outcome = r.outcome, lesion = r.lesion, missing = r.missing, on_unknown = r.spec.on_unknown,
+        result = r, effect = effect, could = could }
 end
 
 local function reason_of(ev, r, e)
@@ -127,16 +128,24 @@ end
 
 -- The reasons of a pathway: every rule that spoke (fired), and every unknown or failed rule that
 -- held the status (of the pathway, or of some lesion).
+-- For the reduced decision (ev.reduced: the cohort outputs, and the expectations that read only
+-- what it holds) a reason is its compact reference and the pathway's detail is left empty: the
+-- reduced result carries neither texts, inputs nor details, so none is built.
 local function reasons_of(ev, pathway, results, blocking, d)
+    local reduced = ev.reduced
     for _, r in ipairs(results) do
         if r.outcome == "fired" then
             local e = r.effects[pathway]
-            d.reasons[#d.reasons + 1] = reason_of(ev, r, e)
-            if e and type(e.detail) == "table" and not d.lesions then
-                for _, k in ipairs(U.sorted_keys(e.detail)) do d.detail[k] = e.detail[k] end
+            if reduced then
+                d.reasons[#d.reasons + 1] = reason_ref(r, e)
+            else
+                d.reasons[#d.reasons + 1] = reason_of(ev, r, e)
+                if e and type(e.detail) == "table" and not d.lesions then
+                    for _, k in ipairs(U.sorted_keys(e.detail)) do d.detail[k] = e.detail[k] end
+                end
             end
         elseif blocking[r] then
-            d.reasons[#d.reasons + 1] = reason_of(ev, r, nil)
+            d.reasons[#d.reasons + 1] = reduced and reason_ref(r, nil) or reason_of(ev, r, nil)
         end
     end
 end
@@ -190,16 +199,30 @@ function Dn.decide(ev, pathway)
         for _, item in ipairs(combined.blocking) do blocking[item.result] = true end
         by_default = combined.by_default
     end
-    reasons_of(ev, pathway, results, blocking, d)
-    local default = R.meta.default
-    if by_default and default then
+    -- The reasons wait for Dn.explain: a rule asking c:status is not charged for their texts.
+    ev.unexplained[pathway] = { results = results, blocking = blocking, by_default = by_default }
+    ev.in_progress[pathway] = nil
+    ev.pathway_memo[pathway] = d
+    return d
+end
+
+--- Adds the reasons (and, for a pathway decided for the case as a whole, the detail) to a decided
+--- pathway. The output calls it once every rule has run: what a rule is charged for asking
+--- c:status is the same whether the evaluation is reduced or full, and never includes building
+--- texts it cannot read (c:status hands a rule the status and strength only).
+function Dn.explain(ev, d)
+    local pending = ev.unexplained[d.id]
+    if not pending then return end  -- a pathway that failed (Dn.failed) has its reason already
+    ev.unexplained[d.id] = nil
+    reasons_of(ev, d.id, pending.results, pending.blocking, d)
+    local default = ev.R.meta.default
+    if pending.by_default and default and ev.reduced then
+        d.reasons[#d.reasons + 1] = { rule = default.rule or "default", outcome = "default", status = default.status }
+    elseif pending.by_default and default then
         d.reasons[#d.reasons + 1] = { rule = default.rule or "default", text = default.text,
             source = default.source, implements = list_of(default.implements), inputs = {},
             outcome = "default", status = default.status }
     end
-    ev.in_progress[pathway] = nil
-    ev.pathway_memo[pathway] = d
-    return d
 end
 
 --- The decision of a pathway that could not be decided at all (fail closed).

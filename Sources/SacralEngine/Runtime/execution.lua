@@ -160,7 +160,7 @@ function E.compute_score(ev, id)
         s = { value = v, inputs = rec.inputs }
     elseif kind == "unknown" then
         local missing = {}
-        for _, m in ipairs(rec.missing) do if not m.optional then missing[#missing + 1] = m end end
+        for _, m in ipairs(X.missing_of(rec)) do if not m.optional then missing[#missing + 1] = m end end
         s = { missing = missing }
     else
         s = { error = v, kind = kind }
@@ -232,22 +232,20 @@ function E.run_rule(ev, spec, lesion_index)
     end
     memo[key] = BUSY
     local c = X.new(ev, spec, lesion_index)
-    local rec = X.recorded(c)
-    r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = rec.missing }
+    local rec = X.recorded(c)  -- before the rule runs: what it records, whatever it does to c
     local ok, fired, effects = E.window(ev, spec, apply_rule, ev.R, spec, c)
+    -- One constructor with every field (a field added afterwards would grow the table).
     if ok then
-        if fired then
-            r.outcome, r.effects = "fired", effects
-        else
-            r.outcome = "false"
-        end
+        r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = X.missing_of(rec),
+            outcome = fired and "fired" or "false", effects = fired and effects or nil }
     elseif effects == "unknown" then
-        r.outcome = "unknown"
+        r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = X.missing_of(rec), outcome = "unknown" }
     else
         local msg = fired
         if type(msg) ~= "string" then msg = "(error object is a table value)" end
         if not U.has_position(msg) then msg = spec.file .. ":" .. spec.line .. ": " .. msg end
-        r.outcome, r.kind, r.message = "error", effects == "not_yet" and "error" or effects, msg
+        r = { spec = spec, lesion = lesion_index, inputs = rec.inputs, missing = X.missing_of(rec), outcome = "error",
+            kind = effects == "not_yet" and "error" or effects, message = msg }
     end
     memo[key] = r
     return r

@@ -12,7 +12,8 @@ local O = {}
 --- A fresh evaluation of case c with the registry R: everything that lives for one case.
 local function new_evaluation(R, c)
     return { R = R, case = c, nlesions = c.lesions and #c.lesions or 0, memo = {}, score_memo = {}, paths = {},
-        pathway_memo = {}, in_progress = {}, derive_memo = {}, warnings = {}, warning_seen = {}, depth = 0 }
+        pathway_memo = {}, in_progress = {}, derive_memo = {}, warnings = {}, warning_seen = {}, depth = 0,
+        reduced = false, unexplained = {} }
 end
 
 local function score_entries(ev)
@@ -95,10 +96,6 @@ end
 local function for_summary(out)
     local pathways = {}
     for i, d in ipairs(out.pathways) do
-        local reasons = {}
-        for j, r in ipairs(d.reasons) do
-            reasons[j] = { rule = r.rule, outcome = r.outcome, status = r.status, strength = r.strength }
-        end
         local lesions
         if d.lesions then
             lesions = {}
@@ -107,7 +104,8 @@ local function for_summary(out)
                     modality = l.modality, missing = l.missing }
             end
         end
-        pathways[i] = { id = d.id, status = d.status, strength = d.strength, missing = d.missing, reasons = reasons,
+        -- The reasons are compact already (decision.lua builds them so for a reduced evaluation).
+        pathways[i] = { id = d.id, status = d.status, strength = d.strength, missing = d.missing, reasons = d.reasons,
             lesions = lesions }
     end
     return { pathways = pathways, alerts = out.alerts, missing = out.missing, errors = out.errors,
@@ -153,6 +151,7 @@ function O.evaluate(R, c, opts)
     end
     heap_fresh = false
     local ev = new_evaluation(R, c)
+    ev.reduced = opts and opts.summary or false
     X.flatten_case(ev)
     local out = { pathways = {}, errors = {} }
     local decisions = {}
@@ -172,7 +171,17 @@ function O.evaluate(R, c, opts)
             E.run_rule(ev, spec, nil)
         end
     end
-    for _, p in ipairs(R.meta.pathways) do out.pathways[#out.pathways + 1] = decisions[p.id] end
+    -- Every rule has run: the reasons now (decision.lua, Dn.explain), compact for a reduced
+    -- evaluation. Up to here a reduced and a full evaluation ran exactly the same code.
+    for _, p in ipairs(R.meta.pathways) do
+        local d = decisions[p.id]
+        local ok, err = pcall(Dn.explain, ev, d)
+        if not ok then
+            d = Dn.failed(p.id, tostring(err))
+            decisions[p.id] = d
+        end
+        out.pathways[#out.pathways + 1] = d
+    end
     -- The scores the output lists are computed here, after every rule (a rule that asks for one,
     -- c:score, has had it computed already; a score failing is not a rule failing): the summary,
     -- which lists none, skips them, and what the rules decided is the same.
