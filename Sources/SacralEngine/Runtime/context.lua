@@ -219,8 +219,26 @@ local function note_missing(p, path, optional)
     p.missing[#p.missing + 1] = m
 end
 
+-- The usual read, the first branch below: a field of the dictionary that the case gives, a
+-- scalar, read where lookup() would find it and named as concrete_path() would name it (the rule's
+-- own path, or the per-lesion name made when the rules loaded). The general path after it gives
+-- the same for such a read, with a parse, a lookup and a call more.
 local function read(p, path, optional)
-    local v, parsed = lookup(p.ev, path, p.lesion_index, 4)
+    local parsed = static_paths[path]
+    if parsed and not parsed.hidden then
+        local v, name
+        if not parsed.lesion then
+            v, name = p.ev.flat[path], path
+        elseif p.lesion_index then
+            v, name = p.ev.flat_lesion[p.lesion_index][path], parsed.concrete[p.lesion_index]
+        end
+        if v ~= nil and name and type(v) ~= "table" then
+            p.inputs[name] = v
+            return v
+        end
+    end
+    local v
+    v, parsed = lookup(p.ev, path, p.lesion_index, 4)
     local name = concrete_path(parsed, path, p.lesion_index)
     if v == nil then
         note_missing(p, name, optional)

@@ -217,10 +217,32 @@ local function apply_rule(R, spec, c)
     return true, effects
 end
 
+-- The memo keys of per-lesion rules ("id#2"), made when the rules load for as many lesions as the
+-- field dictionary allows, so that a case does not build (and intern) one string per rule and
+-- lesion; a case with more lesions than that (refused by validation) would build the rest.
+local lesion_keys = {}
+
+--- Makes the per-lesion memo keys, once the rules have loaded.
+function E.prepare(R)
+    local lesions = R.field_by_path["lesions"]
+    local max_lesions = lesions and lesions.max_items or 0
+    for _, spec in ipairs(R.rules) do
+        if spec.per_lesion then
+            local keys = {}
+            for i = 1, max_lesions do keys[i] = spec.id .. "#" .. i end
+            lesion_keys[spec] = keys
+        end
+    end
+end
+
 --- A rule's result in this evaluation (once per case, or once per lesion for per-lesion rules):
 --- { spec, lesion, outcome = "fired"|"false"|"unknown"|"error", effects, inputs, missing, kind, message }.
 function E.run_rule(ev, spec, lesion_index)
-    local key = lesion_index and (spec.id .. "#" .. lesion_index) or spec.id
+    local key = spec.id
+    if lesion_index then
+        local keys = lesion_keys[spec]
+        key = keys and keys[lesion_index] or (key .. "#" .. lesion_index)
+    end
     local memo = ev.memo
     local r = memo[key]
     if r then

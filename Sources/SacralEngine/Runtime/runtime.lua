@@ -53,6 +53,7 @@ function M.start()
         if finished.ok then
             R.upvalues = sandbox.freeze(R.rules, R.scores)
             need("context").prepare(R)
+            need("execution").prepare(R)
             R.precedence:seal()
         end
         return finished
