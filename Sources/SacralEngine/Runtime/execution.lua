@@ -235,14 +235,17 @@ function E.prepare(R)
     end
 end
 
+--- The key of a rule's result in the evaluation's memo: its id, or "id#i" for lesion i.
+function E.memo_key(spec, lesion_index)
+    if not lesion_index then return spec.id end
+    local keys = lesion_keys[spec]
+    return keys and keys[lesion_index] or (spec.id .. "#" .. lesion_index)
+end
+
 --- A rule's result in this evaluation (once per case, or once per lesion for per-lesion rules):
 --- { spec, lesion, outcome = "fired"|"false"|"unknown"|"error", effects, inputs, missing, kind, message }.
 function E.run_rule(ev, spec, lesion_index)
-    local key = spec.id
-    if lesion_index then
-        local keys = lesion_keys[spec]
-        key = keys and keys[lesion_index] or (key .. "#" .. lesion_index)
-    end
+    local key = E.memo_key(spec, lesion_index)
     local memo = ev.memo
     local r = memo[key]
     if r then

@@ -3,7 +3,7 @@
 -- timing. Every sort is total, so the output order never depends on Lua's hash order.
 local _, need = ...
 local U = need("util")
-local list_of = U.list_of
+local list_of, memo_key = U.list_of, need("execution").memo_key
 local type, ipairs, tostring, sort, concat = type, ipairs, tostring, table.sort, table.concat
 
 local Ex = {}
@@ -17,7 +17,7 @@ local function fired_in_order(ev)
     for _, spec in ipairs(ev.R.rules) do
         if spec.per_lesion then
             for i = 1, ev.nlesions do
-                local r = ev.memo[spec.id .. "#" .. i]
+                local r = ev.memo[memo_key(spec, i)]
                 if r and r.outcome == "fired" then ordered[#ordered + 1] = r end
             end
         else
