@@ -196,6 +196,22 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
         #expect(try CaseDecoder.duplicateKey(in: Data(#"{"a\"b": 1, "a\"b": 2}"#.utf8))?.0 == "a\"b")
         #expect(try CaseDecoder.duplicateKey(in: Data("{\n\"x\": {\"a\": 1,\n \"a\": 2}}".utf8))?.1 == 3)
     }
+
+    /// Keys are compared as bytes while an object has few, and by their decoded text once it has
+    /// many or one of them has an escape: a repeat is found either way, and only a repeat.
+    @Test func duplicateKeyScanComparesEscapedAndManyKeysByText() throws {
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"inr": 1, "\u0069nr": 2}"#.utf8))?.0 == "inr")
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"\u0069nr": 1, "inr": 2}"#.utf8))?.0 == "inr")
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"ab": 1, "ba": 2, "a": 3, "": 4}"#.utf8)) == nil)
+        #expect(try CaseDecoder.duplicateKey(in: Data(#"{"": 1, "": 2}"#.utf8))?.0 == "")
+        let many = (0..<40).map { "\"k\($0)\": \($0)" }
+        #expect(try CaseDecoder.duplicateKey(in: Data(("{" + many.joined(separator: ", ") + "}").utf8)) == nil)
+        for repeated in [0, 15, 16, 39] {
+            let keys = many + ["\"k\(repeated)\": 0"]
+            #expect(try CaseDecoder.duplicateKey(in: Data(("{" + keys.joined(separator: ", ") + "}").utf8))?.0 == "k\(repeated)")
+        }
+        #expect(throws: CaseReadError.self) { try CaseDecoder.duplicateKey(in: Data(#"{"a\q": 1}"#.utf8)) }
+    }
 }
 
 /// The command line refuses the same files with exit status 2 and names them.

@@ -59,8 +59,10 @@ public struct CaseDecoder: Sendable {
             throw CaseReadError(file: file, message: "is not valid UTF-8 text")
         }
         // On the bytes: a NUL is the byte 0 in UTF-8, and String.contains (Foundation's) searched
-        // the text as UTF-16, a tenth of the decoding of a JSON case.
-        if data.contains(0) { throw CaseReadError(file: file, message: "holds NUL bytes: not a text file") }
+        // the text as UTF-16, a tenth of the decoding of a JSON case; memchr, not Data's own
+        // iterator, which takes a call per byte.
+        let holdsNUL = data.withUnsafeBytes { raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }
+        if holdsNUL { throw CaseReadError(file: file, message: "holds NUL bytes: not a text file") }
         if text.allSatisfy({ $0.isWhitespace }) { throw CaseReadError(file: file, message: "is empty") }
         switch format {
         case .json: return try decodeJSON(data, file: file)
@@ -317,8 +319,36 @@ public struct CaseDecoder: Sendable {
     /// the two values silently; a case file that says `"inr": 1.1, "inr": 9.0` must be refused,
     /// as YAML refuses it.
     static func duplicateKey(in data: Data, file: String = "") throws(CaseReadError) -> (String, Int)? {
-        let bytes = [UInt8](data)
-        var objects: [Set<String>?] = []  // per open container: the keys seen, nil for a list
+        let scan = data.withUnsafeBytes { DuplicateKeyScan.run(over: $0.bindMemory(to: UInt8.self)) }
+        switch scan {
+        case .none: return nil
+        case .duplicate(let key, let line): return (key, line)
+        case .badEscape(let line):
+            throw CaseReadError(file: file, message: "is not valid JSON: a key with a bad escape at line \(line)")
+        }
+    }
+}
+
+/// The scan behind ``CaseDecoder/duplicateKey(in:file:)``, over the bytes in place. An object's
+/// keys are compared as bytes while it has few (a case's objects have a dozen at most): no string
+/// is made and nothing is hashed for a key that is not repeated. An object with many keys, or a key
+/// with an escape (`"\u0069nr"` is `"inr"`), is compared by its decoded keys instead.
+private enum DuplicateKeyScan {
+    case none
+    case duplicate(String, Int)
+    case badEscape(Int)
+
+    /// Most keys an object's byte ranges are compared with one by one.
+    static let linearKeys = 16
+
+    /// The keys of one open object.
+    struct Keys {
+        var ranges: [Range<Int>] = []
+        var decoded: Set<String>?
+    }
+
+    static func run(over bytes: UnsafeBufferPointer<UInt8>) -> DuplicateKeyScan {
+        var objects: [Keys?] = []  // per open container: its keys, nil for a list
         var expectKey = false
         var line = 1
         var i = 0
@@ -326,7 +356,7 @@ public struct CaseDecoder: Sendable {
             switch bytes[i] {
             case UInt8(ascii: "\n"): line += 1
             case UInt8(ascii: "{"):
-                objects.append([])
+                objects.append(Keys())
                 expectKey = true
             case UInt8(ascii: "["):
                 objects.append(nil)
@@ -347,24 +377,46 @@ public struct CaseDecoder: Sendable {
                     i += 1
                 }
                 if expectKey, let last = objects.indices.last, objects[last] != nil {
-                    let key: String
+                    let inner = (start + 1)..<min(i, bytes.count)
+                    var key: String?
                     if escaped {
-                        do {
-                            key = try JSONDecoder().decode(String.self, from: Data(bytes[start...min(i, bytes.count - 1)]))
-                        } catch {
-                            throw CaseReadError(file: file, message: "is not valid JSON: a key with a bad escape at line \(line)")
+                        guard let text = try? JSONDecoder().decode(String.self, from: Data(bytes[start...min(i, bytes.count - 1)])) else {
+                            return .badEscape(line)
                         }
-                    } else {
-                        key = String(decoding: bytes[(start + 1)..<min(i, bytes.count)], as: UTF8.self)
+                        key = text
                     }
-                    // In place (no copy of the set per key), and one lookup: a key already there is not inserted.
-                    if !objects[last]!.insert(key).inserted { return (key, line) }
+                    if let repeated = insert(inner, decodedAs: key, into: &objects[last]!, bytes: bytes) {
+                        return .duplicate(repeated, line)
+                    }
                     expectKey = false
                 }
             default: break
             }
             i += 1
         }
-        return nil
+        return .none
+    }
+
+    /// Adds a key (its bytes between the quotes, and its decoded text when it has an escape) to
+    /// an object's keys; returns the key when the object has it already.
+    private static func insert(_ range: Range<Int>, decodedAs escaped: String?, into keys: inout Keys,
+        bytes: UnsafeBufferPointer<UInt8>) -> String?
+    {
+        let text = { escaped ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        if keys.decoded == nil, escaped == nil, keys.ranges.count < linearKeys {
+            for seen in keys.ranges where seen.count == range.count {
+                if memcmp(bytes.baseAddress! + seen.lowerBound, bytes.baseAddress! + range.lowerBound, range.count) == 0 {
+                    return text()
+                }
+            }
+            keys.ranges.append(range)
+            return nil
+        }
+        if keys.decoded == nil {
+            keys.decoded = Set(keys.ranges.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) })
+            keys.ranges = []
+        }
+        let key = text()
+        return keys.decoded!.insert(key).inserted ? nil : key
     }
 }
