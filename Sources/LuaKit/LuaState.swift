@@ -162,7 +162,7 @@ public final class LuaState {
     }
 
     /// Pushes the arguments and calls the function below them, protected; leaves one result.
-    private func invoke(_ arguments: [LuaArgument]) throws(LuaError) {
+    func invoke(_ arguments: [LuaArgument]) throws(LuaError) {
         for argument in arguments { push(argument) }
         let rc = clua_pcall(L, Int32(arguments.count), 1)
         guard rc == LUA_OK else { throw error(for: rc) }

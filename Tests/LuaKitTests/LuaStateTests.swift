@@ -252,3 +252,50 @@ private func failure(_ source: String, limits: LuaLimits = LuaLimits()) -> LuaEr
         #expect(try state.call(good) == .integer(2))
     }
 }
+
+/// A result read as a ``LuaTree`` holds what ``LuaValue`` holds, and fails where it fails.
+@Suite struct LuaTreeTests {
+    /// Each of `bodies` as the body of `f`, read both ways from one state (one traversal order).
+    private func bothWays(_ body: String) throws -> (value: Result<LuaValue, LuaError>, tree: Result<LuaValue, LuaError>) {
+        let state = try LuaState()
+        let chunk = try state.compile("return { f = function() \(body) end }", chunkName: "=tree-test")
+        let holder = try state.callKeepingResult(chunk)
+        let value = Result { () throws(LuaError) in try state.call(holder, "f") }
+        let tree = Result { () throws(LuaError) in try state.callTree(holder, "f").root.value }
+        return (value, tree)
+    }
+
+    @Test(arguments: [
+        "return nil", "return true", "return 3", "return 3.0", "return -0.0", "return 'ünïcode'", "return 'a\\0b'",
+        "return {}", "return { 'a', 'b', x = 1, [10] = 'z' }", "return { [1] = 'a', [3] = 'c' }",
+        "return { [1.5] = 'float', ['1.5'] = 'string' }", "return { [true] = 1, ['true'] = 2, [false] = 3 }",
+        "return { [2] = 'b', [1] = 'a', [4] = 'd', x = { y = { z = { 1, 2, { w = 'deep' } } } } }",
+        "return { [{}] = 'table key', [print or 1] = 'skipped?', k = 'kept' }",
+        "local t = {} for i = 1, 300 do t['k' .. i] = i; t[i] = -i end return t",
+        "local t = {} for i = 1, 50 do t[i] = { id = 'r' .. i, inputs = { ['labs.inr'] = i / 10 } } end return { reasons = t }",
+        "return { f = function() end }", "local t = {}; t.self = t; return t",
+        "return { string.rep('x', 70), string.rep('x', 70), s = string.rep('y', 100) }",
+    ])
+    func readsWhatLuaValueReads(body: String) throws {
+        let (value, tree) = try bothWays(body)
+        switch (value, tree) {
+        case (.success(let a), .success(let b)): #expect(a == b)
+        case (.failure(let a), .failure(let b)): #expect(a.kind == b.kind && a.message == b.message)
+        default: Issue.record("one way succeeded, the other failed: \(value) / \(tree)")
+        }
+    }
+
+    @Test func readsFieldsItemsAndScalarsInPlace() throws {
+        let state = try LuaState()
+        let chunk = try state.compile(
+            "return { f = function() return { 'a', 2, 2.5, true, id = 'x', n = 7, list = { 'p', 'q' }, rec = { b = 1, a = 2 } } end }",
+            chunkName: "=tree-test")
+        let root = try state.callTree(try state.callKeepingResult(chunk), "f").root
+        #expect(root.isTable && root.fieldCount == 4 && root.items.count == 4)
+        #expect(root.items[0].stringValue == "a" && root.items[1].integerValue == 2 && root.items[2].floatValue == 2.5)
+        #expect(root.items[1].floatValue == nil && root.items[2].integerValue == nil && root.items[3].boolValue == true)
+        #expect(root["id"].stringValue == "x" && root["n"].intValue == 7 && root["absent"].isNil && root["id"]["deeper"].isNil)
+        #expect(root["list"].items.map { $0.stringValue } == ["p", "q"])
+        #expect(root["rec"].sortedFields.map(\.key) == ["a", "b"])
+    }
+}

@@ -399,9 +399,9 @@ private enum DuplicateKeyScan {
 
     /// Adds a key (its bytes between the quotes, and its decoded text when it has an escape) to
     /// an object's keys; returns the key when the object has it already.
-    private static func insert(_ range: Range<Int>, decodedAs escaped: String?, into keys: inout Keys,
-        bytes: UnsafeBufferPointer<UInt8>) -> String?
-    {
+    private static func insert(
+        _ range: Range<Int>, decodedAs escaped: String?, into keys: inout Keys, bytes: UnsafeBufferPointer<UInt8>
+    ) -> String? {
         let text = { escaped ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         if keys.decoded == nil, escaped == nil, keys.ranges.count < linearKeys {
             for seen in keys.ranges where seen.count == range.count {

@@ -7,7 +7,7 @@ struct ResultShapeError: Error {
 }
 
 /// Builds the typed ``Decision`` once from the plain data the Lua runtime returned (its result
-/// table, whose shape is the runtime's contract with Swift). It refuses what it does not
+/// table, read as a ``LuaTree``, whose shape is the runtime's contract with Swift). It refuses what it does not
 /// understand: a value of the wrong kind is an error of the whole evaluation, decided fail-closed
 /// by the engine, never a member silently dropped or converted.
 // Every message is a closure (`what`): it is spelt out only when the shape is wrong, not for each
@@ -16,7 +16,7 @@ struct DecisionBuilder {
     var ruleset: Decision.RuleSetIdentity
     var engine: String
 
-    func build(case validated: ValidatedCase, result: LuaValue) throws(ResultShapeError) -> Decision {
+    func build(case validated: ValidatedCase, result: LuaNode) throws(ResultShapeError) -> Decision {
         var scores: [Decision.Score] = []
         for entry in try list(result["scores"], "scores") {
             scores.append(try score(entry))
@@ -87,7 +87,7 @@ struct DecisionBuilder {
 
     /// Where a failure happened: the runtime's `file` and `line` when it gives them, else the
     /// position Lua put at the head of the message (Lua's own format, read once, here).
-    static func location(_ entry: LuaValue, message: String) -> RuleLocation? {
+    static func location(_ entry: LuaNode, message: String) -> RuleLocation? {
         if let file = entry["file"].stringValue { return RuleLocation(file: file, line: entry["line"].intValue ?? 0) }
         return LuaPosition(message: message).map { RuleLocation(file: $0.file, line: $0.line) }
     }
@@ -112,16 +112,18 @@ struct DecisionBuilder {
 
     // MARK: - Parts
 
-    private func score(_ entry: LuaValue) throws(ResultShapeError) -> Decision.Score {
+    private func score(_ entry: LuaNode) throws(ResultShapeError) -> Decision.Score {
         let id = try string(entry["id"], "a score's id")
-        if let t = entry["value"].tableValue {
+        let t = entry["value"]
+        if t.isTable {
             var members: [(key: String, value: JSONValue)] = []
             let first = ["total", "band", "items", "lesion"]
             for key in first {
-                guard let v = t.fields[key] else { continue }
+                let v = t[key]
+                if v.isNil { continue }
                 members.append((key, key == "items" ? JSONValue.sortedObject(v) : JSONValue(v)))
             }
-            for key in t.sortedKeys where !first.contains(key) { members.append((key, JSONValue(t.fields[key]!))) }
+            for (key, v) in t.sortedFields where !first.contains(key) { members.append((key, JSONValue(v))) }
             return Decision.Score(id: id, outcome: .computed(members))
         }
         if !entry["value"].isNil { throw ResultShapeError(message: "score '\(id)' is not a table") }
@@ -131,7 +133,7 @@ struct DecisionBuilder {
         return Decision.Score(id: id, outcome: .failed(try optionalString(entry["error"], "the error of score '\(id)'")))
     }
 
-    private func pathway(_ p: LuaValue) throws(ResultShapeError) -> Decision.Pathway {
+    private func pathway(_ p: LuaNode) throws(ResultShapeError) -> Decision.Pathway {
         let id = try string(p["id"], "a pathway's id")
         var reasons: [Decision.Reason] = []
         for r in try list(p["reasons"], "the reasons of pathway '\(id)'") {
@@ -173,7 +175,7 @@ struct DecisionBuilder {
             missing: try strings(p["missing"], "the missing fields of pathway '\(id)'"))
     }
 
-    private func reason(_ r: LuaValue, pathway: String) throws(ResultShapeError) -> Decision.Reason {
+    private func reason(_ r: LuaNode, pathway: String) throws(ResultShapeError) -> Decision.Reason {
         let rule = try string(r["rule"], "a reason's rule (pathway '\(pathway)')")
         func what() -> String { "the reason of rule '\(rule)' for pathway '\(pathway)'" }
         let outcomeName = try optionalString(r["outcome"], "the outcome of \(what())") ?? "fired"
@@ -197,28 +199,28 @@ struct DecisionBuilder {
 
     // MARK: - Checked reads
 
-    private func list(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> [LuaValue] {
-        if v.isNil { return [] }
-        guard let t = v.tableValue, t.fields.isEmpty else { throw ResultShapeError(message: "\(what()) is not a list") }
-        return t.array
+    private func list(_ v: LuaNode, _ what: @autoclosure () -> String) throws(ResultShapeError) -> LuaItems {
+        if v.isNil { return v.items }  // none
+        guard v.isTable, v.fieldCount == 0 else { throw ResultShapeError(message: "\(what()) is not a list") }
+        return v.items
     }
 
-    private func string(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String {
+    private func string(_ v: LuaNode, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String {
         guard let s = v.stringValue else { throw ResultShapeError(message: "\(what()) is \(Self.kind(v)), not a string") }
         return s
     }
 
-    private func optionalString(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String? {
+    private func optionalString(_ v: LuaNode, _ what: @autoclosure () -> String) throws(ResultShapeError) -> String? {
         v.isNil ? nil : try string(v, what())
     }
 
-    private func strings(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> [String] {
+    private func strings(_ v: LuaNode, _ what: @autoclosure () -> String) throws(ResultShapeError) -> [String] {
         var out: [String] = []
         for item in try list(v, what()) { out.append(try string(item, "an item of \(what())")) }
         return out
     }
 
-    private func status(_ v: LuaValue, _ what: @autoclosure () -> String) throws(ResultShapeError) -> PathwayStatus {
+    private func status(_ v: LuaNode, _ what: @autoclosure () -> String) throws(ResultShapeError) -> PathwayStatus {
         let name = try string(v, what())
         guard let status = PathwayStatus(rawValue: name) else {
             throw ResultShapeError(message: "\(what()) is '\(name)', not a status of the output contract")
@@ -226,13 +228,11 @@ struct DecisionBuilder {
         return status
     }
 
-    private static func kind(_ v: LuaValue) -> String {
-        switch v {
-        case .nil: return "absent"
-        case .boolean: return "a boolean"
-        case .integer, .number: return "a number"
-        case .string: return "a string"
-        case .table: return "a table"
-        }
+    private static func kind(_ v: LuaNode) -> String {
+        if v.isNil { return "absent" }
+        if v.boolValue != nil { return "a boolean" }
+        if v.doubleValue != nil { return "a number" }
+        if v.stringValue != nil { return "a string" }
+        return "a table"
     }
 }

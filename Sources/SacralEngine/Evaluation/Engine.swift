@@ -181,9 +181,9 @@ public final class Engine {
         do {
             var arguments: [LuaArgument] = [.value(validated.data)]
             if !options.isEmpty { arguments.append(.value(.record(options))) }
-            let result = try state.call(runtime, "evaluate", arguments)
+            let result = try state.callTree(runtime, "evaluate", arguments)
             do {
-                decision = try builder.build(case: validated, result: result)
+                decision = try builder.build(case: validated, result: result.root)
             } catch {
                 decision = builder.failed(
                     case: validated, pathways: catalog.pathways,

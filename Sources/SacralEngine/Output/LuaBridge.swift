@@ -38,6 +38,43 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// Plain data from Lua, read as from a ``LuaValue``: a sequence becomes an array, a
+    /// record an object with sorted keys, an empty table an empty array.
+    init(_ lua: LuaNode) {
+        if lua.isNil {
+            self = .null
+        } else if let b = lua.boolValue {
+            self = .bool(b)
+        } else if let i = lua.integerValue {
+            self = .int(i)
+        } else if let d = lua.floatValue {
+            self = d.isFinite ? .double(d) : .null
+        } else if let s = lua.stringValue {
+            self = .string(s)
+        } else if lua.fieldCount == 0 {
+            self = .array(lua.items.map(JSONValue.init))
+        } else {
+            var pairs = lua.sortedFields.map { (key: $0.key, value: JSONValue($0.value)) }
+            let items = lua.items
+            if !items.isEmpty {
+                pairs = items.enumerated().map { (key: String($0.offset + 1), value: JSONValue($0.element)) } + pairs
+            }
+            self = .object(pairs)
+        }
+    }
+
+    /// A Lua record as an object with sorted keys (an empty table is an empty object).
+    static func sortedObject(_ lua: LuaNode) -> JSONValue {
+        .object(sortedMembers(lua))
+    }
+
+    /// The members of a Lua record, keys sorted.
+    static func sortedMembers(_ lua: LuaNode) -> [(key: String, value: JSONValue)] {
+        lua.sortedFields.map { (key: $0.key, value: JSONValue($0.value)) }
+    }
+}
+
 extension LuaValue {
     /// Builds a Lua value from case data without checking it against the dictionary.
     init(_ value: JSONValue) {
