@@ -181,7 +181,8 @@ end
 
 --- A fresh context for `owner` (a rule or score spec) in evaluation ev, for one lesion or the case.
 --- Its list of missing fields (and the index of that list) is made by the first field it misses:
---- most contexts miss none.
+--- most contexts miss none. (Named in the constructor all the same, as nil: the record is made
+--- with room for them, and setting them later does not grow it.)
 function X.new(ev, owner, lesion_index)
     return setmetatable({}, { __index = Context, ev = ev, owner = owner, lesion_index = lesion_index, inputs = {},
         missing = nil, seen_missing = nil })

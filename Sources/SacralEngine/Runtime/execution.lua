@@ -245,7 +245,12 @@ end
 --- A rule's result in this evaluation (once per case, or once per lesion for per-lesion rules):
 --- { spec, lesion, outcome = "fired"|"false"|"unknown"|"error", effects, inputs, missing, kind, message }.
 function E.run_rule(ev, spec, lesion_index)
-    local key = E.memo_key(spec, lesion_index)
+    -- E.memo_key, inlined: this is the runtime's most frequent call.
+    local key = spec.id
+    if lesion_index then
+        local keys = lesion_keys[spec]
+        key = keys and keys[lesion_index] or (key .. "#" .. lesion_index)
+    end
     local memo = ev.memo
     local r = memo[key]
     if r then
