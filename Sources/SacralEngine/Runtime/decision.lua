@@ -71,16 +71,21 @@ local function reason_ref(r, e)
     return { rule = r.spec.id, outcome = r.outcome == "unknown" and "unknown" or "error" }
 end
 
--- Each lesion's own decision (P20): status and strength (P19 over the case-level results and that
--- lesion's), approach (sacroplasty, RFA), detail and modality, the rules that spoke for it, and the
--- fields that hold it undetermined.
-local function lesion_views(ev, pathway, items, combos)
-    local out = {}
+-- What the output says of each lesion of a per-lesion pathway (P20) besides its status, strength
+-- and missing fields (decided with the pathway): the approach (sacroplasty, RFA), the modality, and
+-- for a full evaluation the detail and the rules that spoke for it. A reduced evaluation reads the
+-- approach and modality only; the modality is the last one a fired effect's detail names, as the
+-- detail merged in rule order holds it.
+local function explain_lesions(ev, pathway, items, combos, lesions)
+    local reduced = ev.reduced
     for i, lc in ipairs(combos) do
-        local approach, seen, detail, reasons = {}, {}, {}, {}
+        local approach, seen = {}, {}
+        local detail, reasons, modality = not reduced and {} or nil, not reduced and {} or nil, nil
         local excluded = lc.status == "contraindicated" or lc.status == "not_indicated"
         local blocking = {}
-        for _, item in ipairs(lc.blocking) do blocking[item.result] = true end
+        if not reduced then
+            for _, item in ipairs(lc.blocking) do blocking[item.result] = true end
+        end
         for _, item in ipairs(items) do
             local r = item.result
             if r.lesion == nil or r.lesion == i then
@@ -91,20 +96,24 @@ local function lesion_views(ev, pathway, items, combos)
                     end
                 end
                 if e and type(e.detail) == "table" then
-                    for _, k in ipairs(U.sorted_keys(e.detail)) do detail[k] = e.detail[k] end
+                    if reduced then
+                        local m = e.detail.modality
+                        if m ~= nil then modality = m end
+                    else
+                        for _, k in ipairs(U.sorted_keys(e.detail)) do detail[k] = e.detail[k] end
+                    end
                 end
-                if r.outcome == "fired" then
+                if not reduced and r.outcome == "fired" then
                     reasons[#reasons + 1] = reason_ref(r, e)
-                elseif blocking[r] then
+                elseif not reduced and blocking[r] then
                     reasons[#reasons + 1] = reason_ref(r, nil)
                 end
             end
         end
-        out[i] = { id = ev.case.lesions[i].id, status = lc.status, strength = lc.strength, approach = approach,
-            detail = detail, modality = detail.modality, reasons = reasons, missing = unique_sorted(lc.missing),
-            by_default = lc.by_default }
+        local l = lesions[i]
+        l.approach, l.detail, l.reasons = approach, detail, reasons
+        l.modality = detail and detail.modality or modality
     end
-    return out
 end
 
 -- The detail of a per-lesion pathway: the keys on which every lesion with the pathway's status
@@ -174,7 +183,13 @@ function Dn.decide(ev, pathway)
     if spec_of_pathway.per_lesion and ev.nlesions > 0 then
         -- P20: each lesion is decided on its own; the pathway takes the most favourable lesion.
         local combos = Cb.per_lesion(R.precedence, items, ev.nlesions)
-        local lesions = lesion_views(ev, pathway, items, combos)
+        -- Each lesion's status, strength and missing fields; what else the output says of it
+        -- waits for Dn.explain (explain_lesions), like the reasons.
+        local lesions = {}
+        for i, lc in ipairs(combos) do
+            lesions[i] = { id = ev.case.lesions[i].id, status = lc.status, strength = lc.strength,
+                missing = unique_sorted(lc.missing), approach = nil, detail = nil, modality = nil, reasons = nil }
+        end
         local best = lesions[Cb.most_favourable(R.precedence, R.lesion_order, combos)]
         local missing = {}
         for i, l in ipairs(lesions) do
@@ -182,10 +197,10 @@ function Dn.decide(ev, pathway)
             if l.status == "undetermined" then
                 for _, f in ipairs(l.missing) do missing[#missing + 1] = f end
             end
-            l.by_default = nil
         end
         d = { id = pathway, status = best.status, strength = best.strength, missing = unique_sorted(missing),
-            detail = agreed_detail(lesions, best.status, best.strength), reasons = {}, lesions = lesions }
+            detail = {}, reasons = {}, lesions = lesions }
+        ev.unexplained_lesions[pathway] = { items = items, combos = combos }
         by_default = true
         for i, l in ipairs(lesions) do
             if l.status == best.status and l.strength == best.strength and not combos[i].by_default then
@@ -214,6 +229,12 @@ function Dn.explain(ev, d)
     local pending = ev.unexplained[d.id]
     if not pending then return end  -- a pathway that failed (Dn.failed) has its reason already
     ev.unexplained[d.id] = nil
+    local per_lesion = ev.unexplained_lesions[d.id]
+    if per_lesion then
+        ev.unexplained_lesions[d.id] = nil
+        explain_lesions(ev, d.id, per_lesion.items, per_lesion.combos, d.lesions)
+        if not ev.reduced then d.detail = agreed_detail(d.lesions, d.status, d.strength) end
+    end
     reasons_of(ev, d.id, pending.results, pending.blocking, d)
     local default = ev.R.meta.default
     if pending.by_default and default and ev.reduced then
