@@ -142,14 +142,19 @@ public final class LuaState {
     public func call(_ table: LuaRef, _ name: String, _ arguments: [LuaArgument] = []) throws(LuaError) -> LuaValue {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
+        try pushFunction(table, name)
+        try invoke(arguments)
+        return try value(at: -1)
+    }
+
+    /// Pushes the function stored under `name` in a table held by `table` (above the table).
+    func pushFunction(_ table: LuaRef, _ name: String) throws(LuaError) {
         clua_getref(L, table.ref)
         lua_pushstring(L, name)
         lua_rawget(L, -2)  // raw: a host-facing table must not run Lua code unprotected
         guard lua_type(L, -1) == LUA_TFUNCTION else {
             throw LuaError(.runtime, "no function '\(name)' in the table")
         }
-        try invoke(arguments)
-        return try value(at: -1)
     }
 
     /// Runs a function and keeps its (table) result in the registry.
@@ -251,8 +256,9 @@ public final class LuaState {
     }
 
     /// What one conversion has used of ``maxResultBytes``, and the strings it made so far (by the
-    /// address of the Lua string, which stays put while the value is on the stack).
-    private struct Conversion {
+    /// address of the Lua string, which stays put while the value is on the stack). A
+    /// ``LuaTree`` is read under the same bound.
+    struct Conversion {
         var budget: Int
         var strings: [UnsafeRawPointer: String] = [:]
 
@@ -264,19 +270,44 @@ public final class LuaState {
                     "result is larger than \(LuaState.maxResultBytes >> 20) MiB (every reference to a string counts its length)")
             }
         }
+
+        /// The string at `index` of the stack, its length spent.
+        mutating func string(at index: Int32, in state: OpaquePointer) throws(LuaError) -> String {
+            var length = 0
+            let chars = clua_tolstring(state, index, &length)!
+            try spend(length)
+            // Short strings are cheaper to copy than to look up: only long ones are kept, and looked for.
+            guard length > 64 else { return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self) }
+            let key = UnsafeRawPointer(chars)
+            if let known = strings[key] { return known }
+            let text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
+            strings[key] = text
+            return text
+        }
+
+        /// Whether the key below the top of the stack (a traversal's) is one of the sequence 1…n.
+        static func keyInSequence(_ state: OpaquePointer, _ sequence: Int64) -> Bool {
+            guard lua_type(state, -2) == LUA_TNUMBER, clua_isinteger(state, -2) != 0 else { return false }
+            let k = Int64(lua_tointegerx(state, -2, nil))
+            return k >= 1 && k <= sequence
+        }
+
+        /// The key below the top of the stack (a traversal's) as a field name: a string as it
+        /// is, a number or boolean by its text; nil for a table or function key (no data).
+        mutating func keyText(in state: OpaquePointer) throws(LuaError) -> String? {
+            switch lua_type(state, -2) {
+            case LUA_TSTRING: return try string(at: lua_gettop(state) - 1, in: state)
+            // Keys past the sequence 1…n are kept as fields, by their decimal text.
+            case LUA_TNUMBER where clua_isinteger(state, -2) != 0: return String(lua_tointegerx(state, -2, nil))
+            case LUA_TNUMBER: return String(lua_tonumberx(state, -2, nil))
+            case LUA_TBOOLEAN: return lua_toboolean(state, -2) != 0 ? "true" : "false"
+            default: return nil
+            }
+        }
     }
 
     private func string(at index: Int32, conversion: inout Conversion) throws(LuaError) -> String {
-        var length = 0
-        let chars = clua_tolstring(L, index, &length)!
-        try conversion.spend(length)
-        // Short strings are cheaper to copy than to look up: only long ones are kept, and looked for.
-        guard length > 64 else { return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self) }
-        let key = UnsafeRawPointer(chars)
-        if let known = conversion.strings[key] { return known }
-        let text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
-        conversion.strings[key] = text
-        return text
+        try conversion.string(at: index, in: L)
     }
 
     private func value(at index: Int32, depth: Int, conversion: inout Conversion) throws(LuaError) -> LuaValue {
@@ -309,28 +340,12 @@ public final class LuaState {
             var pairs: [(String, LuaValue)] = []
             lua_pushnil(L)
             while lua_next(L, index) != 0 {
-                let key = lua_type(L, -2)
-                if key == LUA_TNUMBER && clua_isinteger(L, -2) != 0 {
-                    let k = Int64(lua_tointegerx(L, -2, nil))
-                    if k >= 1 && k <= sequence {
-                        clua_pop(L, 1)
-                        continue
-                    }
+                if Conversion.keyInSequence(L, sequence) {
+                    clua_pop(L, 1)
+                    continue
                 }
                 let item = try value(at: lua_gettop(L), depth: depth + 1, conversion: &conversion)
-                switch key {
-                case LUA_TSTRING:
-                    pairs.append((try string(at: lua_gettop(L) - 1, conversion: &conversion), item))
-                case LUA_TNUMBER where clua_isinteger(L, -2) != 0:
-                    // Keys past the sequence 1…n are kept as fields, by their decimal text.
-                    pairs.append((String(lua_tointegerx(L, -2, nil)), item))
-                case LUA_TNUMBER:
-                    pairs.append((String(lua_tonumberx(L, -2, nil)), item))
-                case LUA_TBOOLEAN:
-                    pairs.append((lua_toboolean(L, -2) != 0 ? "true" : "false", item))
-                default:
-                    break  // keys that are tables or functions carry no data
-                }
+                if let key = try conversion.keyText(in: L) { pairs.append((key, item)) }
                 clua_pop(L, 1)
             }
             guard !pairs.isEmpty else { return .table(LuaTable(array: array, fields: [:])) }

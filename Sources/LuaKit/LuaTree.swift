@@ -154,12 +154,7 @@ extension LuaState {
     public func callTree(_ table: LuaRef, _ name: String, _ arguments: [LuaArgument] = []) throws(LuaError) -> LuaTree {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        clua_getref(L, table.ref)
-        lua_pushstring(L, name)
-        lua_rawget(L, -2)  // raw: a host-facing table must not run Lua code unprotected
-        guard lua_type(L, -1) == LUA_TFUNCTION else {
-            throw LuaError(.runtime, "no function '\(name)' in the table")
-        }
+        try pushFunction(table, name)
         try invoke(arguments)
         var reader = TreeReader(L: L)
         _ = try reader.read(at: lua_absindex(L, -1), depth: 0)
@@ -178,39 +173,19 @@ private struct TreeReader {
     var items: [Int32] = []
     var keys: [String] = []
     var values: [Int32] = []
-    var budget = LuaState.maxResultBytes
-    /// Strings made so far, by the address of the Lua string (it stays put while the value is on
-    /// the stack): only long ones, as in ``LuaState/value(at:)``.
-    var known: [UnsafeRawPointer: String] = [:]
+    var conversion = LuaState.Conversion(budget: LuaState.maxResultBytes)
     var scratchItems: [Int32] = []
     var scratchFields: [(key: String, order: Int, value: Int32)] = []
 
     init(L: OpaquePointer) { self.L = L }
 
-    mutating func spend(_ bytes: Int) throws(LuaError) {
-        budget -= bytes
-        guard budget >= 0 else {
-            throw LuaError(
-                .conversion,
-                "result is larger than \(LuaState.maxResultBytes >> 20) MiB (every reference to a string counts its length)")
-        }
-    }
-
     mutating func string(at index: Int32) throws(LuaError) -> String {
-        var length = 0
-        let chars = clua_tolstring(L, index, &length)!
-        try spend(length)
-        guard length > 64 else { return String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self) }
-        let key = UnsafeRawPointer(chars)
-        if let text = known[key] { return text }
-        let text = String(decoding: UnsafeRawBufferPointer(start: chars, count: length), as: UTF8.self)
-        known[key] = text
-        return text
+        try conversion.string(at: index, in: L)
     }
 
     /// Reads the value at `index` (absolute) and returns its node's index.
     mutating func read(at index: Int32, depth: Int) throws(LuaError) -> Int32 {
-        try spend(LuaState.valueCost)
+        try conversion.spend(LuaState.valueCost)
         let me = Int32(nodes.count)
         switch lua_type(L, index) {
         case LUA_TNIL, LUA_TNONE: nodes.append(LuaTree.Node(kind: .nil))
@@ -244,26 +219,13 @@ private struct TreeReader {
             var order = 0
             lua_pushnil(L)
             while lua_next(L, index) != 0 {
-                let key = lua_type(L, -2)
-                if key == LUA_TNUMBER && clua_isinteger(L, -2) != 0 {
-                    let k = Int64(lua_tointegerx(L, -2, nil))
-                    if k >= 1 && k <= sequence {
-                        clua_pop(L, 1)
-                        continue
-                    }
+                if LuaState.Conversion.keyInSequence(L, sequence) {
+                    clua_pop(L, 1)
+                    continue
                 }
                 let item = try read(at: lua_gettop(L), depth: depth + 1)
-                let name: String?
-                switch key {
-                case LUA_TSTRING: name = try string(at: lua_gettop(L) - 1)
-                // Keys past the sequence 1…n are kept as fields, by their decimal text.
-                case LUA_TNUMBER where clua_isinteger(L, -2) != 0: name = String(lua_tointegerx(L, -2, nil))
-                case LUA_TNUMBER: name = String(lua_tonumberx(L, -2, nil))
-                case LUA_TBOOLEAN: name = lua_toboolean(L, -2) != 0 ? "true" : "false"
-                default: name = nil  // keys that are tables or functions carry no data
-                }
-                if let name {
-                    scratchFields.append((name, order, item))
+                if let key = try conversion.keyText(in: L) {
+                    scratchFields.append((key, order, item))
                     order += 1
                 }
                 clua_pop(L, 1)
