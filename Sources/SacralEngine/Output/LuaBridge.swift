@@ -3,75 +3,77 @@ import LuaKit
 // The one place where the Lua bridge's values meet SacralEngine's: LuaKit's types never appear in
 // SacralEngine's public API.
 
-extension JSONValue {
-    /// Plain data from Lua: a sequence becomes an array, a record an object with sorted keys, an
-    /// empty table an empty array.
-    init(_ lua: LuaValue) {
-        switch lua {
-        case .nil: self = .null
-        case .boolean(let b): self = .bool(b)
-        case .integer(let i): self = .int(i)
-        case .number(let d): self = d.isFinite ? .double(d) : .null
-        case .string(let s): self = .string(s)
-        case .table(let t):
-            if t.fields.isEmpty {
-                self = .array(t.array.map(JSONValue.init))
-            } else {
-                var pairs = t.sortedKeys.map { (key: $0, value: JSONValue(t.fields[$0]!)) }
-                if !t.array.isEmpty {
-                    pairs = t.array.enumerated().map { (key: String($0.offset + 1), value: JSONValue($0.element)) } + pairs
-                }
-                self = .object(pairs)
-            }
+/// Plain data read out of Lua: a ``LuaValue``, or a node of a ``LuaTree`` (how a decision
+/// crosses). JSON is made from either by the one reading below.
+protocol LuaPlainData {
+    /// The value as JSON when it is no table (a non-finite float is null); nil for a table.
+    var scalarJSON: JSONValue? { get }
+    /// A table's items at keys 1…n.
+    var listItems: [Self] { get }
+    /// A table's other keys, sorted, with their values (none for anything but a table).
+    var recordFields: [(key: String, value: Self)] { get }
+}
+
+extension LuaValue: LuaPlainData {
+    var scalarJSON: JSONValue? {
+        switch self {
+        case .nil: return .null
+        case .boolean(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .number(let d): return d.isFinite ? .double(d) : .null
+        case .string(let s): return .string(s)
+        case .table: return nil
         }
     }
-
-    /// A Lua record as an object with sorted keys (an empty table is an empty object).
-    static func sortedObject(_ lua: LuaValue) -> JSONValue {
-        .object(sortedMembers(lua))
-    }
-
-    /// The members of a Lua record, keys sorted.
-    static func sortedMembers(_ lua: LuaValue) -> [(key: String, value: JSONValue)] {
-        guard let t = lua.tableValue else { return [] }
-        return t.sortedKeys.map { (key: $0, value: JSONValue(t.fields[$0]!)) }
+    var listItems: [LuaValue] { tableValue?.array ?? [] }
+    var recordFields: [(key: String, value: LuaValue)] {
+        guard let t = tableValue else { return [] }
+        return t.sortedKeys.map { (key: $0, value: t.fields[$0]!) }
     }
 }
 
+extension LuaNode: LuaPlainData {
+    var scalarJSON: JSONValue? {
+        if isNil { return .null }
+        if let b = boolValue { return .bool(b) }
+        if let i = integerValue { return .int(i) }
+        if let d = floatValue { return d.isFinite ? .double(d) : .null }
+        if let s = stringValue { return .string(s) }
+        return nil
+    }
+    var listItems: [LuaNode] { Array(items) }
+    var recordFields: [(key: String, value: LuaNode)] { sortedFields.map { (key: $0.key, value: $0.value) } }
+}
+
 extension JSONValue {
-    /// Plain data from Lua, read as from a ``LuaValue``: a sequence becomes an array, a
-    /// record an object with sorted keys, an empty table an empty array.
-    init(_ lua: LuaNode) {
-        if lua.isNil {
-            self = .null
-        } else if let b = lua.boolValue {
-            self = .bool(b)
-        } else if let i = lua.integerValue {
-            self = .int(i)
-        } else if let d = lua.floatValue {
-            self = d.isFinite ? .double(d) : .null
-        } else if let s = lua.stringValue {
-            self = .string(s)
-        } else if lua.fieldCount == 0 {
-            self = .array(lua.items.map(JSONValue.init))
-        } else {
-            var pairs = lua.sortedFields.map { (key: $0.key, value: JSONValue($0.value)) }
-            let items = lua.items
-            if !items.isEmpty {
-                pairs = items.enumerated().map { (key: String($0.offset + 1), value: JSONValue($0.element)) } + pairs
-            }
-            self = .object(pairs)
+    /// Plain data from Lua: a sequence becomes an array, a record an object with sorted keys, an
+    /// empty table an empty array.
+    init<Lua: LuaPlainData>(_ lua: Lua) {
+        if let scalar = lua.scalarJSON {
+            self = scalar
+            return
         }
+        let fields = lua.recordFields
+        let items = lua.listItems
+        if fields.isEmpty {
+            self = .array(items.map(JSONValue.init))
+            return
+        }
+        var pairs = fields.map { (key: $0.key, value: JSONValue($0.value)) }
+        if !items.isEmpty {
+            pairs = items.enumerated().map { (key: String($0.offset + 1), value: JSONValue($0.element)) } + pairs
+        }
+        self = .object(pairs)
     }
 
     /// A Lua record as an object with sorted keys (an empty table is an empty object).
-    static func sortedObject(_ lua: LuaNode) -> JSONValue {
+    static func sortedObject<Lua: LuaPlainData>(_ lua: Lua) -> JSONValue {
         .object(sortedMembers(lua))
     }
 
     /// The members of a Lua record, keys sorted.
-    static func sortedMembers(_ lua: LuaNode) -> [(key: String, value: JSONValue)] {
-        lua.sortedFields.map { (key: $0.key, value: JSONValue($0.value)) }
+    static func sortedMembers<Lua: LuaPlainData>(_ lua: Lua) -> [(key: String, value: JSONValue)] {
+        lua.recordFields.map { (key: $0.key, value: JSONValue($0.value)) }
     }
 }
 

@@ -179,10 +179,10 @@ function Dn.decide(ev, pathway)
         end
     end
     for i, r in ipairs(results) do items[i] = combinable(R, r, pathway) end
-    local blocking, by_default = {}
+    local blocking, by_default, combos = {}
     if spec_of_pathway.per_lesion and ev.nlesions > 0 then
         -- P20: each lesion is decided on its own; the pathway takes the most favourable lesion.
-        local combos = Cb.per_lesion(R.precedence, items, ev.nlesions)
+        combos = Cb.per_lesion(R.precedence, items, ev.nlesions)
         -- Each lesion's status, strength and missing fields; what else the output says of it
         -- waits for Dn.explain (explain_lesions), like the reasons.
         local lesions = {}
@@ -200,7 +200,6 @@ function Dn.decide(ev, pathway)
         end
         d = { id = pathway, status = best.status, strength = best.strength, missing = unique_sorted(missing),
             detail = {}, reasons = {}, lesions = lesions }
-        ev.unexplained_lesions[pathway] = { items = items, combos = combos }
         by_default = true
         for i, l in ipairs(lesions) do
             if l.status == best.status and l.strength == best.strength and not combos[i].by_default then
@@ -214,8 +213,10 @@ function Dn.decide(ev, pathway)
         for _, item in ipairs(combined.blocking) do blocking[item.result] = true end
         by_default = combined.by_default
     end
-    -- The reasons wait for Dn.explain: a rule asking c:status is not charged for their texts.
-    ev.unexplained[pathway] = { results = results, blocking = blocking, by_default = by_default }
+    -- The reasons (and the lesions' views) wait for Dn.explain: a rule asking c:status is not
+    -- charged for their texts.
+    ev.unexplained[pathway] = { results = results, blocking = blocking, by_default = by_default, items = items,
+        combos = combos }
     ev.in_progress[pathway] = nil
     ev.pathway_memo[pathway] = d
     return d
@@ -229,10 +230,8 @@ function Dn.explain(ev, d)
     local pending = ev.unexplained[d.id]
     if not pending then return end  -- a pathway that failed (Dn.failed) has its reason already
     ev.unexplained[d.id] = nil
-    local per_lesion = ev.unexplained_lesions[d.id]
-    if per_lesion then
-        ev.unexplained_lesions[d.id] = nil
-        explain_lesions(ev, d.id, per_lesion.items, per_lesion.combos, d.lesions)
+    if pending.combos then
+        explain_lesions(ev, d.id, pending.items, pending.combos, d.lesions)
         if not ev.reduced then d.detail = agreed_detail(d.lesions, d.status, d.strength) end
     end
     reasons_of(ev, d.id, pending.results, pending.blocking, d)

@@ -13,7 +13,7 @@ local O = {}
 local function new_evaluation(R, c)
     return { R = R, case = c, nlesions = c.lesions and #c.lesions or 0, memo = {}, score_memo = {}, paths = {},
         pathway_memo = {}, in_progress = {}, derive_memo = {}, warnings = {}, warning_seen = {}, depth = 0,
-        reduced = false, unexplained = {}, unexplained_lesions = {} }
+        reduced = false, unexplained = {} }
 end
 
 local function score_entries(ev)
