@@ -45,6 +45,13 @@ stage() {
     current=""
 }
 
+# Every stage's temporary files (the tests' copies of Rules/, the servers' configs and logs, the
+# database's data directory) go to one directory of this run: a passing run removes it, a failing
+# one keeps it for a look and says where. Readable by all: PostgreSQL runs as its own user.
+suite_tmp="$(mktemp -d "${TMPDIR:-/tmp}/sacral-suite.XXXXXX")"
+chmod 755 "$suite_tmp"
+export TMPDIR="$suite_tmp"
+
 # The timing table, also after a failure (which names the stage that failed).
 report() {
     local status=$?
@@ -53,6 +60,7 @@ report() {
     if [ -n "$current" ]; then printf '  %-12s   failed\n' "$current"; fi
     printf '  %-12s %8.1f s%s\n' total "$(awk -v n=$(($(date +%s%N) - started)) 'BEGIN { print n / 1e9 }')" \
         "$([ "$status" -ne 0 ] && echo " (failed, status $status)")"
+    if [ "$status" -eq 0 ]; then rm -rf "$suite_tmp"; else echo "temporary files kept in $suite_tmp"; fi
 }
 trap report EXIT
 

@@ -61,7 +61,9 @@ struct DiffCommand: ParsableCommand {
     static func engine(_ spec: String?) throws -> Engine {
         do {
             if let spec, !FileManager.default.fileExists(atPath: spec), let extracted = try extractRevision(spec) {
-                var ruleSet = try RuleSet.load(directory: extracted)
+                // The files are read into the rule set whole; the extracted copy is not needed after.
+                defer { try? FileManager.default.removeItem(atPath: extracted.directory) }
+                var ruleSet = try RuleSet.load(directory: extracted.rules)
                 ruleSet.origin = "\(spec):Rules"
                 return try Engine(ruleSet: ruleSet)
             }
@@ -72,16 +74,17 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
-    private static func extractRevision(_ revision: String) throws -> String? {
+    /// The revision's Rules/ extracted into a new temporary directory (`directory`, which the caller
+    /// removes), or nil when `revision` names no commit.
+    private static func extractRevision(_ revision: String) throws -> (directory: String, rules: String)? {
         guard run(["git", "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"]) == 0 else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "sacral-rules-\(ProcessInfo.processInfo.processIdentifier)-\(abs(revision.hashValue))"
-        ).path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-rules-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard run(["sh", "-c", "git archive --format=tar \"$0\" Rules | tar -x -C \"$1\"", revision, dir]) == 0 else {
+            try? FileManager.default.removeItem(atPath: dir)
             throw RuleSetError(file: revision, message: "git could not extract Rules/ from that revision")
         }
-        return dir + "/Rules"
+        return (dir, dir + "/Rules")
     }
 
     private static func run(_ arguments: [String]) -> Int32 {

@@ -422,7 +422,7 @@ private func expectFailedClosed(
     /// refused with an error line; the lines after it are still evaluated.
     @Test(.enabled(if: sacralBinaryExists)) func jsonLinesLineThatNeverEndsIsBoundedAndLinear() throws {
         let long = Data(#"{"id": "x", "title": ""#.utf8) + Data(repeating: UInt8(ascii: "a"), count: 12 << 20)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("long-\(UUID().uuidString).jsonl").path
+        let path = scratchPath("long", ext: "jsonl")
         var data = long
         data.append(UInt8(ascii: "\n"))
         data.append(Data(#"{"id": "second", "lesions": [{"id": "L1"}]}"#.utf8))

@@ -90,7 +90,7 @@ struct BatchTests {
             data.append(line)
             if i < count - 1 { data.append(0x0A) }
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString).jsonl").path
+        let path = scratchPath("batch", ext: "jsonl")
         try data.write(to: URL(fileURLWithPath: path))
         return (path, entries)
     }

@@ -14,14 +14,18 @@ struct CLIRun {
     var stdout: Data { FileManager.default.contents(atPath: stdoutPath) ?? Data() }
 }
 
-/// Runs `sacral` with the arguments; standard output goes to a temporary file.
-func runSacral(_ arguments: [String]) throws -> CLIRun {
+/// Runs `sacral` with the arguments; standard output goes to a file in the tests' scratch
+/// directory. `environment` adds to (or replaces in) the test process's environment.
+func runSacral(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> CLIRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: sacralBinary)
     process.arguments = arguments
-    let tmp = FileManager.default.temporaryDirectory
-    let out = tmp.appendingPathComponent("sacral-out-\(UUID().uuidString)").path
-    let err = tmp.appendingPathComponent("sacral-err-\(UUID().uuidString)").path
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = scratchPath("out")
+    let err = scratchPath("err")
     _ = FileManager.default.createFile(atPath: out, contents: nil)
     _ = FileManager.default.createFile(atPath: err, contents: nil)
     let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))

@@ -16,7 +16,7 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     func write() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).\(ext)").path
+        let path = scratchPath("hostile", ext: ext)
         try bytes().write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -160,7 +160,7 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
     }
 
     @Test func directoryIsRefused() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("case-dir-\(UUID().uuidString).yaml").path
+        let dir = scratchPath("case-dir", ext: "yaml")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         #expect {
             _ = try engine.load(path: dir)
@@ -171,7 +171,7 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
     }
 
     @Test func missingFileIsRefused() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-case-\(UUID().uuidString).yaml").path
+        let path = scratchPath("no-such-case", ext: "yaml")
         #expect {
             _ = try engine.load(path: path)
         } throws: { error in
@@ -236,8 +236,8 @@ struct HostileInputCLITests {
     }
 
     @Test func cliRefusesAMissingFileAndADirectory() throws {
-        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-\(UUID().uuidString).yaml").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dir-\(UUID().uuidString)").path
+        let missing = scratchPath("no-such", ext: "yaml")
+        let dir = scratchPath("dir")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let run = try runSacral(["evaluate", "--rules", shippedRules, missing, dir])
         #expect(run.status == 2)

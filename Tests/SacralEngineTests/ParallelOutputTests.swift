@@ -44,3 +44,32 @@ struct ParallelOutputTests {
         try Self.assertSameOutput(["diff", "--rules", shippedRules, "--against", changed, repositoryRoot + "/Cases"])
     }
 }
+
+/// `sacral diff --rules REVISION` reads that revision's Rules/ out of git into a temporary
+/// directory; what it extracted is gone once the rules are loaded.
+@Suite(
+    .enabled(if: sacralBinaryExists, "needs .build/debug/sacral (swift build)"),
+    .enabled(if: FileManager.default.fileExists(atPath: repositoryRoot + "/.git"), "needs a git checkout")
+)
+struct RevisionDiffTests {
+    @Test func diffAgainstAGitRevisionNamesItAndLeavesNoExtractedCopyBehind() throws {
+        let tmp = scratchPath("tmpdir")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let run = try runSacral(
+            ["diff", "--rules", "HEAD", "--against", shippedRules, repositoryRoot + "/Cases/mika2018"],
+            environment: ["TMPDIR": tmp], in: repositoryRoot
+        )
+        #expect(run.status == 0, "\(run.stderr.suffix(300))")
+        let out = String(decoding: run.stdout, as: UTF8.self)
+        #expect(out.hasPrefix("old: HEAD:Rules ("), "\(out.prefix(200))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+
+        let unknown = try runSacral(
+            ["diff", "--rules", "no-such-revision-or-directory", "--against", shippedRules, repositoryRoot + "/Cases/mika2018"],
+            environment: ["TMPDIR": tmp], in: repositoryRoot
+        )
+        #expect(unknown.status == 3)
+        #expect(unknown.stderr.contains("no-such-revision-or-directory"), "\(unknown.stderr.suffix(300))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+}

@@ -98,7 +98,7 @@ struct RuleSetLoadingTests {
     }
 
     @Test func aMissingDirectoryAFileAndAnEmptyDirectoryAreRefused() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-empty-\(UUID().uuidString)").path
+        let empty = scratchPath("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let cases = [
             ("/nonexistent/Rules", "no such rules directory"), (shippedRules + "/fields.lua", "no such rules directory"),

@@ -37,18 +37,43 @@ func stretchedUnderSanitizer(_ limits: EngineLimits) -> EngineLimits {
     return stretched
 }
 
+/// The one directory this test process writes its temporary files in, removed when the process
+/// exits: the copies of Rules/, written cases and captured outputs of thousands of tests would
+/// otherwise stay in the system's temporary directory, run after run.
+private let scratchRoot = FileManager.default.temporaryDirectory
+    .appendingPathComponent("sacral-tests-\(ProcessInfo.processInfo.processIdentifier)").path
+
+private let scratchReady: Bool = {
+    // A directory of this name was left by an earlier process with the same id that crashed.
+    try? FileManager.default.removeItem(atPath: scratchRoot)
+    do {
+        try FileManager.default.createDirectory(atPath: scratchRoot, withIntermediateDirectories: true)
+    } catch {
+        fatalError("cannot create the tests' scratch directory \(scratchRoot): \(error)")
+    }
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return true
+}()
+
+/// A new path in the tests' scratch directory, `prefix-UUID` with the extension if any; nothing is
+/// created there.
+func scratchPath(_ prefix: String, ext: String? = nil) -> String {
+    precondition(scratchReady)
+    return scratchRoot + "/\(prefix)-\(UUID().uuidString)" + (ext.map { ".\($0)" } ?? "")
+}
+
 /// A temporary copy of the shipped Rules/ that a test may change.
 func copyOfRules() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sacral-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let target = dir.appendingPathComponent("Rules").path
+    let dir = scratchPath("rules")
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let target = dir + "/Rules"
     try FileManager.default.copyItem(atPath: shippedRules, toPath: target)
     return target
 }
 
 /// Writes text to a temporary file with the given extension and returns its path.
 func temporaryFile(_ text: String, ext: String = "yaml") throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("case-\(UUID().uuidString).\(ext)").path
+    let path = scratchPath("case", ext: ext)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
