@@ -76,6 +76,7 @@ if !coreOnly {
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ]
     package.products.append(.library(name: "SacralServer", targets: ["SacralServer"]))
     package.targets += [
@@ -97,6 +98,9 @@ if !coreOnly {
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]),
+        // The server's parts that a black-box client cannot see (Tests/python plays the client).
+        .testTarget(name: "SacralServerTests", dependencies: ["SacralServer", "SacralEngine"]),
     ]
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import SacralEngine
 
@@ -40,8 +41,10 @@ public final class EnginePool: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    private var queue: [Job] = []
-    private var head = 0
+    /// Jobs not yet taken. A job leaves it when a worker takes it, so what the job holds (the
+    /// request, its continuation) is released by that worker once it has answered, not under the
+    /// lock and not kept until the queue is next compacted.
+    private var queue = Deque<Job>()
     private var closed = false
     private var busy = 0
     private var exited = 0
@@ -130,7 +133,7 @@ public final class EnginePool: @unchecked Sendable {
                 condition.unlock()
                 return k.resume(throwing: PoolError.closed)
             }
-            if queue.count - head >= queueDepth + max(0, workers - busy) {
+            if queue.count >= queueDepth + max(0, workers - busy) {
                 condition.unlock()
                 return k.resume(throwing: PoolError.queueFull)
             }
@@ -144,7 +147,7 @@ public final class EnginePool: @unchecked Sendable {
     public var load: (waiting: Int, busy: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (queue.count - head, busy)
+        return (queue.count, busy)
     }
 
     /// Stops taking work; queued work still runs, then the threads end and their engines with them.
@@ -171,17 +174,11 @@ public final class EnginePool: @unchecked Sendable {
     private func serve(_ engine: Engine) {
         while true {
             condition.lock()
-            while head == queue.count && !closed { condition.wait() }
-            if head == queue.count && closed {
+            while queue.isEmpty && !closed { condition.wait() }
+            guard let job = queue.popFirst() else {
                 exited += 1
                 condition.unlock()
                 return
-            }
-            let job = queue[head]
-            head += 1
-            if head > 1024 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
             }
             busy += 1
             condition.unlock()
