@@ -70,6 +70,21 @@ fhir {
             ["symptoms.neurologic_side"] = { question = "symptoms.neurologic", operator = "!=", answer = "intact" },
         },
     },
+    -- Whose chart the patient-view card is for: a patient with a sacral metastasis on record. The
+    -- CDS service is called for every chart opened; a card on every other patient's would be noise
+    -- that teaches clinicians to ignore it. In scope: a Condition with one of `codes` (not refuted
+    -- or entered in error; clinical status one of defaults.Condition's, or none recorded) at the
+    -- sacrum, or naming no body site at all (ICD-10-CM codes carry none); or an answer to the
+    -- questionnaire above (the team's record of the case). Out of scope: no card ({"cards": []}),
+    -- no evaluation, nothing logged. Order checks are not scoped: an order for a pathway is always
+    -- checked. Remove `scope` to show the card on every chart.
+    scope = {
+        codes = { SCT .. "|94222008", SCT .. "|128462008", ICD10CM .. "|C79.51" },
+        body_site = { SCT .. "|54735007" },
+        note = "94222008 Secondary malignant neoplasm of bone with body site 54735007 Bone structure of " ..
+               "sacrum (mCODE SecondaryCancerCondition; no precoordinated 'of sacrum' concept); 128462008 " ..
+               "Secondary malignant neoplastic disease, which mCODE allows; ICD-10-CM C79.51 bone, no site",
+    },
     defaults = {
         Observation = { status = { "final", "amended", "corrected" }, within_days = 90 },
         Condition = { clinical_status = { "active", "recurrence", "relapse" } },

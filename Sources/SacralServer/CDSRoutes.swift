@@ -124,11 +124,17 @@ struct CDSRoutes {
         }
 
         let pseudonyms = PatientPseudonyms(hasher: state.hasher, caseIDSystem: mapping.caseIDSystem)
-        let inputs = pseudonyms.apply(documents, patientID: patientID)
+        let resources = FHIRReader.resources(ofDocuments: pseudonyms.apply(documents, patientID: patientID))
+        // The pathway card is for the chart of a patient with a sacral metastasis (Rules/fhir.lua,
+        // scope): any other chart gets no card, and nothing is evaluated or logged for it.
+        if hook == "patient-view" && !mapping.isInScope(resources) {
+            state.metrics.outOfScope(service: service)
+            return Response.json(.object([("cards", .array([]))]), ruleset: pool.ruleSet.sha256)
+        }
         let alias = pseudonyms.pseudonym(for: patientID)
         let date = Self.today()
         let evaluation = try await decisions.decide(context: context) { engine in
-            CaseEvaluator.evaluateFHIR(inputs, mapping: mapping, evaluationDate: date, fallbackID: alias, engine: engine)
+            CaseEvaluator.evaluateFHIR(resources: resources, mapping: mapping, evaluationDate: date, fallbackID: alias, engine: engine)
         }
         let cardContext = CDSCards.Context(
             patientID: patientID, hookInstance: hookInstance, reportURL: state.config.reportURL,

@@ -73,13 +73,21 @@ public enum CaseEvaluator {
         _ documents: [FHIRJSONDocument], mapping: FHIRMapping, evaluationDate: FHIRDate,
         fallbackID: String, engine: Engine
     ) -> Result<CaseEvaluation, CaseRejection> {
+        evaluateFHIR(
+            resources: FHIRReader.resources(ofDocuments: documents), mapping: mapping, evaluationDate: evaluationDate,
+            fallbackID: fallbackID, engine: engine)
+    }
+
+    /// The same from resources already read out of their documents.
+    public static func evaluateFHIR(
+        resources: [FHIRInputResource], mapping: FHIRMapping, evaluationDate: FHIRDate,
+        fallbackID: String, engine: Engine
+    ) -> Result<CaseEvaluation, CaseRejection> {
         var reader = engine.fhirReader(mapping)
         reader.assumeOneLesionWhenNone = true
         let fhirCase: FHIRCase
         do {
-            fhirCase = try reader.read(
-                FHIRReader.resources(ofDocuments: documents), evaluationDate: evaluationDate,
-                fallbackID: fallbackID, file: requestLabel)
+            fhirCase = try reader.read(resources, evaluationDate: evaluationDate, fallbackID: fallbackID, file: requestLabel)
         } catch {
             return .failure(.unreadable(error.message))
         }

@@ -1,7 +1,8 @@
 import Prometheus
 
 /// What `/metrics` reports, in Prometheus' text format: requests and their latency by route,
-/// decisions by pathway and status, rule failures, and how long requests waited for an engine.
+/// decisions by pathway and status, rule failures, how long requests waited for an engine, and the
+/// hook calls answered without a card because the patient is out of the mapping's scope.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let poolWait: DurationHistogram
@@ -22,6 +23,9 @@ public final class ServerMetrics: Sendable {
     static var latency: MetricNameDescriptor { name("http_request_duration", unit: "seconds", "Time to answer, by route.") }
     static var decisions: MetricNameDescriptor { name("decisions", unit: "total", "Decisions made, by pathway and status.") }
     static var reloads: MetricNameDescriptor { name("rules_reloads", unit: "total", "Rule reloads, by outcome.") }
+    static var outOfScope: MetricNameDescriptor {
+        name("cds_out_of_scope", unit: "total", "Hook calls answered with no card: no sacral metastasis on record (Rules/fhir.lua scope).")
+    }
 
     public init() {
         poolWait = registry.makeDurationHistogram(
@@ -47,6 +51,7 @@ public final class ServerMetrics: Sendable {
 
     func waited(_ duration: Duration) { poolWait.record(duration) }
     func rejected() { queueFull.increment() }
+    func outOfScope(service: String) { registry.makeCounter(descriptor: Self.outOfScope, labels: [("service", service)]).increment() }
 
     func reload(outcome: String) {
         registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)]).increment()

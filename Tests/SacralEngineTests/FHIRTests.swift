@@ -490,6 +490,35 @@ import Testing
         #expect(problems.contains { $0.file.hasSuffix("fhir.lua") && $0.line > 100 })
     }
 
+    @Test func theScopeOfThePatientViewCardIsReadFromTheMappingAndChecked() throws {
+        let scope = try #require(mapping.scope)
+        #expect(scope.codes.map(\.description).contains("http://snomed.info/sct|94222008"))
+        #expect(scope.bodySite.map(\.description) == ["http://snomed.info/sct|54735007"])
+        #expect(scope.clinicalStatuses == ["active", "recurrence", "relapse"])
+        #expect(mapping.queries.contains { $0.key == "conditions" })
+        #expect(!mapping.isInScope([]))
+
+        // A mapping without `scope` shows the card on every chart.
+        let rules = try copyOfRules()
+        let path = rules + "/fhir.lua"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let start = try #require(text.range(of: "    scope = {"))
+        let end = try #require(text.range(of: "    },\n", range: start.upperBound..<text.endIndex))
+        try text.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let unscoped = try #require(try FHIRMapping.load(from: try RuleSet.load(directory: rules)))
+        #expect(unscoped.scope == nil)
+        #expect(unscoped.isInScope([]))
+
+        // A misspelt key or a scope without codes is reported, with the file.
+        try text.replacingOccurrences(of: "        body_site = { SCT .. \"|54735007\" },", with: "        bodysite = {},")
+            .replacingOccurrences(of: #"codes = { SCT .. "|94222008", SCT .. "|128462008", ICD10CM .. "|C79.51" },"#, with: "")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let messages = RuleChecker.check(try RuleSet.load(directory: rules)).map(\.description)
+        #expect(messages.contains { $0.contains("fhir.lua:") && $0.contains("fhir{}.scope: unknown key 'bodysite'") })
+        #expect(messages.contains { $0.contains("fhir{}.scope needs codes") })
+    }
+
     @Test func aMappingFileThatRunsCodeOrLoopsIsRefused() throws {
         for body in ["fhir { questionnaire = { url = 'u' }, f = function() end }", "while true do end"] {
             let rules = try copyOfRules()

@@ -186,15 +186,89 @@ def test_no_prefetch_at_all_is_fetched_whole(server, fhir):
     assert "sacroplasty" in card["summary"]
 
 
-def test_null_prefetch_means_no_data_and_is_not_fetched(server, fhir):
-    pid = patient(fhir, REFERENCE)
+def out_of_scope_count(server) -> float:
+    for line in server.client.get("/metrics").text.splitlines():
+        if line.startswith('sacral_cds_out_of_scope_total{service="sacral-pathways"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def null_prefetch(fhir, pid: str, **given) -> dict:
+    """Every prefetch key null (the EHR found nothing) but the Patient and the keys given."""
     prefetch = {key: None for key in prefetch_templates()}
     prefetch["patient"] = fhir.query(f"Patient/{pid}")
+    prefetch.update(given)
+    return prefetch
+
+
+def searchset(*resources: dict) -> dict:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def metastasis(pid: str, cid: str, code=("http://snomed.info/sct", "94222008"), site=("http://snomed.info/sct", "54735007"),
+               clinical="active", verification="confirmed") -> dict:
+    condition = {"resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{pid}"},
+                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                                "code": clinical}]},
+                 "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                                    "code": verification}]},
+                 "code": {"coding": [{"system": code[0], "code": code[1]}]}}
+    if site:
+        condition["bodySite"] = [{"coding": [{"system": site[0], "code": site[1]}]}]
+    return condition
+
+
+def test_null_prefetch_means_no_data_so_no_card_and_nothing_fetched_or_logged(server, fhir):
+    # A chart with nothing on a sacral metastasis: the service stays quiet ({"cards": []}, as the
+    # spec has it for no advice), evaluates nothing and logs nothing, and /metrics counts it.
+    pid = patient(fhir, REFERENCE)
+    before_count, before_log = out_of_scope_count(server), len(export_log(server.config["database"], cwd=server.tmp))
+    prefetch = null_prefetch(fhir, pid)
     fhir.requests.clear()
-    card = valid_cards(call(server, PATHWAYS, hook_request("patient-view", pid, prefetch, fhir)))[0]
+    response = call(server, PATHWAYS, hook_request("patient-view", pid, prefetch, fhir))
+    assert valid_cards(response) == []
+    assert response.headers["x-sacral-ruleset"]
     assert fhir.requests == []
+    assert out_of_scope_count(server) == before_count + 1
+    assert len(export_log(server.config["database"], cwd=server.tmp)) == before_log
+
+
+def test_questionnaire_answers_alone_put_the_patient_in_scope(server, fhir):
+    # The team's answers are the record of the case: a card, undetermined for want of the rest.
+    pid = patient(fhir, REFERENCE)
+    answers = fhir.query(prefetch_templates()["questionnaire_responses"].replace("{{context.patientId}}", pid))
+    assert answers and answers.get("entry"), "the exported case has no questionnaire answers"
+    card = valid_cards(call(server, PATHWAYS, hook_request(
+        "patient-view", pid, null_prefetch(fhir, pid, questionnaire_responses=answers), fhir)))[0]
     assert "undetermined" in card["summary"] or "no pathway recommended" in card["summary"]
     assert "Data needed to decide" in card["detail"] or "Missing:" in card["detail"]
+
+
+@pytest.mark.parametrize("condition, shown", [
+    ({}, True),                                                         # bone metastasis at the sacrum
+    ({"site": None}, True),                                             # no body site named
+    ({"code": ("http://hl7.org/fhir/sid/icd-10-cm", "C79.51"), "site": None}, True),
+    ({"clinical": "recurrence"}, True),
+    ({"site": ("http://snomed.info/sct", "71341001")}, False),          # bone metastasis of the femur
+    ({"verification": "refuted"}, False),
+    ({"verification": "entered-in-error"}, False),
+    ({"clinical": "resolved"}, False),
+    ({"code": ("http://snomed.info/sct", "254837009")}, False),         # the primary (breast) only
+])
+def test_a_sacral_metastasis_on_record_puts_the_patient_in_scope(server, fhir, condition, shown):
+    pid = patient(fhir, REFERENCE)
+    conditions = searchset(metastasis(pid, "met-" + uuid.uuid4().hex[:8], **condition))
+    cards = valid_cards(call(server, PATHWAYS, hook_request(
+        "patient-view", pid, null_prefetch(fhir, pid, conditions=conditions), fhir)))
+    assert len(cards) == (1 if shown else 0), cards
+
+
+def test_another_patients_metastasis_does_not_put_this_one_in_scope(server, fhir):
+    pid = patient(fhir, REFERENCE)
+    conditions = searchset(metastasis("someone-else", "met-other"))
+    cards = valid_cards(call(server, PATHWAYS, hook_request(
+        "patient-view", pid, null_prefetch(fhir, pid, conditions=conditions), fhir)))
+    assert cards == []
 
 
 def test_missing_prefetch_without_fhir_authorization_is_412(server, fhir):
@@ -358,11 +432,17 @@ def test_concurrent_hook_calls_are_all_logged_each_with_its_cards(server, fhir):
     """Decisions that arrive together are committed together (one transaction per batch): every one
     of 48 concurrent calls is in the log once, each card leads back to its own decision, and the
     feedback sent on all of them at once is stored once each."""
-    pids = [patient(fhir, case) for case in (REFERENCE, PMMA, CAUDA)]
-    bodies = [hook_request("patient-view", pid, fhir.prefetch(pid)) for pid in pids for _ in range(16)]
+    # The mock EHR holds the last record loaded: each patient's prefetch is taken right after its load.
+    prefetches = []
+    for case in (REFERENCE, PMMA, CAUDA):
+        pid = patient(fhir, case)
+        prefetches.append((pid, fhir.prefetch(pid)))
+    bodies = [hook_request("patient-view", pid, prefetch) for pid, prefetch in prefetches for _ in range(16)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=48) as pool:
         responses = list(pool.map(lambda body: call(server, PATHWAYS, body), bodies))
     cards = [valid_cards(r)[0] for r in responses]
+    # Each call decided its own patient: the cauda equina one, and only it, is an emergency.
+    assert [card["indicator"] == "critical" for card in cards] == [False] * 32 + [True] * 16
     rows = export_log(server.config["database"], cwd=server.tmp)
     by_request = {}
     for row in rows:

@@ -103,6 +103,17 @@ public struct FHIRMapping: Sendable {
         public var note: String?
     }
 
+    /// Whose chart the patient-view card is for (`fhir{}.scope`): a patient whose record holds a
+    /// Condition with one of `codes` (not refuted, not entered in error, its clinical status one of
+    /// `clinicalStatuses` or none), at one of `bodySite` when it names a body site at all; or an
+    /// answer to the questionnaire (the team's own record of the case).
+    public struct Scope: Sendable {
+        public var codes: [FHIRCode]
+        public var bodySite: [FHIRCode]
+        public var clinicalStatuses: [String]
+        public var note: String?
+    }
+
     /// A FHIR query the mapping reads, as a CDS Hooks prefetch template.
     public struct Query: Sendable {
         /// The prefetch key (`patient`, `labs_inr`, `conditions`, …).
@@ -135,6 +146,8 @@ public struct FHIRMapping: Sendable {
     public var fields: [FieldMap]
     /// The orderable pathways, in declaration order.
     public var orders: [Order]
+    /// Whose chart the patient-view card is for; nil (no `scope` declared): every patient's.
+    public var scope: Scope?
     public var file: String
     /// Problems found while reading the file that did not stop it from loading (unknown keys …).
     public var declarationProblems: [RuleProblem]
@@ -182,7 +195,7 @@ public struct FHIRMapping: Sendable {
         // matter too, and text fallbacks cannot be searched by code.
         for (key, resource) in [("conditions", FieldMap.Resource.condition), ("allergies", .allergy), ("procedures", .procedure)] {
             let mapped = fields.filter { $0.resource == resource }.map(\.field)
-            if !mapped.isEmpty {
+            if !mapped.isEmpty || (resource == .condition && scope != nil) {
                 out.append(
                     Query(
                         key: key, resourceType: resource.rawValue,
@@ -194,6 +207,44 @@ public struct FHIRMapping: Sendable {
                 key: "questionnaire_responses", resourceType: "QuestionnaireResponse",
                 template: "QuestionnaireResponse?patient=\(patient)&questionnaire=\(questionnaireURL)", fields: []))
         return out
+    }
+
+    /// Whether the patient of `resources` is in the scope of the patient-view card (see ``Scope``).
+    /// A resource whose subject is another patient than the input's one Patient does not count,
+    /// as it is not read either. Every patient is in scope when the mapping declares no scope.
+    public func isInScope(_ resources: [FHIRInputResource]) -> Bool {
+        guard let scope else { return true }
+        let patients = resources.filter { if case .patient = $0.resource { return true } else { return false } }
+        let names: Set<String> =
+            patients.count == 1 ? Set([patients[0].reference, patients[0].fullUrl].compactMap { $0 }) : []
+        for input in resources {
+            if !names.isEmpty, let ref = input.resource.patientReference,
+                !names.contains(ref) && !names.contains(where: { ref.hasSuffix("/" + $0) })
+            {
+                continue
+            }
+            switch input.resource {
+            case .condition(let c):
+                func listed(_ concept: FHIRCodeableConcept, _ codes: [FHIRCode]) -> Bool {
+                    concept.coding.contains { k in codes.contains { $0.system == k.system && $0.code == k.code } }
+                }
+                guard let code = c.code, listed(code, scope.codes) else { continue }
+                let verification = c.verificationStatus?.anyCode
+                if verification == "refuted" || verification == "entered-in-error" { continue }
+                if let clinical = c.clinicalStatus?.anyCode, !scope.clinicalStatuses.contains(clinical) { continue }
+                if !c.bodySite.isEmpty && !scope.bodySite.isEmpty && !c.bodySite.contains(where: { listed($0, scope.bodySite) }) {
+                    continue
+                }
+                return true
+            case .questionnaireResponse(let qr):
+                let canonical = qr.questionnaire.map { String($0.split(separator: "|").first ?? "") }
+                guard canonical == nil || canonical == questionnaireURL else { continue }
+                if qr.status == "completed" || qr.status == "amended" { return true }
+            default:
+                continue
+            }
+        }
+        return false
     }
 
     static func textMatches(_ concept: FHIRCodeableConcept, _ words: [String]) -> Bool {
@@ -294,7 +345,8 @@ extension FHIRMapping {
             }
         }
         let settingsPlace = (settings["file"].stringValue ?? file, settings["line"].intValue ?? 0)
-        refuseUnknown(settings, ["version", "case_id_system", "questionnaire", "defaults", "file", "line"], "fhir{}", settingsPlace)
+        refuseUnknown(
+            settings, ["version", "case_id_system", "questionnaire", "defaults", "scope", "file", "line"], "fhir{}", settingsPlace)
         let q = settings["questionnaire"]
         refuseUnknown(q, ["url", "name", "title", "answer_system", "enable_when"], "fhir{}.questionnaire", settingsPlace)
         guard let url = q["url"].stringValue else {
@@ -326,6 +378,24 @@ extension FHIRMapping {
                     RuleProblem(file: settingsPlace.0, line: settingsPlace.1, message: "defaults: unknown resource type '\(key)'"))
             }
             refuseUnknown(defaults[key], ["status", "clinical_status", "within_days"], "defaults.\(key)", settingsPlace)
+        }
+
+        let scopeSpec = settings["scope"]
+        if scopeSpec.isNil {
+            scope = nil
+        } else {
+            refuseUnknown(scopeSpec, ["codes", "body_site", "clinical_status", "note"], "fhir{}.scope", settingsPlace)
+            let scopeCodes = codes(scopeSpec["codes"], settingsPlace, "fhir{}.scope")
+            if scopeCodes.isEmpty {
+                problems.append(
+                    RuleProblem(
+                        file: settingsPlace.0, line: settingsPlace.1,
+                        message: "fhir{}.scope needs codes (the Conditions that put a patient in scope)"))
+            }
+            let statuses = scopeSpec["clinical_status"].isNil ? defaults["Condition"]["clinical_status"] : scopeSpec["clinical_status"]
+            scope = Scope(
+                codes: scopeCodes, bodySite: codes(scopeSpec["body_site"], settingsPlace, "fhir{}.scope body_site"),
+                clinicalStatuses: strings(statuses), note: scopeSpec["note"].stringValue)
         }
 
         let mapKeys: Set<String> = [
