@@ -257,10 +257,15 @@ struct RuleFileGenerator {
                 failures += d.failures.count
                 for failure in d.failures {
                     for pathway in failure.pathways {
-                        let status = d.status(of: pathway)
+                        // A per-lesion rule that failed at one lesion holds that lesion fail-closed;
+                        // the pathway may still be favourable at another lesion (P20). A case-level
+                        // failure holds the pathway.
+                        let decided = d.pathway(pathway)
+                        let status = failure.lesion.flatMap { decided?.lesion($0)?.status } ?? decided?.status
                         #expect(
                             status?.isFavourable != true,
-                            "\(pathway) is \(status?.rawValue ?? "?") although \(failure.rule) failed: \(failure.message)\n\(context)")
+                            "\(pathway)\(failure.lesion.map { " at lesion \($0)" } ?? "") is \(status?.rawValue ?? "?") although \(failure.rule) failed: \(failure.message)\n\(context)"
+                        )
                     }
                 }
                 documents.append(d.document.serialized())

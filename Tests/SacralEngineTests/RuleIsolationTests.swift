@@ -714,6 +714,57 @@ private func expectNoStateBetweenCases(
         }
     }
 
+    /// Class: limits that do not fail closed — a per-lesion rule that fails at one lesion (here by
+    /// raising; in the rule fuzzer when the case budget ran out during that lesion's `c:status`)
+    /// holds that lesion fail-closed, and the failure names the lesion; the other lesion stands on
+    /// its own rules and the pathway takes the most favourable lesion (P20). A case-level rule that
+    /// fails holds its pathway at every lesion.
+    @Test func aPerLesionRuleFailingAtOneLesionHoldsThatLesionAndSaysWhich() throws {
+        let twoLesions = [
+            "lesions": """
+            lesions:
+              - { id: A, levels: [S2], zones: [1], side: left, diameter_cm: 2.5, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: false, pelvic_instability: false }
+              - { id: B, levels: [S3], zones: [1], side: right, diameter_cm: 2.0, bone_lesion: lytic, fracture: none, collapse: none, alignment: normal, posterolateral: none, epidural: "0", foraminal_erosion: false, ilium: none, irradiated: false, pelvic_instability: false }
+            """,
+            "history": "history: { radiation: none, sacral_surgery: false, cement_augmentation: false }",
+        ]
+        let adversary = """
+            rule {
+                id = "zz.at_b", pathways = { "radiation" }, implements = {}, source = "knowledge-base",
+                per_lesion = true, status = "not_indicated",
+                when = function(c) if c:lesion_id() == "B" then error("fails at B") end return false end,
+                effect = { status = "not_indicated", text = "never" },
+            }
+            rule {
+                id = "zz.case", pathways = { "rfa" }, implements = {}, source = "knowledge-base",
+                status = "not_indicated",
+                when = function(c) error("fails for the case") end,
+                effect = { status = "not_indicated", text = "never" },
+            }
+
+            """
+        let path = try caseFile(twoLesions)
+        let clean = try decide(shippedRules, path)
+        let attacked = try decide(try rules(adding: ["zz_adversary.lua": adversary]), path)
+
+        let atB = try #require(attacked.failures.first { $0.rule == "zz.at_b" }, "\(attacked.failures)")
+        #expect(atB.lesion == "B")
+        #expect(attacked.pathway("radiation")?.lesion("B")?.status.isFavourable == false)
+        #expect(attacked.pathway("radiation")?.lesion("A")?.status == clean.pathway("radiation")?.lesion("A")?.status)
+        #expect(attacked.status(of: "radiation") == clean.pathway("radiation")?.lesion("A")?.status)
+        let caseLevel = try #require(attacked.failures.first { $0.rule == "zz.case" })
+        #expect(caseLevel.lesion == nil)
+        #expect(attacked.status(of: "rfa")?.isFavourable == false)
+        for id in ["A", "B"] { #expect(attacked.pathway("rfa")?.lesion(id)?.status.isFavourable == false) }
+
+        // The output says where it failed: the JSON entry and the text report name the lesion.
+        let errors = attacked.document["errors"]?.arrayValue ?? []
+        let entry = try #require(errors.first { $0["rule"]?.stringValue == "zz.at_b" })
+        #expect(entry["lesion"]?.stringValue == "B")
+        #expect(errors.first { $0["rule"]?.stringValue == "zz.case" }?["lesion"] == nil)
+        #expect(TextReport(color: false).render(attacked).contains("zz.at_b (lesion B): "))
+    }
+
     /// Class: output that says what no rule decided — rule texts and case titles with newlines
     /// and terminal escape sequences print forged lines in text mode. Done when: under
     /// `--format text` no byte below 0x20 other than newline reaches the terminal from rule or

@@ -49,10 +49,14 @@ public struct RuleFailure: Sendable, Equatable, CustomStringConvertible {
     /// The message as the output prints it: `file:line: message`.
     public var message: String
     public var kind: FailureKind
-    /// The pathways the rule speaks to: decided fail-closed.
+    /// The pathways the rule speaks to: decided fail-closed (at `lesion` only, when it is set).
     public var pathways: [String]
     /// Where the failure happened, as data (nil when Lua gave no position).
     public var location: RuleLocation?
+    /// The lesion a per-lesion rule failed at (nil for a case-level rule). Each lesion is decided
+    /// on its own (P20): that lesion's status is fail-closed, the other lesions' stand on their own
+    /// rules, and the pathway's is the most favourable of them.
+    public var lesion: String? = nil
 
     public var description: String { "rule \(rule): \(message)" }
 }

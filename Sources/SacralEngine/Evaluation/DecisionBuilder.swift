@@ -72,7 +72,7 @@ struct DecisionBuilder {
                     rule: rule, message: message,
                     kind: FailureKind(rawValue: try optionalString(e["kind"], "a failure's kind") ?? "error"),
                     pathways: try strings(e["pathways"], "the pathways of rule '\(rule)'"),
-                    location: Self.location(e, message: message)))
+                    location: Self.location(e, message: message), lesion: try optionalString(e["lesion"], "a failure's lesion")))
         }
         var trace: [Decision.TraceEntry] = []
         for t in try list(result["trace"], "trace") {

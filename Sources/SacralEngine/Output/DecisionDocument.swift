@@ -124,6 +124,7 @@ enum DecisionDocument {
             members.append(("file", .string(location.file)))
             members.append(("line", .int(Int64(location.line))))
         }
+        if let lesion = f.lesion { members.append(("lesion", .string(lesion))) }
         members.append(("pathways", strings(f.pathways)))
         return .object(members)
     }

@@ -113,7 +113,7 @@ public struct TextReport: Sendable {
         }
         if !d.failures.isEmpty {
             out += "\n" + paint("RULE FAILURES (their pathways were decided fail-closed)", "1;31") + "\n"
-            for f in d.failures { out += "  \(t(f.rule)): \(t(f.message))\n" }
+            for f in d.failures { out += "  \(t(f.rule))\(f.lesion.map { " (lesion \(t($0)))" } ?? ""): \(t(f.message))\n" }
         }
         return out
     }

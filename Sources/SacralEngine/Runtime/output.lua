@@ -189,8 +189,10 @@ function O.evaluate(R, c, opts)
     out.alerts, out.plan = Ex.collect(ev, decisions)
     out.missing = missing_fields(ev, decisions)
     for _, r in ipairs(results_in_order(ev, "error")) do
+        -- A per-lesion rule fails at one lesion: that lesion's status is decided fail-closed, and
+        -- the others stand on their own rules (P20).
         out.errors[#out.errors + 1] = { rule = r.spec.id, message = r.message, kind = r.kind,
-            pathways = r.spec.pathways }
+            pathways = r.spec.pathways, lesion = r.lesion and ev.case.lesions[r.lesion].id or nil }
     end
     out.warnings = ev.warnings
     if opts and opts.trace then
