@@ -61,6 +61,19 @@ func caseJSON(replacing target: String = "", with replacement: String = "") -> S
             bytes: { Data(("id: x\nlesions: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n").utf8) },
             message: "is nested deeper than 32 levels"),
         HostileFile(
+            name: "nested lists as YAML keys, duplicated (Yams ordered them in exponential time: minutes for 5 KB)",
+            ext: "yaml",
+            bytes: { try! Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Fuzz/regressions/yaml-nested-complex-keys.yaml")) },
+            message: "has a list or a mapping as a key (line 2); the keys of a case file are plain names"),
+        HostileFile(
+            name: "a flow list as a YAML key", ext: "yaml",
+            bytes: { Data((caseYAML() + "[a, b]: 1\n").utf8) },
+            message: "has a list or a mapping as a key (line 10)"),
+        HostileFile(
+            name: "an alias as a YAML key", ext: "yaml",
+            bytes: { Data((caseYAML() + "x: &k [1]\n*k : 2\n").utf8) },
+            message: "has an alias (*name) as a key (line 11)"),
+        HostileFile(
             name: "10,000 nested JSON arrays", ext: "json",
             bytes: { Data(String(repeating: "[", count: 10_000).utf8) },
             message: "is not valid JSON: Too many nested arrays or dictionaries"),

@@ -78,6 +78,7 @@ public struct CaseDecoder: Sendable {
         // regular expressions. A file with a tag keeps Yams' resolver, which tells an explicit
         // `!!str 5` (text) from an untagged 5 (a number).
         let tagged = text.utf8.contains(UInt8(ascii: "!"))
+        if let problem = YAMLShape.problem(in: text, maxDepth: maxDepth) { throw CaseReadError(file: file, message: problem) }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text, tagged ? .default : .basic)
