@@ -14,4 +14,9 @@ if [ "${SACRAL_BIN:-}" = "" ]; then
     export SACRAL_BIN="$root/.build/debug/sacral"
 fi
 py="$(scripts/pyenv.sh)/bin/python"
-exec "$py" -m pytest -q -p no:cacheprovider Tests/python/test_server*.py "$@"
+# The servers' configs, keys and logs and the database clusters go to one directory of this run,
+# removed at the end (readable by all: PostgreSQL runs as its own user).
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/sacral-server-tests.XXXXXX")"
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+TMPDIR="$tmp" "$py" -m pytest -q -p no:cacheprovider Tests/python/test_server*.py "$@"
