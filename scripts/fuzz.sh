@@ -15,11 +15,11 @@ seconds="${1:-60}"
 shift || true
 # SwiftPM keeps the build description of the root package (a path dependency of Fuzz/) and does not
 # notice a source file added to one of its targets: the build then fails to link or to compile. When
-# the list of source files differs from the last build's, the build products are made anew (the
-# checked-out dependencies stay).
+# the list of source files differs from the last build's, or a build exists that recorded none, the
+# build products are made anew (the checked-out dependencies stay).
 stamp=Fuzz/.build/sacral-sources.list
 sources="$(find Sources -type f -name '*.swift' -o -type f -name '*.c' -o -type f -name '*.h' -o -type f -name '*.lua' | sort)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$sources" ]; then
+if [ -d Fuzz/.build/x86_64-unknown-linux-gnu ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources" ]; }; then
     echo "fuzz: the source files changed since the last fuzz build; building anew" >&2
     rm -rf Fuzz/.build/x86_64-unknown-linux-gnu Fuzz/.build/release Fuzz/.build/release.yaml Fuzz/.build/build.db
 fi
