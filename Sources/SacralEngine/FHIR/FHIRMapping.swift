@@ -89,7 +89,7 @@ public struct FHIRMapping: Sendable {
         /// Whether a CodeableConcept (its codings and words) matches a code list and word list.
         func matches(_ concept: FHIRCodeableConcept?, codes: [FHIRCode], text: [String]) -> Bool {
             guard let concept else { return false }
-            if concept.coding.contains(where: { c in codes.contains { $0.system == c.system && $0.code == c.code } }) { return true }
+            if concept.hasCode(in: codes) { return true }
             return FHIRMapping.textMatches(concept, text)
         }
     }
@@ -163,9 +163,7 @@ public struct FHIRMapping: Sendable {
     /// The pathways a ServiceRequest (or any coded order) names, by code or, failing that, by its words.
     public func pathways(forOrder concept: FHIRCodeableConcept?) -> [String] {
         guard let concept else { return [] }
-        let byCode = orders.filter { o in
-            concept.coding.contains { c in o.codes.contains { $0.system == c.system && $0.code == c.code } }
-        }.map(\.pathway)
+        let byCode = orders.filter { concept.hasCode(in: $0.codes) }.map(\.pathway)
         if !byCode.isEmpty { return byCode }
         return orders.filter { FHIRMapping.textMatches(concept, $0.text) }.map(\.pathway)
     }
@@ -215,36 +213,32 @@ public struct FHIRMapping: Sendable {
     public func isInScope(_ resources: [FHIRInputResource]) -> Bool {
         guard let scope else { return true }
         let patients = resources.filter { if case .patient = $0.resource { return true } else { return false } }
-        let names: Set<String> =
-            patients.count == 1 ? Set([patients[0].reference, patients[0].fullUrl].compactMap { $0 }) : []
         for input in resources {
-            if !names.isEmpty, let ref = input.resource.patientReference,
-                !names.contains(ref) && !names.contains(where: { ref.hasSuffix("/" + $0) })
-            {
-                continue
-            }
+            if patients.count == 1 && !input.isAbout(patients[0]) { continue }
             switch input.resource {
             case .condition(let c):
-                func listed(_ concept: FHIRCodeableConcept, _ codes: [FHIRCode]) -> Bool {
-                    concept.coding.contains { k in codes.contains { $0.system == k.system && $0.code == k.code } }
-                }
-                guard let code = c.code, listed(code, scope.codes) else { continue }
+                guard let code = c.code, code.hasCode(in: scope.codes) else { continue }
                 let verification = c.verificationStatus?.anyCode
                 if verification == "refuted" || verification == "entered-in-error" { continue }
                 if let clinical = c.clinicalStatus?.anyCode, !scope.clinicalStatuses.contains(clinical) { continue }
-                if !c.bodySite.isEmpty && !scope.bodySite.isEmpty && !c.bodySite.contains(where: { listed($0, scope.bodySite) }) {
+                if !c.bodySite.isEmpty && !scope.bodySite.isEmpty && !c.bodySite.contains(where: { $0.hasCode(in: scope.bodySite) }) {
                     continue
                 }
                 return true
             case .questionnaireResponse(let qr):
-                let canonical = qr.questionnaire.map { String($0.split(separator: "|").first ?? "") }
-                guard canonical == nil || canonical == questionnaireURL else { continue }
-                if qr.status == "completed" || qr.status == "amended" { return true }
+                if answersQuestionnaire(qr) && (qr.status == "completed" || qr.status == "amended") { return true }
             default:
                 continue
             }
         }
         return false
+    }
+
+    /// Whether a QuestionnaireResponse answers the mapping's questionnaire (its canonical URL,
+    /// version aside), or names none.
+    func answersQuestionnaire(_ qr: FHIRQuestionnaireResponse) -> Bool {
+        let canonical = qr.questionnaire.map { String($0.split(separator: "|").first ?? "") }
+        return canonical == nil || canonical == questionnaireURL
     }
 
     static func textMatches(_ concept: FHIRCodeableConcept, _ words: [String]) -> Bool {

@@ -195,11 +195,9 @@ public struct FHIRReader: Sendable {
         // Another patient's data is never read: a resource whose subject names someone else is dropped.
         var ofPatient = unique
         if let patient = patients.first {
-            let names: Set<String> = [patient.reference, patient.fullUrl].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
             ofPatient = unique.filter { r in
-                guard let ref = r.resource.patientReference else { return true }
-                if names.contains(ref) || names.contains(where: { ref.hasSuffix("/" + $0) }) { return true }
-                state.warn("\(r.reference): its subject \(ref) is not \(patient.reference); not used")
+                if r.isAbout(patient) { return true }
+                state.warn("\(r.reference): its subject \(r.resource.patientReference ?? "?") is not \(patient.reference); not used")
                 return false
             }
         }
@@ -546,8 +544,7 @@ public struct FHIRReader: Sendable {
         var usable: [(FHIRQuestionnaireResponse, FHIRInputResource)] = []
         for input in inputs {
             guard case .questionnaireResponse(let qr) = input.resource else { continue }
-            let canonical = qr.questionnaire.map { String($0.split(separator: "|").first ?? "") }
-            guard canonical == nil || canonical == mapping.questionnaireURL else { continue }
+            guard mapping.answersQuestionnaire(qr) else { continue }
             switch qr.status ?? "" {
             case "completed", "amended": usable.append((qr, input))
             case "entered-in-error", "stopped": continue

@@ -48,6 +48,10 @@ public struct FHIRCodeableConcept: FHIRJSONReadable, Sendable, Equatable {
     func code(in system: String) -> String? { coding.first { $0.system == system }?.code }
     /// The first code of any system.
     var anyCode: String? { coding.compactMap(\.code).first }
+    /// Whether one of its codings is one of `codes` (same system, same code).
+    func hasCode(in codes: [FHIRCode]) -> Bool {
+        coding.contains { c in codes.contains { $0.system == c.system && $0.code == c.code } }
+    }
 }
 
 /// A Quantity: value, unit text, UCUM system and code.
@@ -401,6 +405,7 @@ public struct FHIRQuestionnaireResponse: FHIRResourceModel {
 
 /// One resource as read, with the name a warning or a provenance entry gives it.
 public struct FHIRInputResource: Sendable {
+
     public var resource: FHIRResource
     /// `Observation/o-17` (`Observation/?` for a resource without an id).
     public var reference: String
@@ -410,6 +415,17 @@ public struct FHIRInputResource: Sendable {
     public var unreadable: [String]
     /// The Bundle entry's fullUrl (a transaction's `urn:uuid:` references point at it).
     public var fullUrl: String? = nil
+}
+
+extension FHIRInputResource {
+    /// Whether it is about `patient` (a Patient input) or names no patient: its subject is the
+    /// Patient's reference or Bundle fullUrl, or ends with "/" and either (an absolute URL).
+    func isAbout(_ patient: FHIRInputResource) -> Bool {
+        guard let ref = resource.patientReference else { return true }
+        return [patient.reference, patient.fullUrl].contains { name in
+            name.map { ref == $0 || ref.hasSuffix("/" + $0) } ?? false
+        }
+    }
 }
 
 /// One resource of any type; an unknown type is `.other`.
