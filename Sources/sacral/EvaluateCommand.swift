@@ -125,7 +125,7 @@ struct EvaluateCommand: ParsableCommand {
         if let jsonl {
             try readLines(jsonl) { batch in emit(pool.map(batch.count) { w, i in self.evaluateLine(batch[i], worker: w) }) }
         } else {
-            let report = TextReport(color: Terminal.useColor(color), catalog: engine.catalog)
+            let report = TextReport(color: Terminal.useColor(color), catalog: engine.evaluationCatalog)
             let files = self.files
             for start in stride(from: 0, to: files.count, by: Self.batchSize) {
                 let end = min(files.count, start + Self.batchSize)
@@ -327,7 +327,7 @@ extension EvaluateCommand {
         switch format {
         case .json: Terminal.write(result.document.serialized() + "\n")
         case .text:
-            let report = TextReport(color: Terminal.useColor(color), catalog: engine.catalog)
+            let report = TextReport(color: Terminal.useColor(color), catalog: engine.evaluationCatalog)
             Terminal.write(report.render(result.decision) + result.provenanceText())
         case .summary: Terminal.write(CohortSummary(result.decision).line + "\n")
         case .csv: Terminal.write(CohortCSV.header + CohortCSV.rows(CohortSummary(result.decision)))

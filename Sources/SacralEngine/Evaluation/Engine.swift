@@ -10,7 +10,21 @@ public final class Engine {
 
     public let ruleSet: RuleSet
     public let limits: EngineLimits
-    public let catalog: Catalog
+    /// What the rules declare about themselves, the rules and scores included: described when
+    /// first asked for (an evaluation needs only ``evaluationCatalog``, and a cold `sacral
+    /// evaluate` of one case is cheaper without the rest crossing into Swift).
+    public var catalog: Catalog {
+        if let complete = completeCatalog { return complete }
+        var complete = evaluationCatalog
+        complete.complete(with: describeCatalogue())
+        completeCatalog = complete
+        return complete
+    }
+    /// What evaluating a case and reporting it need of the catalogue: the ruleset's metadata and
+    /// vocabulary (pathways, their titles and prepositions, alerts, precedence, sources) and the
+    /// field declarations. Its `rules`, `scores` and `numbers` are empty: ask ``catalog`` for those.
+    public let evaluationCatalog: Catalog
+    private var completeCatalog: Catalog?
     public let dictionary: FieldDictionary
     public let validator: CaseValidator
 
@@ -42,16 +56,39 @@ public final class Engine {
         self.runtime = runtime
         let described: LuaValue
         do {
-            described = try state.call(runtime, "describe")
+            described = try state.call(runtime, "describe", [.value(.string("evaluation"))])
         } catch {
             throw RuleSetError(message: "the rules could not be described: \(error.message)")
         }
         dictionary = try FieldDictionary(described: described["fields"])
         validator = CaseValidator(dictionary: dictionary)
-        catalog = Catalog(described: described)
+        evaluationCatalog = Catalog(described: described)
         builder = DecisionBuilder(
-            ruleset: Decision.RuleSetIdentity(name: catalog.name, version: catalog.version, sha256: ruleSet.sha256),
+            ruleset: Decision.RuleSetIdentity(
+                name: evaluationCatalog.name, version: evaluationCatalog.version, sha256: ruleSet.sha256),
             engine: Engine.version)
+    }
+
+    /// The "catalogue" part of the runtime's description (numbers, rules, scores). From this
+    /// engine's state when it is whole (the next case then starts from a full collection, as
+    /// after any other call: determinism does not depend on when the catalogue was asked for);
+    /// from a state made for the purpose when this one hit a limit or failed to describe them.
+    private func describeCatalogue() -> LuaValue {
+        if broken == nil, !state.hitLimit {
+            // Like any other call, it leaves the heap to be collected before the next case (off
+            // that case's path, by prepareNextCase; the runtime would collect for itself).
+            heapFresh = false
+            if let described = try? state.call(runtime, "describe", [.value(.string("catalogue"))]) { return described }
+            if state.hitLimit { rebuild() }
+        }
+        do {
+            let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits.lua)
+            return try state.call(runtime, "describe", [.value(.string("catalogue"))])
+        } catch {
+            // These rules loaded and described themselves once already in this process; a fresh
+            // state that cannot is a broken engine, not a case to decide.
+            preconditionFailure("the rules could not be described: \(error)")
+        }
     }
 
     /// A sandboxed state with the trusted runtime loaded and no rules yet.
@@ -173,7 +210,7 @@ public final class Engine {
 
     private func run(_ validated: ValidatedCase, options: [String: LuaValue]) -> Decision {
         if let broken {
-            return builder.failed(case: validated, pathways: catalog.pathways, message: broken.message, kind: .error)
+            return builder.failed(case: validated, pathways: evaluationCatalog.pathways, message: broken.message, kind: .error)
         }
         prepareNextCase()
         heapFresh = false
@@ -186,12 +223,13 @@ public final class Engine {
                 decision = try builder.build(case: validated, result: result.root)
             } catch {
                 decision = builder.failed(
-                    case: validated, pathways: catalog.pathways,
+                    case: validated, pathways: evaluationCatalog.pathways,
                     message: "the rule runtime returned a decision the engine cannot read: \(error.message)", kind: .error)
             }
         } catch {
             decision = builder.failed(
-                case: validated, pathways: catalog.pathways, message: error.message, kind: FailureKind(rawValue: error.kind.rawValue))
+                case: validated, pathways: evaluationCatalog.pathways, message: error.message,
+                kind: FailureKind(rawValue: error.kind.rawValue))
         }
         if state.hitLimit { rebuild() }
         return decision

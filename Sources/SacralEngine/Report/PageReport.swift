@@ -27,7 +27,7 @@ public enum PageReport {
     /// What the page needs to know about the rules: name, version, SHA-256, pathways (with their
     /// titles), alerts, and every field of the dictionary with its label, help, unit, range and values.
     public static func dictionary(_ engine: Engine) -> JSONValue {
-        let catalog = engine.catalog
+        let catalog = engine.evaluationCatalog
         let pathways = catalog.pathways.map { id in
             JSONValue.object([
                 ("id", .string(id)), ("title", catalog.pathwayTitles[id].map(JSONValue.string) ?? .null),
@@ -42,7 +42,7 @@ public enum PageReport {
             (
                 "ruleset",
                 .object([
-                    ("name", .string(engine.catalog.name)), ("version", .string(engine.catalog.version)),
+                    ("name", .string(catalog.name)), ("version", .string(catalog.version)),
                     ("sha256", .string(engine.ruleSet.sha256)),
                     ("pathways", .array(pathways)), ("alerts", .array(alerts)),
                     ("sources", catalog.citations),

@@ -70,19 +70,11 @@ public struct Catalog: Sendable {
         return list.filter { seen.insert($0).inserted }
     }
 
-    /// From the runtime's description of the loaded rules.
+    /// From the runtime's description of the loaded rules: the whole, or its "evaluation" part
+    /// (metadata and fields; no numbers, rules or scores until ``complete(with:)``).
     init(described: LuaValue) {
         let meta = described["ruleset"]
-        func strings(_ v: LuaValue) -> [String] { (v.tableValue?.array ?? []).compactMap(\.stringValue) }
-        func entries(_ v: LuaValue) -> [Rule] {
-            (v.tableValue?.array ?? []).map { r in
-                Rule(
-                    id: r["id"].stringValue ?? "?", pathways: strings(r["pathways"]), implements: strings(r["implements"]),
-                    source: r["source"].stringValue, summary: r["summary"].stringValue,
-                    file: r["file"].stringValue ?? "?", line: r["line"].intValue ?? 0,
-                    perLesion: r["per_lesion"].boolValue ?? false)
-            }
-        }
+        let strings = Catalog.strings
         name = meta["name"].stringValue ?? "unnamed"
         version = meta["version"].stringValue ?? "0"
         pathways = (meta["pathways"].tableValue?.array ?? []).compactMap { $0["id"].stringValue }
@@ -101,6 +93,22 @@ public struct Catalog: Sendable {
             a["id"].stringValue.map { Alert(id: $0, level: a["level"].stringValue ?? "", text: a["text"].stringValue ?? "") }
         }
         numbers = [:]
+        fieldDeclarations = (described["fields"].tableValue?.array ?? []).map { f in
+            guard case .object(let pairs) = JSONValue(f) else { return .null }
+            return .object(pairs.filter { $0.key != "file" && $0.key != "line" })
+        }
+        sources = meta["sources"].tableValue?.sortedKeys ?? []
+        citations = JSONValue.sortedObject(meta["sources"])
+        rules = []
+        scores = []
+        precedence = strings(meta["precedence"])
+        criteria = strings(meta["criteria"])
+        complete(with: described)
+    }
+
+    /// Adds the "catalogue" part of the runtime's description: the shared tables' numbers, the
+    /// rules and the scores.
+    mutating func complete(with described: LuaValue) {
         for (table, values) in described["numbers"].tableValue?.fields ?? [:] {
             var named: [String: Double] = [:]
             for (key, value) in values.tableValue?.fields ?? [:] {
@@ -108,15 +116,18 @@ public struct Catalog: Sendable {
             }
             numbers[table] = named
         }
-        fieldDeclarations = (described["fields"].tableValue?.array ?? []).map { f in
-            guard case .object(let pairs) = JSONValue(f) else { return .null }
-            return .object(pairs.filter { $0.key != "file" && $0.key != "line" })
+        func entries(_ v: LuaValue) -> [Rule] {
+            (v.tableValue?.array ?? []).map { r in
+                Rule(
+                    id: r["id"].stringValue ?? "?", pathways: Catalog.strings(r["pathways"]),
+                    implements: Catalog.strings(r["implements"]), source: r["source"].stringValue,
+                    summary: r["summary"].stringValue, file: r["file"].stringValue ?? "?", line: r["line"].intValue ?? 0,
+                    perLesion: r["per_lesion"].boolValue ?? false)
+            }
         }
-        sources = meta["sources"].tableValue?.sortedKeys ?? []
-        citations = JSONValue.sortedObject(meta["sources"])
-        rules = entries(described["rules"])
-        scores = entries(described["scores"])
-        precedence = strings(meta["precedence"])
-        criteria = strings(meta["criteria"])
+        rules += entries(described["rules"])
+        scores += entries(described["scores"])
     }
+
+    private static func strings(_ v: LuaValue) -> [String] { (v.tableValue?.array ?? []).compactMap(\.stringValue) }
 }

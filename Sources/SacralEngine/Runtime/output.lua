@@ -207,23 +207,38 @@ function O.evaluate(R, c, opts)
     return out
 end
 
---- Everything the host needs to know about the loaded rules: metadata, the field dictionary, the
---- catalogue of rules and scores.
-function O.describe(R)
+--- What the loaded rules declare about themselves, as plain data. `part` "evaluation" gives what
+--- evaluating a case needs (the ruleset's metadata and the field dictionary), "catalogue" the rest
+--- (the shared tables' numbers, the rules, the scores), nil everything: a cold `sacral evaluate`
+--- asks for the first alone, and the catalogue only if its output names rules (Engine.catalog).
+function O.describe(R, part)
+    if part ~= nil and part ~= "evaluation" and part ~= "catalogue" then
+        error("describe() takes \"evaluation\", \"catalogue\" or nothing, not " .. tostring(part), 2)
+    end
     local meta = R.meta
-    local out = { ruleset = {}, fields = {}, rules = {}, scores = {} }
-    if meta then
-        out.ruleset = { name = meta.name, version = meta.version, pathways = {}, alerts = {},
-            precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria,
-            preposition = meta.preposition }
-        for _, p in ipairs(meta.pathways) do
-            out.ruleset.pathways[#out.ruleset.pathways + 1] = type(p) == "table" and
-                { id = p.id, title = p.title, per_lesion = p.per_lesion or false, preposition = p.preposition } or { id = p }
+    local out = {}
+    if part ~= "catalogue" then
+        out.ruleset, out.fields = {}, {}
+        if meta then
+            out.ruleset = { name = meta.name, version = meta.version, pathways = {}, alerts = {},
+                precedence = meta.precedence, sources = meta.sources, criteria = meta.criteria,
+                preposition = meta.preposition }
+            for _, p in ipairs(meta.pathways) do
+                out.ruleset.pathways[#out.ruleset.pathways + 1] = type(p) == "table" and
+                    { id = p.id, title = p.title, per_lesion = p.per_lesion or false, preposition = p.preposition } or { id = p }
+            end
+            for _, k in ipairs(U.sorted_keys(meta.alerts or {})) do
+                local a = meta.alerts[k]
+                out.ruleset.alerts[#out.ruleset.alerts + 1] = { id = k, level = a.level, text = a.text }
+            end
         end
-        for _, k in ipairs(U.sorted_keys(meta.alerts or {})) do
-            local a = meta.alerts[k]
-            out.ruleset.alerts[#out.ruleset.alerts + 1] = { id = k, level = a.level, text = a.text }
+        local internal = { seq = true, load_path = true, order = true }
+        for _, f in ipairs(R.fields) do
+            local entry = {}
+            for k, v in next, f do if type(v) ~= "function" and not internal[k] then entry[k] = v end end
+            out.fields[#out.fields + 1] = entry
         end
+        if part == "evaluation" then return out end
     end
     -- The numbers of every shared table, by name (sacral check compares texts with the thresholds).
     out.numbers = {}
@@ -234,12 +249,7 @@ function O.describe(R)
         end
         out.numbers[name] = numbers
     end
-    local internal = { seq = true, load_path = true, order = true }
-    for _, f in ipairs(R.fields) do
-        local entry = {}
-        for k, v in next, f do if type(v) ~= "function" and not internal[k] then entry[k] = v end end
-        out.fields[#out.fields + 1] = entry
-    end
+    out.rules, out.scores = {}, {}
     for _, r in ipairs(R.rules) do
         local computed = type(r.effect) == "function"
         for _, e in next, (type(r.effects) == "table" and r.effects or {}) do

@@ -60,7 +60,7 @@ function M.start()
     end
     --- Evaluates one validated case: the decision as plain data.
     function M.evaluate(c, opts) return O.evaluate(R, c, opts) end
-    function M.describe() O.heap_touched() return O.describe(R) end
+    function M.describe(part) O.heap_touched() return O.describe(R, part) end
     function M.active_lines() O.heap_touched() return O.active_lines(R) end
     --- The heap as the next case will find it (a full collection): the host calls it between
     --- cases, before pushing the next one.

@@ -129,7 +129,7 @@ function Sb.new(R)
     --- and the upvalues of their functions are recorded for host.restore (execution.lua puts them
     --- back after every call and fails the rule that changed one). Returns the recorded slots:
     --- `all`, and what a call into one rule or score can change: `common` (what every file reaches
-    --- through use()) and `of[spec]` (its own functions, and its file's locals and globals). A call
+    --- through use()) and `of[spec]` (the functions, locals and globals of its file). A call
     --- reaches nothing else: values that cross between rules (derived values, scores, inputs) are
     --- plain data, so no function of one file is ever handed to another.
     local function freeze(rules, scores)
@@ -172,7 +172,20 @@ function Sb.new(R)
         end
         environments = {}
         local slots = { all = host.freeze(roots), common = host.slots(shared), of = {} }
-        for _, spec in ipairs(specs) do slots.of[spec] = host.slots(own[spec]) end
+        -- One walk per rule file for all its rules and scores: what one of them reaches is within
+        -- what its file's functions reach, and a cell its call cannot reach is found unchanged
+        -- after it (restore reports the least name of the cells changed, the same either way).
+        -- A walk per rule walked each file's state again for every rule of the file.
+        local roots_of_file, files = {}, {}
+        for _, spec in ipairs(specs) do
+            local file = tostring(spec.load_path)
+            local list = roots_of_file[file]
+            if not list then list = {}; roots_of_file[file] = list; files[#files + 1] = file end
+            for _, f in ipairs(own[spec]) do list[#list + 1] = f end
+        end
+        local slots_of_file = {}
+        for _, file in ipairs(files) do slots_of_file[file] = host.slots(roots_of_file[file]) end
+        for _, spec in ipairs(specs) do slots.of[spec] = slots_of_file[tostring(spec.load_path)] end
         -- Now that every shared table is frozen (its contents can no longer change), each view
         -- reads from a mirror: the table's values, its nested tables as their views. A view then
         -- answers a read with a table lookup instead of two calls; writes, # and pairs() still
