@@ -114,6 +114,10 @@ run() {
         wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
         -s "$work/post.lua" "$base$path" | grep -E '^RESULT|Requests/sec')
     echo "$result"
+    # Closed-loop clients: the mean latency is connections / throughput however fast the service
+    # is (Little's law); above one request per engine, the rest of it is the wait for an engine.
+    echo "$result" | sed -nE 's/^RESULT .* rps=([0-9]+) .*/\1/p' | awk -v c="$connections" \
+        '{ if ($1 > 0) printf "queueing: %d connections / %d per second = %.0f ms mean latency (Little'"'"'s law)\n", c, $1, c / $1 * 1000 }'
     # CPU per request: what a replica costs, the figure to size a deployment by; it moves less than
     # throughput when wrk and other work share the cores (a shared host's speed still drifts).
     local requests ticks
