@@ -986,6 +986,12 @@ static void collect_between_cases(lua_State *L) {
     } else {
         lua_gc(L, LUA_GCINC, 0, 0, 0);
         lua_gc(L, LUA_GCGEN, 255, 0);  // entering generational mode: a full collection
+        // Entering generational mode leaves the collector's debt (when the next collection comes)
+        // as the heap's history left it; a young collection sets it from the heap's size alone,
+        // as on the other path. Without it, a case after a full collection met its first
+        // collection at another moment than after a young one, with the same heap (rule fuzzer,
+        // seed 7777: a rule growing its stack ran into a limit at another instruction).
+        lua_gc(L, LUA_GCSTEP, 0);
         lim->heap_between_cases = lim->mem_used;
         lim->full_collections++;
     }
@@ -1574,6 +1580,19 @@ static int open_sandbox(lua_State *L) {
 
     lua_pushvalue(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "sacral.host");
+
+    // lauxlib registers the metatable of its growable buffer ("_UBOX*", with its "__name") the
+    // first time a buffer outgrows the C stack (string.rep, table.concat or string.format making
+    // over LUAL_BUFFERSIZE bytes), and keeps it for the state's life. Made later, by whichever case
+    // first builds such a string, it would be in the heap of every case after that one and not
+    // before it: a state rebuilt after a limit would then collect at other moments than the one
+    // that ran a case before, and a rule that runs into a limit would stop at another instruction
+    // (rule fuzzer, seed 7777). Made now, it is part of every state's heap from the start.
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_prepbuffsize(&b, LUAL_BUFFERSIZE + 1);
+    luaL_pushresult(&b);
+    lua_pop(L, 1);
     return 0;
 }
 

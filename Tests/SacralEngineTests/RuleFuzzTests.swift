@@ -210,6 +210,9 @@ struct RuleFileGenerator {
     static var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment["SACRAL_RULE_FUZZ_SEED"] ?? "") ?? 1 }
     static var rounds: Int { Int(ProcessInfo.processInfo.environment["SACRAL_RULE_FUZZ_ROUNDS"] ?? "") ?? 12 }
     static var runtimeClasses: Bool { ProcessInfo.processInfo.environment["SACRAL_RULE_FUZZ_RUNTIME"] == "1" }
+    /// One round alone (the generators still draw every round before it, so it is the same file
+    /// and cases): how a failure the fuzzer reports is reproduced in seconds.
+    static var onlyRound: Int? { Int(ProcessInfo.processInfo.environment["SACRAL_RULE_FUZZ_ROUND"] ?? "") }
 
     /// Small limits keep hostile rules quick; the shipped rules run well within them.
     static let limits = EngineLimits(
@@ -243,6 +246,7 @@ struct RuleFileGenerator {
             let cases = try (0..<3).map { i in
                 try first.validator.validate(caseGenerator.next(id: "fuzz-\(round)-\(i)"), file: "fuzz-\(round)-\(i)")
             }
+            if let only = Self.onlyRound, only != round { continue }
 
             var documents: [String] = []
             for validated in cases {

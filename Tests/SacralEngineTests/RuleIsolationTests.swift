@@ -519,6 +519,80 @@ private func expectNoStateBetweenCases(
         #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
     }
 
+    /// A string longer than Lua's stack buffer (string.rep, table.concat, string.format) makes
+    /// lauxlib register its buffer's metatable, which stays for the state's life: made by the
+    /// first case to build one, it was in every later case's heap and not in a fresh engine's.
+    @Test func aLongStringBuiltByACaseLeavesNothingForTheNext() throws {
+        let file = """
+            rule {
+                id = "zz.long", pathways = {}, implements = {}, source = "knowledge-base",
+                effect = function(c)
+                    local parts = {}
+                    for i = 1, 40 do parts[i] = string.rep("x", 100) end
+                    return { warning = "long " .. #table.concat(parts) .. " " .. #string.format("%s", string.rep("y", 3000)) }
+                end,
+            }
+
+            """
+        let rulesDir = try rules(adding: ["zz_long.lua": file])
+        let fresh = try makeEngine(rules: rulesDir)
+        let used = try makeEngine(rules: rulesDir)
+        let d = used.evaluate(try used.load(path: try caseFile()))
+        #expect(d.failures.isEmpty, "\(d.failures)")
+        #expect(d.warnings.contains("long 4000 3000"), "\(d.warnings)")
+        let after = try used.heapBetweenCases()
+        let expected = try fresh.heapBetweenCases()
+        #expect(after == expected, "\(after) bytes after a case, \(expected) in a fresh engine")
+    }
+
+    /// A rule that runs into a limit stops at the same instruction, with the same message, whether
+    /// its case is the engine's first, follows another case, or follows a rebuild of the state
+    /// after a limit: the collector meets the case in the same state every time, its debt (when
+    /// it next collects) included. Found by the rule fuzzer (seed 7777, round 179): a rule whose
+    /// stack the collector shrank at another moment hit the work budget instead of the
+    /// instruction budget after a full collection between cases than after a young one.
+    @Test func aRuleRunningIntoALimitStopsAtTheSameInstructionWhateverRanBefore() throws {
+        let file = """
+            rule {
+                id = "zz.garbage", pathways = { "embolization" }, implements = {},
+                source = "knowledge-base", status = "option",
+                when = function(c)
+                    local s = string.rep("x", 900000); for i = 1, 100 do local _ = (s == s .. "") end
+                    return c:get("symptoms.frankel") ~= "A"
+                end,
+                effect = { status = "option", text = "garbage" },
+            }
+            rule {
+                id = "zz.recursion", pathways = { "coagulation_correction" }, implements = {},
+                source = "knowledge-base", status = "undetermined",
+                when = function(c)
+                    local function f(n) return f(n + 1) + 1 end; f(1)
+                    return true
+                end,
+                effect = { status = "undetermined", text = "recursion" },
+            }
+
+            """
+        let rulesDir = try rules(adding: ["zz_limits.lua": file])
+        let limits = EngineLimits(memoryBytes: 16 << 20, instructionsPerWindow: 100_000, instructionsPerCase: 4_000_000, secondsPerCase: 60)
+        let paths = [try caseFile(id: "first"), try caseFile(id: "second", unstableCase), try caseFile(id: "third")]
+        func documents(_ engine: Engine, _ order: [Int]) throws -> [Int: String] {
+            var out: [Int: String] = [:]
+            for i in order { out[i] = engine.evaluate(try engine.load(path: paths[i])).document.serialized() }
+            return out
+        }
+        let forward = try makeEngine(rules: rulesDir, limits: limits)
+        let first = try documents(forward, [0, 1, 2])
+        #expect(first[0]?.contains("zz.recursion") == true)
+        let again = try documents(forward, [0, 1, 2])
+        let reverse = try documents(try makeEngine(rules: rulesDir, limits: limits), [2, 1, 0])
+        for i in 0..<3 {
+            #expect(again[i] == first[i], "case \(i) again: \(firstDifference(again[i] ?? "", first[i] ?? ""))")
+            #expect(reverse[i] == first[i], "case \(i) in reverse: \(firstDifference(reverse[i] ?? "", first[i] ?? ""))")
+        }
+        #expect(forward.rebuilds > 0, "the rules hit no limit that rebuilds the state")
+    }
+
     /// The collection between cases is a young one (it frees what the case allocated without
     /// marking the rules again) when the case left nothing else behind, and a full one otherwise.
     /// After cases of the shipped rules only the engine's first collection is full, also when
