@@ -4,6 +4,8 @@
 # output across runs and case orders, no crash, bounded time (Tests/SacralEngineTests/RuleFuzzTests.swift).
 #   scripts/fuzz-rules.sh [ROUNDS] [SEED]     (defaults: 40 rounds, seed 1; deterministic by seed)
 # SACRAL_RULE_FUZZ_RUNTIME=1 adds the constructs whose defence lives in the Lua runtime.
+# SACRAL_RULE_FUZZ_ROUND=N evaluates round N alone (the same file and cases as in the full run):
+#   SACRAL_RULE_FUZZ_ROUND=179 scripts/fuzz-rules.sh 180 7777 reproduces a report in seconds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
