@@ -21,6 +21,13 @@ private func caseFile(id: String = "isolation", _ overrides: [String: String] = 
     try temporaryFile(caseYAML(id: id, overrides))
 }
 
+/// The heap `used` leaves its next case is, byte for byte, a fresh engine's on the same rules.
+private func expectAFreshEnginesHeap(_ used: Engine, rules: String, after what: String) throws {
+    let after = try used.heapBetweenCases()
+    let expected = try makeEngine(rules: rules).heapBetweenCases()
+    #expect(after == expected, "\(after) bytes after \(what), \(expected) in a fresh engine")
+}
+
 /// A case whose only lesion is unstable (pelvic ring instability) in a patient fit for surgery.
 private let unstableCase: [String: String] = [
     "patient":
@@ -506,7 +513,6 @@ private func expectNoStateBetweenCases(
 
             """
         let rulesDir = try rules(adding: ["zz_paths.lua": file])
-        let fresh = try makeEngine(rules: rulesDir)
         let used = try makeEngine(rules: rulesDir)
         let twoLesions = try caseFile(
             id: "two", ["lesions": #"lesions: [{ id: "A", zones: [1], diameter_cm: 2.0 }, { id: "B", zones: [2], epidural: "1b" }]"#])
@@ -514,9 +520,7 @@ private func expectNoStateBetweenCases(
             let d = used.evaluate(try used.load(path: path))
             #expect(d.failures.isEmpty, "\(d.failures)")
         }
-        let after = try used.heapBetweenCases()
-        let expected = try fresh.heapBetweenCases()
-        #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
+        try expectAFreshEnginesHeap(used, rules: rulesDir, after: "three cases")
     }
 
     /// A string longer than Lua's stack buffer (string.rep, table.concat, string.format) makes
@@ -535,14 +539,11 @@ private func expectNoStateBetweenCases(
 
             """
         let rulesDir = try rules(adding: ["zz_long.lua": file])
-        let fresh = try makeEngine(rules: rulesDir)
         let used = try makeEngine(rules: rulesDir)
         let d = used.evaluate(try used.load(path: try caseFile()))
         #expect(d.failures.isEmpty, "\(d.failures)")
         #expect(d.warnings.contains("long 4000 3000"), "\(d.warnings)")
-        let after = try used.heapBetweenCases()
-        let expected = try fresh.heapBetweenCases()
-        #expect(after == expected, "\(after) bytes after a case, \(expected) in a fresh engine")
+        try expectAFreshEnginesHeap(used, rules: rulesDir, after: "a case")
     }
 
     /// A rule that runs into a limit stops at the same instruction, with the same message, whether
@@ -625,15 +626,12 @@ private func expectNoStateBetweenCases(
             """
         let rulesDir = try rules(adding: ["zz_keeper.lua": keeper])
         let used = try makeEngine(rules: rulesDir)
-        let fresh = try makeEngine(rules: rulesDir)
         for id in ["one", "two", "three"] {
             let d = used.evaluate(try used.load(path: try caseFile(id: id)))
             let failure = try #require(d.failures.first { $0.rule == "zz.keeper" }, "\(d.failures)")
             #expect(failure.message.contains("changed the file-level local 'kept'"), "\(failure.message)")
         }
-        let after = try used.heapBetweenCases()
-        let expected = try fresh.heapBetweenCases()
-        #expect(after == expected, "\(after) bytes after three cases, \(expected) in a fresh engine")
+        try expectAFreshEnginesHeap(used, rules: rulesDir, after: "three cases")
         #expect(used.collectionsBetweenCases.full == 4, "\(used.collectionsBetweenCases)")
     }
 
