@@ -70,9 +70,10 @@ public final class Engine {
     }
 
     /// The "catalogue" part of the runtime's description (numbers, rules, scores). From this
-    /// engine's state when it is whole (the next case then starts from a full collection, as
-    /// after any other call: determinism does not depend on when the catalogue was asked for);
-    /// from a state made for the purpose when this one hit a limit or failed to describe them.
+    /// engine's state when it is whole (the next case then starts from the collection between
+    /// cases, as after any other call: determinism does not depend on when the catalogue was
+    /// asked for); else, or when the description does not fit in the state's memory cap beside
+    /// the rules, from a state made for the purpose with three times the cap.
     private func describeCatalogue() -> LuaValue {
         if broken == nil, !state.hitLimit {
             // Like any other call, it leaves the heap to be collected before the next case (off
@@ -81,12 +82,15 @@ public final class Engine {
             if let described = try? state.call(runtime, "describe", [.value(.string("catalogue"))]) { return described }
             if state.hitLimit { rebuild() }
         }
+        var roomy = limits.lua
+        roomy.memoryBytes *= 3  // 0 (no cap) stays 0
         do {
-            let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: limits.lua)
+            let (state, runtime) = try Engine.makeState(ruleSet: ruleSet, limits: roomy)
             return try state.call(runtime, "describe", [.value(.string("catalogue"))])
         } catch {
-            // These rules loaded and described themselves once already in this process; a fresh
-            // state that cannot is a broken engine, not a case to decide.
+            // Unreachable but for the process running out of memory: these rules loaded within
+            // the cap, and their description is new tables around the same strings, smaller than
+            // the declarations it lists (no instruction budget applies to the runtime's own code).
             preconditionFailure("the rules could not be described: \(error)")
         }
     }
